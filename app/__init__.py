@@ -1,0 +1,1 @@
+"""chargemedic: the service (API, CLI) that wires knowledge, agent and chargers together."""

@@ -1,0 +1,30 @@
+"""Liveness and readiness probes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="The process is up")
+def healthz() -> dict:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="Dependencies are reachable")
+def readyz(request: Request) -> JSONResponse:
+    """200 when the knowledge store answers and holds passages, else 503 naming what is wrong."""
+    store = request.app.state.searcher.store
+    checks: dict[str, str] = {}
+    try:
+        store.ping()
+        count = store.count()
+        checks["knowledge"] = "ok" if count else "empty: run `chargemedic ingest`"
+    except Exception as exc:  # any client error means not ready; the probe must not raise
+        checks["knowledge"] = f"unreachable: {type(exc).__name__}: {exc}"
+    ready = all(v == "ok" for v in checks.values())
+    return JSONResponse(
+        {"status": "ready" if ready else "degraded", "checks": checks}, status_code=200 if ready else 503
+    )

@@ -1,0 +1,75 @@
+"""All configuration, read once from ``CHARGEMEDIC_*`` environment variables (or ``.env``).
+
+This is the only module that reads the environment. Every field's description is the text of
+the README's configuration table (``chargemedic settings --markdown`` regenerates it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_CORPUS = PROJECT_ROOT / "knowledge" / "corpus"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CHARGEMEDIC_", env_file=".env", extra="ignore", validate_default=True
+    )
+
+    data_dir: Path = Field(
+        Path("data"), description="Folder for the SQLite file and the embedded Chroma store."
+    )
+    chroma_url: str | None = Field(
+        None,
+        description="Chroma server URL (e.g. `http://chroma:8000`); unset = embedded in `data_dir/chroma`.",
+    )
+    corpus_dirs: list[Path] = Field(
+        default_factory=lambda: [BUNDLED_CORPUS],
+        description="Corpus folders `make run` ingests (JSON list). Default: the bundled corpus.",
+    )
+    embed_threads: int = Field(2, ge=1, le=64, description="CPU threads for the embedding model.")
+    embed_batch_size: int = Field(32, ge=1, le=512, description="Texts per embedding batch.")
+    chunk_tokens: int = Field(
+        256,
+        ge=64,
+        le=256,
+        description="Maximum tokens per chunk, heading context included (model limit 256).",
+    )
+    chunk_overlap_tokens: int = Field(
+        32, ge=0, le=128, description="Tokens repeated between consecutive chunks of a section."
+    )
+    search_refresh_seconds: float = Field(
+        5.0, ge=0, description="How often a running service checks the store for a newer ingest."
+    )
+    host: str = Field("127.0.0.1", description="Address the HTTP API binds to.")
+    port: int = Field(8080, ge=1, le=65535, description="Port of the HTTP API.")
+    log_level: str = Field("info", description="Log level: debug, info, warning, error.")
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.lower() not in {"debug", "info", "warning", "error", "critical"}:
+            raise ValueError("log_level must be one of debug, info, warning, error, critical")
+        return value.lower()
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+
+def settings_table() -> str:
+    """The README configuration table, generated from the fields above."""
+    rows = ["| Variable | Default | Description |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.default_factory() if field.default_factory else field.default
+        if isinstance(default, list):
+            default = [
+                str(Path(p).relative_to(PROJECT_ROOT)) if Path(p).is_absolute() else str(p) for p in default
+            ]
+        shown = "*(unset)*" if default is None else f"`{default}`"
+        rows.append(f"| `CHARGEMEDIC_{name.upper()}` | {shown} | {field.description} |")
+    return "\n".join(rows)

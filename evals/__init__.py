@@ -1,0 +1,1 @@
+"""Evaluation and benchmarks. Run as modules; nothing in app/, ingest/ or knowledge/ imports this."""

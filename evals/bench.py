@@ -1,0 +1,115 @@
+"""`make bench`: retrieval quality, ingest throughput, re-ingest time and search latency.
+
+Everything runs on the bundled corpus in a temporary store, in one process, on this machine:
+* ingest throughput (chunks/s, model already loaded) vs the raw embedding throughput of the same
+  chunk texts in the same run — the pipeline's overhead;
+* an unchanged-corpus re-ingest, timed in-process and as a whole ``chargemedic ingest`` command;
+* hybrid search latency p50/p95 over the labelled queries (after one warm-up pass);
+* recall@1 / recall@5 / MRR for hybrid, dense-only and BM25-only.
+The report is printed and written to ``evals/reports/bench.md``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from evals.retrieval import gate, load_queries, score, table
+
+REPORT = Path(__file__).parent / "reports" / "bench.md"
+
+
+def main() -> int:
+    from app.knowledge import embed_function, ingest_options, open_store
+    from app.settings import Settings
+    from ingest.runner import ingest
+    from knowledge.search import Searcher
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(data_dir=Path(tmp))
+        embed = embed_function(settings)
+        embed(["warm-up"])  # load the model first: its load time is not pipeline throughput
+        store = open_store(settings)
+        started = time.perf_counter()
+        report = ingest(settings.corpus_dirs, store, embed, ingest_options(settings, rebuild=True))
+        ingest_seconds = time.perf_counter() - started
+        texts = [s.chunk.indexed_text for s in store.all_chunks()]
+        started = time.perf_counter()
+        embed(texts)
+        raw_seconds = time.perf_counter() - started
+
+        started = time.perf_counter()
+        ingest(settings.corpus_dirs, store, embed, ingest_options(settings))
+        reingest_inproc = time.perf_counter() - started
+        reingest_cli = _time_cli(Path(tmp))
+
+        searcher = Searcher(store, embed, refresh_seconds=3600)
+        queries = load_queries()
+        quality = score(searcher, queries)
+        latencies = _latencies(searcher, queries)
+
+    lines = [
+        "# chargemedic benchmark (bundled corpus)",
+        "",
+        f"Corpus: {report.files} files, {report.pages} PDF pages, {report.chunks} chunks; "
+        f"{len(report.failed)} failed.",
+        "",
+        "## Ingest",
+        "",
+        "| measure | value |",
+        "|---|---|",
+        f"| full ingest (model loaded) | {ingest_seconds:.2f} s = {report.chunks / ingest_seconds:.1f}/s |",
+        f"| raw embedding of the same chunks | {raw_seconds:.2f} s = {len(texts) / raw_seconds:.1f}/s |",
+        f"| pipeline throughput / raw | {raw_seconds / ingest_seconds:.1%} (target ≥ 90%) |",
+        f"| unchanged re-ingest, in-process | {reingest_inproc:.2f} s (target ≤ 2 s) |",
+        f"| unchanged re-ingest, `chargemedic ingest` command | {reingest_cli:.2f} s |",
+        "",
+        "## Search latency (hybrid, embedded store)",
+        "",
+        f"p50 {latencies[0]:.1f} ms, p95 {latencies[1]:.1f} ms, max {latencies[2]:.1f} ms "
+        f"over {len(queries)} queries (target p95 ≤ 30 ms)",
+        "",
+        "## " + table(quality, len(queries)),
+        "",
+    ]
+    for mode, result in quality.items():
+        if result["missed@5"]:
+            lines.append(f"* {mode} missed@5: {', '.join(result['missed@5'])}")
+    lines += ["", "Quality gate: " + ("; ".join(gate(quality)) or "passed")]
+    text = "\n".join(lines) + "\n"
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text(text, encoding="utf-8")
+    print(text)
+    return 0
+
+
+def _time_cli(data_dir: Path) -> float:
+    chargemedic = Path(sys.executable).parent / "chargemedic"
+    started = time.perf_counter()
+    subprocess.run(
+        [str(chargemedic), "ingest", "--store", str(data_dir), "--json"], check=True, capture_output=True
+    )
+    return time.perf_counter() - started
+
+
+def _latencies(searcher, queries) -> tuple[float, float, float]:
+    def run() -> list[float]:
+        times = []
+        for q in queries:
+            started = time.perf_counter()
+            searcher.search(q.query, vendor=q.vendor, model=q.model, codes=q.codes, k=5)
+            times.append((time.perf_counter() - started) * 1000)
+        return times
+
+    run()
+    times = sorted(run() + run())
+    p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
+    return statistics.median(times), p95, times[-1]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

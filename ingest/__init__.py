@@ -1,0 +1,1 @@
+"""Turning manuals and error-code tables into citable, searchable chunks."""

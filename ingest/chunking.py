@@ -1,0 +1,131 @@
+"""Token-aware chunking: blocks packed into chunks that fit the embedding model.
+
+Each chunk, *with* its title and heading path prepended (that is what gets embedded), stays
+within ``max_tokens`` of the model's own tokenizer. Paragraphs are packed greedily within one
+section of one page; consecutive chunks of a section overlap by about ``overlap_tokens``. A table
+row is always a chunk of its own and is never split unless it alone exceeds the limit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from ingest.document import Block, LoadedDocument
+from knowledge.codes import code_keys, codes_in_text, index_keys
+from knowledge.schema import Chunk, DocType
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9•(\"'])")
+
+
+@dataclass(frozen=True)
+class DocMeta:
+    """What the folder convention and the manifest say about one file."""
+
+    source: str
+    title: str
+    vendor: str
+    models: tuple[str, ...]
+    doc_type: DocType
+
+
+def chunk_document(
+    doc: LoadedDocument,
+    meta: DocMeta,
+    *,
+    max_tokens: int,
+    overlap_tokens: int,
+    count_tokens: Callable[[str], int],
+) -> list[Chunk]:
+    """Chunks of ``doc`` in document order, positions numbered from 0."""
+    drafts: list[tuple[str, Block]] = []
+    for group in _groups(doc.blocks):
+        head = group[0]
+        context = f"{meta.title} — {' > '.join(head.section)}" if head.section else meta.title
+        budget = max(32, max_tokens - count_tokens(context + "\n") + 2)
+        if head.row:
+            drafts += [(t, head) for t in _split(head.text, budget, count_tokens)]
+        else:
+            texts = [b.text for b in group]
+            drafts += [(t, head) for t in _pack(texts, budget, overlap_tokens, count_tokens)]
+    return [_chunk(text, block, meta, position) for position, (text, block) in enumerate(drafts)]
+
+
+def _groups(blocks: list[Block]) -> Iterator[list[Block]]:
+    """Runs of prose blocks sharing section and page; every row block alone."""
+    run: list[Block] = []
+    for block in blocks:
+        if run and (block.row or run[0].row or (block.section, block.page) != (run[0].section, run[0].page)):
+            yield run
+            run = []
+        run.append(block)
+    if run:
+        yield run
+
+
+def _pack(texts: list[str], budget: int, overlap: int, count: Callable[[str], int]) -> list[str]:
+    overlap = min(overlap, budget // 3)
+    pieces = [p for t in texts for p in _split(t, budget - overlap, count)]
+    chunks: list[str] = []
+    current: list[str] = []
+    for piece in pieces:
+        candidate = "\n".join([*current, piece])
+        if current and count(candidate) > budget:
+            chunks.append("\n".join(current))
+            current = _tail(current, overlap, count)
+            if count("\n".join([*current, piece])) > budget:
+                current = []
+        current.append(piece)
+    if current:
+        chunks.append("\n".join(current))
+    return chunks
+
+
+def _tail(pieces: list[str], overlap: int, count: Callable[[str], int]) -> list[str]:
+    """The last sentences of ``pieces`` that fit in ``overlap`` tokens (the overlap carried on)."""
+    sentences = [s for p in pieces for s in _SENTENCE_END.split(p)]
+    tail: list[str] = []
+    for sentence in reversed(sentences):
+        if count(" ".join([sentence, *tail])) > overlap:
+            break
+        tail.insert(0, sentence)
+    return [" ".join(tail)] if tail else []
+
+
+def _split(text: str, budget: int, count: Callable[[str], int]) -> list[str]:
+    """``text`` whole if it fits, else cut at sentence and then word boundaries."""
+    if count(text) <= budget:
+        return [text]
+    out: list[str] = []
+    current = ""
+    units = _SENTENCE_END.split(text)
+    if len(units) == 1:
+        units = text.split(" ")
+    for unit in units:
+        candidate = f"{current} {unit}".strip()
+        if current and count(candidate) > budget:
+            out.append(current)
+            candidate = unit
+        current = candidate
+    if current:
+        out.append(current)
+    return [p for piece in out for p in (_split(piece, budget, count) if piece != text else [piece])]
+
+
+def _chunk(text: str, block: Block, meta: DocMeta, position: int) -> Chunk:
+    defines = index_keys(block.codes)
+    mentioned, _ = code_keys(codes_in_text(text))
+    return Chunk(
+        text=text,
+        source=meta.source,
+        title=meta.title,
+        vendor=meta.vendor,
+        models=list(meta.models),
+        doc_type=meta.doc_type,
+        page=block.page,
+        section=" > ".join(block.section),
+        codes=list(dict.fromkeys(defines + mentioned)),
+        defines=defines,
+        position=position,
+    )

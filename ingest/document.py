@@ -1,0 +1,32 @@
+"""The intermediate form every loader produces: ordered blocks with their place in the document."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class LoadError(Exception):
+    """A file that cannot be ingested; the message is the reason shown to the operator."""
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph, list item or table row.
+
+    ``row`` blocks are never split or merged with others; ``codes`` are the raw codes a table
+    row is the entry for (its code and symbolic-name columns).
+    """
+
+    text: str
+    section: tuple[str, ...] = ()
+    page: int | None = None
+    row: bool = False
+    codes: tuple[str, ...] = ()
+
+
+@dataclass
+class LoadedDocument:
+    blocks: list[Block]
+    title: str | None = None
+    pages: int = 0
+    warnings: list[str] = field(default_factory=list)

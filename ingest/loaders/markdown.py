@@ -1,0 +1,112 @@
+"""Markdown and plain-text manuals: split by headings; paragraphs, list items and table rows.
+
+Markdown headings (``#``…) give the section path. Plain text has no markup, so numbered heading
+lines (``4.2 Error codes``) are taken as headings instead. Pipe tables become row blocks through
+the same header mapping as CSV tables.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ingest.document import Block, LoadedDocument, LoadError
+from ingest.loaders.tables import row_block
+
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){1,3}\.?|\d{1,2})\s+([A-Z][^|]{1,80})$")
+"""``6 Troubleshooting`` or ``6.2. Title``; ``1. Check …`` is a numbered step, not a heading."""
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
+_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+
+
+def load_markdown(path: Path) -> LoadedDocument:
+    return parse_text(_read(path), markdown=True)
+
+
+def load_plain_text(path: Path) -> LoadedDocument:
+    return parse_text(_read(path), markdown=False)
+
+
+def _read(path: Path) -> str:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        text = path.read_text(encoding="cp1252", errors="replace")
+    if not text.strip():
+        raise LoadError("empty file")
+    return _strip_front_matter(text)
+
+
+def _strip_front_matter(text: str) -> str:
+    if text.startswith("---\n") and (end := text.find("\n---", 4)) != -1:
+        return text[end + 4 :]
+    return text
+
+
+def parse_text(text: str, *, markdown: bool) -> LoadedDocument:
+    """Blocks of a Markdown (or plain) text; the first level-1 heading becomes the title."""
+    doc = LoadedDocument(blocks=[])
+    path: list[tuple[int, str]] = []
+    paragraph: list[str] = []
+    table: list[list[str]] = []
+
+    def flush() -> None:
+        section = tuple(title for _, title in path)
+        if paragraph:
+            doc.blocks.append(Block(" ".join(paragraph), section))
+            paragraph.clear()
+        if table:
+            doc.blocks.extend(_table_blocks(table, section))
+            table.clear()
+
+    for line in text.splitlines():
+        stripped = line.strip()
+        heading = _heading(stripped, markdown)
+        if heading:
+            flush()
+            level, title = heading
+            path[:] = [(lvl, t) for lvl, t in path if lvl < level] + [(level, title)]
+            doc.title = doc.title or (title if level == 1 else None)
+        elif stripped.startswith("|") and markdown:
+            if paragraph:
+                flush()
+            if not _TABLE_RULE.match(stripped):
+                table.append(_cells(stripped))
+        elif not stripped or _LIST_ITEM.match(line):
+            flush()
+            if stripped:
+                paragraph.append(stripped)
+        else:
+            if table:
+                flush()
+            paragraph.append(stripped.lstrip("> ").strip() if markdown else stripped)
+    flush()
+    if not doc.blocks:
+        raise LoadError("no text found")
+    return doc
+
+
+def _heading(line: str, markdown: bool) -> tuple[int, str] | None:
+    if markdown:
+        if m := _MD_HEADING.match(line):
+            return len(m.group(1)), _clean(m.group(2))
+        return None
+    if (m := NUMBERED_HEADING.match(line)) and not line.endswith("."):
+        return m.group(1).count(".") + 1, line
+    return None
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"[*_`]+", "", text).strip()
+
+
+def _cells(line: str) -> list[str]:
+    inner = line.strip().strip("|")
+    return [_clean(c) for c in inner.split("|")]
+
+
+def _table_blocks(rows: list[list[str]], section: tuple[str, ...]) -> list[Block]:
+    headers, body = rows[0], rows[1:]
+    blocks = [row_block(headers, cells, section) for cells in body]
+    return [b for b in blocks if b is not None]

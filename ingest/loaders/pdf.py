@@ -1,0 +1,168 @@
+"""PDF manuals (pypdf): page-aware text, running headers/footers removed, error tables by row.
+
+Pages are read in pypdf's layout mode, which keeps a table row on one line and puts wrapped cell
+text on the following lines under its column. An error-code table is recognised by its header
+row (same synonyms as CSV tables); its rows are rebuilt cell by cell and become one block each.
+Prose is split into paragraphs; numbered heading lines give the section path. A page laid out
+in several text columns is read in plain mode instead, which follows the columns' reading order.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter
+from pathlib import Path
+
+from ingest.document import Block, LoadedDocument, LoadError
+from ingest.loaders.markdown import NUMBERED_HEADING
+from ingest.loaders.tables import header_roles, row_block
+from knowledge.codes import normalise_code
+
+_GAP = re.compile(r"\s{2,}")
+_EDGE_LINES = 2
+
+
+def load_pdf(path: Path) -> LoadedDocument:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(path)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise LoadError("encrypted PDF (a password is required to read it)")
+        pages = [_page_lines(page) for page in reader.pages]
+        title = (reader.metadata or {}).get("/Title") if reader.metadata else None
+    except LoadError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+        if "decrypt" in str(exc).lower() or "encrypt" in str(exc).lower():
+            raise LoadError(f"encrypted PDF ({exc})") from exc
+        raise LoadError(f"unreadable PDF: {exc}") from exc
+    if not any(line.strip() for layout, _ in pages for line in layout):
+        raise LoadError(f"no extractable text in {len(pages)} page(s) (scanned or drawing only)")
+    doc = LoadedDocument(blocks=[], title=str(title).strip() or None if title else None, pages=len(pages))
+    repeated = _running_lines([layout for layout, _ in pages])
+    section: tuple[str, ...] = ()
+    for number, (layout, plain) in enumerate(pages, start=1):
+        lines = [ln for ln in layout if _shape(ln) not in repeated]
+        if _multi_column(lines):
+            lines = [ln for ln in plain if _shape(ln) not in repeated]
+        blocks, section = _page_blocks(lines, number, section)
+        doc.blocks.extend(blocks)
+    return doc
+
+
+def _page_lines(page) -> tuple[list[str], list[str]]:
+    layout = page.extract_text(extraction_mode="layout") or ""
+    if not layout.strip():
+        return [], []
+    plain = page.extract_text() or ""
+    return [ln.rstrip() for ln in layout.splitlines()], [ln.strip() for ln in plain.splitlines()]
+
+
+def _shape(line: str) -> str:
+    """A line with digits and spacing blurred, so 'Page 3 of 9' and 'Page 4 of 9' match."""
+    return re.sub(r"\d+", "#", " ".join(line.split())).lower()
+
+
+def _running_lines(pages: list[list[str]]) -> set[str]:
+    """Shapes of lines at the top or bottom of at least half of the pages (headers/footers)."""
+    if len(pages) < 3:
+        return set()
+    counts: Counter[str] = Counter()
+    for lines in pages:
+        content = [ln for ln in lines if ln.strip()]
+        edges = content[:_EDGE_LINES] + content[-_EDGE_LINES:]
+        counts.update({_shape(ln) for ln in edges})
+    return {shape for shape, n in counts.items() if n >= max(3, len(pages) // 2) and shape}
+
+
+def _multi_column(lines: list[str]) -> bool:
+    content = [ln.strip() for ln in lines if ln.strip()]
+    split = [ln for ln in content if (m := _GAP.search(ln)) and m.start() >= 30 and len(ln) > m.end()]
+    return len(content) >= 6 and len(split) >= 0.25 * len(content) and not _has_code_table(lines)
+
+
+def _has_code_table(lines: list[str]) -> bool:
+    return any(_table_columns(ln) for ln in lines)
+
+
+def _table_columns(line: str) -> list[tuple[int, str]] | None:
+    """Column (start, header) pairs if ``line`` is the header row of an error-code table."""
+    cells = [(m.start(), m.group()) for m in re.finditer(r"\S+(?: \S+)*", line)]
+    if len(cells) < 3:
+        return None
+    roles = header_roles([c for _, c in cells])
+    if "code" in roles and {"meaning", "cause", "remedy"} & set(roles):
+        return cells
+    return None
+
+
+def _page_blocks(lines: list[str], page: int, section: tuple[str, ...]):
+    blocks: list[Block] = []
+    paragraph: list[str] = []
+    i = 0
+
+    def flush() -> None:
+        if paragraph:
+            blocks.append(Block(" ".join(paragraph), section, page))
+            paragraph.clear()
+
+    while i < len(lines):
+        line = lines[i]
+        stripped = " ".join(line.split())
+        if columns := _table_columns(line):
+            flush()
+            rows, i = _read_table(lines, i + 1, columns)
+            headers = [h for _, h in columns]
+            blocks.extend(b for r in rows if (b := row_block(headers, r, section, page)))
+            continue
+        if (m := NUMBERED_HEADING.match(stripped)) and not stripped.endswith("."):
+            flush()
+            depth = m.group(1).count(".") + 1
+            section = (*section[: depth - 1], stripped)
+        elif not stripped or stripped[0] in "•▪–-" or re.match(r"^\d{1,2}\.\s", stripped):
+            flush()
+            if stripped:
+                paragraph.append(stripped)
+        else:
+            paragraph.append(_GAP.sub(" | ", line.strip()))
+        i += 1
+    flush()
+    return blocks, section
+
+
+def _read_table(lines: list[str], i: int, columns: list[tuple[int, str]]):
+    """Rows (lists of cells) from line ``i`` until the table ends; returns them and the next line."""
+    starts = [start for start, _ in columns]
+    rows: list[list[str]] = []
+    while i < len(lines):
+        line = lines[i]
+        if not line.strip():
+            i += 1
+            continue
+        cells = _slice(line, starts)
+        first = cells[0].split()[0] if cells[0] else ""
+        if first and normalise_code(first) and len(cells[0]) <= 24:
+            rows.append(cells)
+        elif not first and rows:
+            rows[-1] = [f"{a} {b}".strip() for a, b in zip(rows[-1], cells, strict=True)]
+        elif not rows:
+            pass  # a wrapped header line
+        else:
+            break
+        i += 1
+    return rows, i
+
+
+def _slice(line: str, starts: list[int]) -> list[str]:
+    """Cut ``line`` at column starts, snapping each cut back to the nearest space."""
+    cuts = [0]
+    for start in starts[1:]:
+        cut = start
+        while cut > cuts[-1] and cut < len(line) and line[cut - 1] != " ":
+            cut -= 1
+        cuts.append(max(cut, cuts[-1]))
+    cuts.append(max(len(line), cuts[-1]))
+    return [line[a:b].strip() for a, b in itertools.pairwise(cuts)][: len(starts)]

@@ -1,0 +1,190 @@
+"""Incremental ingest: bring the store in line with corpus folders, embedding only what changed.
+
+Each folder is one *corpus* (named by its manifest, else by the folder). A file's SHA-256 is
+kept on its chunks: an unchanged file is skipped without being read further, a changed one is
+re-chunked and replaces its old chunks, and a file that disappeared from a folder has its chunks
+removed. The embedding model is loaded only when there is something to embed, so re-running on
+an unchanged corpus costs a directory walk, hashing and one store query.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ingest.chunking import chunk_document
+from ingest.document import LoadError
+from ingest.loaders import LOADERS, load
+from ingest.manifest import MANIFEST, Manifest
+from knowledge.embed import count_tokens
+from knowledge.names import Catalog
+from knowledge.schema import Chunk
+from knowledge.store import KnowledgeStore
+
+Progress = Callable[[int, int], None]
+"""``(chunks_done, chunks_total)``, called as embedding proceeds."""
+_EMBED_GROUP = 256
+"""Chunks embedded per call: large enough for efficient batching, small enough for progress."""
+
+
+@dataclass
+class IngestReport:
+    files: int = 0
+    pages: int = 0
+    chunks: int = 0
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    failed: dict[str, str] = field(default_factory=dict)
+    warnings: dict[str, list[str]] = field(default_factory=dict)
+    unsupported: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+
+    @property
+    def nothing_ingested(self) -> bool:
+        """True when files were found but none is in the store now (all failed), or none found."""
+        return self.files == 0 or len(self.failed) == self.files
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class _Pending:
+    corpus: str
+    source: str
+    file_hash: str
+    chunks: list[Chunk]
+
+
+@dataclass
+class IngestOptions:
+    max_tokens: int = 256
+    overlap_tokens: int = 32
+    rebuild: bool = False
+
+
+def ingest(
+    paths: list[Path],
+    store: KnowledgeStore,
+    embed: Callable[[list[str]], object],
+    options: IngestOptions,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Sync ``paths`` (corpus folders, or single files within one) into ``store``.
+
+    ``embed`` maps texts to vectors and is only called when a file is new or changed.
+    """
+    started = time.perf_counter()
+    report = IngestReport()
+    if options.rebuild:
+        store.clear()
+    pending: list[_Pending] = []
+    catalog = Catalog()
+    for path in paths:
+        root, files = _corpus_files(path, report)
+        manifest = Manifest.read(root)
+        stored = store.file_hashes(manifest.name)
+        sources = [f.relative_to(root).as_posix() for f in files]
+        catalog.vendors.update(manifest.catalog(sources).vendors)
+        for file, source in zip(files, sources, strict=True):
+            _collect(file, source, manifest, stored.get(source), pending, report, options)
+        if path.is_dir():
+            for gone in sorted(set(stored) - set(sources)):
+                store.delete_file(manifest.name, gone)
+                report.deleted += 1
+    _embed_and_write(pending, store, embed, report, progress)
+    if pending or report.deleted or options.rebuild or _catalog_differs(store, catalog):
+        store.finish_update(catalog)
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report
+
+
+def _corpus_files(path: Path, report: IngestReport) -> tuple[Path, list[Path]]:
+    if path.is_file():
+        return path.parent, [path]
+    if not path.is_dir():
+        raise FileNotFoundError(f"no such file or folder: {path}")
+    files = []
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        rel = file.relative_to(path)
+        if any(part.startswith(".") for part in rel.parts) or file.name == MANIFEST:
+            continue
+        if file.suffix.lower() in LOADERS:
+            files.append(file)
+        else:
+            report.unsupported.append(rel.as_posix())
+    return path, files
+
+
+def _collect(
+    file: Path,
+    source: str,
+    manifest: Manifest,
+    stored_hash: str | None,
+    pending: list[_Pending],
+    report: IngestReport,
+    options: IngestOptions,
+) -> None:
+    report.files += 1
+    file_hash = hashlib.sha256(file.read_bytes()).hexdigest()
+    if stored_hash == file_hash:
+        report.unchanged += 1
+        return
+    try:
+        doc = load(file)
+    except LoadError as exc:
+        report.failed[source] = str(exc)
+        return
+    meta = manifest.doc_meta(source, fallback_title=doc.title)
+    chunks = chunk_document(
+        doc,
+        meta,
+        max_tokens=options.max_tokens,
+        overlap_tokens=options.overlap_tokens,
+        count_tokens=count_tokens,
+    )
+    if doc.warnings:
+        report.warnings[source] = doc.warnings
+    report.pages += doc.pages
+    report.added += stored_hash is None
+    report.changed += stored_hash is not None
+    pending.append(_Pending(manifest.name, source, file_hash, chunks))
+
+
+def _embed_and_write(
+    pending: list[_Pending], store: KnowledgeStore, embed, report: IngestReport, progress: Progress | None
+) -> None:
+    """Embed in groups of whole files (about ``_EMBED_GROUP`` chunks) and write each group."""
+    total = sum(len(p.chunks) for p in pending)
+    group: list[_Pending] = []
+    for index, item in enumerate(pending):
+        group.append(item)
+        size = sum(len(p.chunks) for p in group)
+        if size >= _EMBED_GROUP or index == len(pending) - 1:
+            texts = [c.indexed_text for p in group for c in p.chunks]
+            started = time.perf_counter()
+            vectors = embed(texts) if texts else []
+            report.embed_seconds += time.perf_counter() - started
+            offset = 0
+            for done in group:
+                count = len(done.chunks)
+                store.replace_file(
+                    done.corpus, done.source, done.file_hash, done.chunks, vectors[offset : offset + count]
+                )
+                offset += count
+                report.chunks += count
+            group = []
+            if progress:
+                progress(report.chunks, total)
+    report.embed_seconds = round(report.embed_seconds, 3)
+
+
+def _catalog_differs(store: KnowledgeStore, catalog: Catalog) -> bool:
+    stored = store.catalog().to_dict()
+    return any(stored.get(vid) != entry for vid, entry in catalog.to_dict().items())

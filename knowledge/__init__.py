@@ -1,0 +1,1 @@
+"""The knowledge base: citable passages from manufacturers' documents, searchable by code and meaning."""

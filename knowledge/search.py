@@ -1,0 +1,231 @@
+"""Hybrid search: the single entry point the agent and the chat use to read the corpus.
+
+Three retrievers, each scoped to what applies to the charger (its vendor's documents for its
+model or all models, plus the vendor-neutral ``_standard`` references):
+
+* ``code``  — exact error-code match on chunk metadata: passages that *define* a code (its table
+  row) before passages that merely mention it; within each, the charger's model, then its vendor,
+  then the standards; a primary-key match before a bare-number alias;
+* ``dense`` — cosine similarity of MiniLM embeddings in Chroma;
+* ``bm25``  — lexical BM25 with code-aware tokens.
+
+Their rankings are fused by weighted reciprocal rank fusion. The code retriever weighs most, so a
+vendor's own row for the exact code outranks generic text that merely resembles the question.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from knowledge.codes import codes_in_query, query_keys, split_code_field
+from knowledge.lexical import LexicalIndex
+from knowledge.names import STANDARD_VENDOR, Catalog
+from knowledge.schema import Chunk, Citation, Passage
+from knowledge.store import KnowledgeStore
+
+RETRIEVERS = ("code", "dense", "bm25")
+Embed = Callable[[list[str]], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which chunks apply: ``vendor``/``model`` are corpus ids; ``standard_only`` when the
+    charger's vendor is not in the corpus (another vendor's manual must never be used)."""
+
+    vendor: str | None = None
+    model: str | None = None
+    standard_only: bool = False
+
+    def allows(self, chunk: Chunk) -> bool:
+        if self.standard_only:
+            return chunk.vendor == STANDARD_VENDOR
+        return chunk.applies_to(self.vendor, self.model)
+
+    def tier(self, chunk: Chunk) -> int:
+        """0 model-specific, 1 vendor-wide, 2 standard (lower is closer to the charger)."""
+        if chunk.vendor == STANDARD_VENDOR:
+            return 2
+        return 0 if self.model and self.model in chunk.models else 1
+
+    def chroma_where(self) -> dict | None:
+        if self.standard_only:
+            return {"vendor": STANDARD_VENDOR}
+        if self.vendor is None:
+            return None
+        vendor = {"vendor": {"$in": [self.vendor, STANDARD_VENDOR]}}
+        if self.model is None:
+            return vendor
+        models = {"$or": [{"all_models": True}, {"models": {"$contains": self.model}}]}
+        return {"$and": [vendor, models]}
+
+
+@dataclass
+class _Snapshot:
+    revision: int
+    ids: list[str]
+    chunks: list[Chunk]
+    catalog: Catalog
+    lexical: LexicalIndex
+    rows: dict[str, int] = field(default_factory=dict)
+    by_code: dict[str, list[int]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, store: KnowledgeStore) -> _Snapshot:
+        revision = store.refreshed_revision()
+        stored = store.all_chunks()
+        chunks = [s.chunk for s in stored]
+        snap = cls(
+            revision,
+            [s.id for s in stored],
+            chunks,
+            store.catalog(),
+            LexicalIndex([c.indexed_text for c in chunks]),
+        )
+        snap.rows = {id_: row for row, id_ in enumerate(snap.ids)}
+        for row, chunk in enumerate(chunks):
+            for key in chunk.codes:
+                snap.by_code.setdefault(key, []).append(row)
+        return snap
+
+
+class Searcher:
+    """Hybrid search over a :class:`KnowledgeStore`; safe to share between threads.
+
+    The in-memory lexical and code indexes are rebuilt when the store's revision changes
+    (checked at most every ``refresh_seconds``), so a running service sees a new ingest.
+    """
+
+    def __init__(
+        self,
+        store: KnowledgeStore,
+        embed: Embed,
+        *,
+        refresh_seconds: float = 5.0,
+        rrf_k: int = 60,
+        weights: dict[str, float] | None = None,
+    ) -> None:
+        self.store = store
+        self._embed = embed
+        self._refresh_seconds = refresh_seconds
+        self._rrf_k = rrf_k
+        self._weights = {"code": 4.0, "code_mention": 1.0, "dense": 1.0, "bm25": 1.0, **(weights or {})}
+        self._lock = threading.Lock()
+        self._snapshot: _Snapshot | None = None
+        self._checked_at = 0.0
+
+    def search(
+        self,
+        query: str,
+        *,
+        vendor: str | None = None,
+        model: str | None = None,
+        codes: Sequence[str] = (),
+        k: int = 5,
+        retrievers: Iterable[str] = RETRIEVERS,
+    ) -> list[Passage]:
+        """The ``k`` best passages for ``query``, best first.
+
+        ``vendor``/``model`` may be corpus ids or the names a charger reports (resolved through
+        the catalog); an unknown model widens to the vendor's documents, an unknown vendor
+        narrows to the vendor-neutral references. ``codes`` are the charger's codes in any
+        spelling; codes written in ``query`` are used too.
+        """
+        snap = self._current()
+        scope = self.scope(vendor, model, snap.catalog)
+        allowed = np.array([scope.allows(c) for c in snap.chunks], dtype=np.float32)
+        wanted = set(retrievers)
+        all_codes = [p for c in codes for p in split_code_field(c)] + codes_in_query(query)
+        depth = max(k * 6, 30)
+        rankings: dict[str, list[int]] = {}
+        if "code" in wanted:
+            rankings["code"], rankings["code_mention"] = self._by_code(snap, scope, all_codes, depth)
+        if "dense" in wanted:
+            rankings["dense"] = self._dense(snap, scope, allowed, query or " ".join(all_codes), depth)
+        if "bm25" in wanted:
+            lexical_query = " ".join([query, *all_codes])
+            rankings["bm25"] = [r for r, _ in snap.lexical.top(lexical_query, k=depth, allowed=allowed)]
+        return self._fuse(snap, rankings, k)
+
+    def scope(self, vendor: str | None, model: str | None, catalog: Catalog | None = None) -> Scope:
+        """Resolve charger-reported names to the corpus scope they select."""
+        catalog = catalog or self._current().catalog
+        if not vendor:
+            return Scope()
+        vendor_id = vendor if vendor in catalog.vendors else catalog.resolve_vendor(vendor)
+        if vendor_id is None:
+            return Scope(standard_only=True)
+        if vendor_id == STANDARD_VENDOR:
+            return Scope(standard_only=True)
+        models = catalog.vendors[vendor_id].models
+        model_id = model if model in models else catalog.resolve_model(vendor_id, model)
+        return Scope(vendor_id, model_id)
+
+    def catalog(self) -> Catalog:
+        return self._current().catalog
+
+    # ---- retrievers -----------------------------------------------------------------------
+    def _by_code(self, snap: _Snapshot, scope: Scope, codes: list[str], depth: int):
+        """Rows defining the codes, and rows only mentioning them, each ranked closest-first."""
+        ranked: dict[int, tuple[int, int, int]] = {}
+        for key, strength in query_keys(codes):
+            for row in snap.by_code.get(key, ()):
+                chunk = snap.chunks[row]
+                if not scope.allows(chunk):
+                    continue
+                defines = 0 if key in chunk.defines else 1
+                rank = (defines, scope.tier(chunk), strength)
+                ranked[row] = min(rank, ranked.get(row, rank))
+        order = sorted(ranked, key=lambda row: (ranked[row], snap.chunks[row].position))
+        defining = [row for row in order if ranked[row][0] == 0]
+        mentioning = [row for row in order if ranked[row][0] == 1]
+        return defining[:depth], mentioning[:depth]
+
+    def _dense(self, snap: _Snapshot, scope: Scope, allowed, text: str, depth: int) -> list[int]:
+        if not text.strip() or not snap.chunks:
+            return []
+        vector = self._embed([text])[0]
+        hits = self.store.nearest(vector, n=depth, where=scope.chroma_where())
+        rows = (snap.rows.get(id_) for id_, _ in hits)
+        return [row for row in rows if row is not None and allowed[row]]
+
+    def _fuse(self, snap: _Snapshot, rankings: dict[str, list[int]], k: int) -> list[Passage]:
+        scores: dict[int, float] = {}
+        found_by: dict[int, list[str]] = {}
+        for name, rows in rankings.items():
+            weight = self._weights[name]
+            for rank, row in enumerate(rows, start=1):
+                scores[row] = scores.get(row, 0.0) + weight / (self._rrf_k + rank)
+                found_by.setdefault(row, []).append(name.split("_")[0])
+        best = sorted(scores, key=lambda row: -scores[row])[:k]
+        return [_passage(snap.ids[row], snap.chunks[row], scores[row], found_by[row]) for row in best]
+
+    # ---- index lifecycle ----------------------------------------------------------------
+    def _current(self) -> _Snapshot:
+        now = time.monotonic()
+        snap = self._snapshot
+        if snap is not None and now - self._checked_at < self._refresh_seconds:
+            return snap
+        with self._lock:
+            if self._snapshot is None or self.store.refreshed_revision() != self._snapshot.revision:
+                self._snapshot = _Snapshot.load(self.store)
+            self._checked_at = time.monotonic()
+            return self._snapshot
+
+
+def _passage(id_: str, chunk: Chunk, score: float, retrievers: list[str]) -> Passage:
+    return Passage(
+        id=id_,
+        text=chunk.text,
+        citation=Citation(source=chunk.source, title=chunk.title, page=chunk.page, section=chunk.section),
+        score=round(score, 6),
+        retrievers=retrievers,
+        vendor=chunk.vendor,
+        models=chunk.models,
+        doc_type=chunk.doc_type,
+        codes=chunk.codes,
+    )

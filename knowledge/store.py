@@ -1,0 +1,203 @@
+"""Chroma-backed chunk store, embedded (a folder) or client/server (a URL), through one class.
+
+Embeddings are always computed by :mod:`knowledge.embed` and passed explicitly; the collection
+is created without an embedding function. The collection name carries the embedding model id,
+so vectors of two models can never be mixed: a model change starts a new collection.
+The collection's metadata holds a ``revision`` bumped on every change (readers use it to notice
+new content) and the vendor/model :class:`~knowledge.names.Catalog` of the last ingest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from knowledge.names import Catalog
+from knowledge.schema import Chunk, DocType
+
+SCHEMA_VERSION = "v1"
+_ADD_BATCH = 1000
+
+
+def collection_name(model_id: str) -> str:
+    """``chargemedic_v1__all-minilm-l6-v2`` — the schema version and the embedding model."""
+    slug = re.sub(r"[^a-z0-9.-]+", "-", model_id.lower()).strip("-")
+    return f"chargemedic_{SCHEMA_VERSION}__{slug}"
+
+
+def open_client(*, path: Path | None = None, url: str | None = None):
+    """A Chroma client: HTTP when ``url`` is given, else embedded at ``path``."""
+    import chromadb
+    from chromadb.config import Settings
+
+    settings = Settings(anonymized_telemetry=False)
+    if url:
+        parsed = urlparse(url)
+        if parsed.scheme not in {"http", "https"} or not parsed.hostname:
+            raise ValueError(f"chroma_url must look like http://host:port, got {url!r}")
+        port = parsed.port or (443 if parsed.scheme == "https" else 8000)
+        return chromadb.HttpClient(
+            host=parsed.hostname, port=port, ssl=parsed.scheme == "https", settings=settings
+        )
+    if path is None:
+        raise ValueError("either a Chroma path or a Chroma URL is required")
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=settings)
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    id: str
+    chunk: Chunk
+
+
+class KnowledgeStore:
+    """Chunks of one embedding model, grouped by source file for incremental replacement."""
+
+    def __init__(self, client, model_id: str) -> None:
+        self.client = client
+        self.model_id = model_id
+        self.name = collection_name(model_id)
+        self._collection = client.get_or_create_collection(
+            self.name,
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embedding_model": model_id, "revision": 0},
+            embedding_function=None,
+        )
+
+    # ---- writes -------------------------------------------------------------------------
+    def replace_file(
+        self, corpus: str, source: str, file_hash: str, chunks: Sequence[Chunk], vectors
+    ) -> None:
+        """Store ``chunks`` as the content of ``source`` in ``corpus``, replacing what it had.
+
+        New chunks are written before stale ones are deleted, so a concurrent reader never sees
+        the file vanish. Chunk ids derive from corpus, source path, file hash and position.
+        """
+        prefix = hashlib.sha1(f"{corpus}/{source}".encode()).hexdigest()[:10]
+        ids = [f"{prefix}:{file_hash[:12]}:{c.position:05d}" for c in chunks]
+        for start in range(0, len(ids), _ADD_BATCH):
+            end = start + _ADD_BATCH
+            self._collection.upsert(
+                ids=ids[start:end],
+                embeddings=[list(map(float, v)) for v in vectors[start:end]],
+                documents=[c.text for c in chunks[start:end]],
+                metadatas=[_to_metadata(c, corpus, file_hash) for c in chunks[start:end]],
+            )
+        stale = self._collection.get(where=_file_filter(corpus, source), include=[])["ids"]
+        keep = set(ids)
+        if dropped := [i for i in stale if i not in keep]:
+            self._collection.delete(ids=dropped)
+
+    def delete_file(self, corpus: str, source: str) -> None:
+        self._collection.delete(where=_file_filter(corpus, source))
+
+    def clear(self) -> None:
+        """Drop every chunk (``--rebuild``)."""
+        self.client.delete_collection(self.name)
+        self.__init__(self.client, self.model_id)
+
+    def finish_update(self, catalog: Catalog) -> int:
+        """Merge ``catalog`` into the stored one and bump the revision; returns the new revision."""
+        merged = self.catalog()
+        merged.vendors.update(catalog.vendors)
+        catalog = merged
+        revision = self.revision() + 1
+        self._collection.modify(
+            metadata={
+                "embedding_model": self.model_id,
+                "revision": revision,
+                "catalog": json.dumps(catalog.to_dict(), ensure_ascii=False),
+            }
+        )
+        return revision
+
+    # ---- reads --------------------------------------------------------------------------
+    def revision(self) -> int:
+        return int((self._collection.metadata or {}).get("revision", 0))
+
+    def refreshed_revision(self) -> int:
+        """The revision as stored now (another process may have ingested meanwhile)."""
+        self._collection = self.client.get_collection(self.name)
+        return self.revision()
+
+    def catalog(self) -> Catalog:
+        raw = (self._collection.metadata or {}).get("catalog") or "{}"
+        return Catalog.from_dict(json.loads(raw))
+
+    def count(self) -> int:
+        return self._collection.count()
+
+    def file_hashes(self, corpus: str) -> dict[str, str]:
+        """``{source: file_hash}`` of every file of ``corpus`` that has chunks in the store."""
+        got = self._collection.get(where={"corpus": corpus}, include=["metadatas"])
+        metadatas = got["metadatas"] or []
+        return {m["source"]: m["file_hash"] for m in metadatas}
+
+    def all_chunks(self) -> list[StoredChunk]:
+        got = self._collection.get(include=["documents", "metadatas"])
+        return [
+            StoredChunk(id_, _from_metadata(doc, meta))
+            for id_, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        ]
+
+    def nearest(self, vector, *, n: int, where: dict | None = None) -> list[tuple[str, float]]:
+        """``(id, cosine similarity)`` of the ``n`` nearest chunks, best first."""
+        n = min(n, self.count())
+        if n <= 0:
+            return []
+        got = self._collection.query(
+            query_embeddings=[list(map(float, vector))], n_results=n, where=where, include=["distances"]
+        )
+        return [(i, 1.0 - d) for i, d in zip(got["ids"][0], got["distances"][0], strict=True)]
+
+    def ping(self) -> None:
+        """Raise if the store cannot be reached."""
+        self.client.heartbeat()
+
+
+def _file_filter(corpus: str, source: str) -> dict:
+    return {"$and": [{"corpus": corpus}, {"source": source}]}
+
+
+def _to_metadata(chunk: Chunk, corpus: str, file_hash: str) -> dict:
+    meta: dict = {
+        "corpus": corpus,
+        "source": chunk.source,
+        "title": chunk.title,
+        "vendor": chunk.vendor,
+        "doc_type": chunk.doc_type.value,
+        "section": chunk.section,
+        "content_hash": chunk.content_hash,
+        "file_hash": file_hash,
+        "position": chunk.position,
+        "all_models": not chunk.models,
+    }
+    if chunk.page is not None:
+        meta["page"] = chunk.page
+    for key in ("models", "codes", "defines"):  # Chroma rejects empty lists: omit them
+        if values := getattr(chunk, key):
+            meta[key] = list(values)
+    return meta
+
+
+def _from_metadata(text: str, meta: dict) -> Chunk:
+    return Chunk(
+        text=text,
+        source=meta["source"],
+        title=meta["title"],
+        vendor=meta["vendor"],
+        models=list(meta.get("models") or []),
+        doc_type=DocType(meta["doc_type"]),
+        page=meta.get("page"),
+        section=meta.get("section", ""),
+        codes=list(meta.get("codes") or []),
+        defines=list(meta.get("defines") or []),
+        content_hash=meta.get("content_hash", ""),
+        position=int(meta.get("position", 0)),
+    )

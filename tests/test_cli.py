@@ -1,0 +1,64 @@
+"""The command line, run in-process through Typer's runner."""
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from app.cli import cli
+from app.settings import PROJECT_ROOT, settings_table
+
+runner = CliRunner()
+
+
+def test_help_lists_the_commands():
+    result = runner.invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    for command in ("ingest", "search", "serve", "settings"):
+        assert command in result.output
+
+
+def test_ingest_then_search_from_the_terminal(corpus: Path, tmp_path: Path):
+    data = tmp_path / "data"
+    first = runner.invoke(cli, ["ingest", str(corpus), "--store", str(data), "--json"])
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout)["added"] == 6
+    again = runner.invoke(cli, ["ingest", str(corpus), "--store", str(data), "--json"])
+    assert json.loads(again.stdout)["unchanged"] == 6
+    found = runner.invoke(
+        cli,
+        [
+            "search",
+            "isolation fault",
+            "--vendor",
+            "ACME",
+            "--model",
+            "DC-50",
+            "--code",
+            "F005",
+            "-k",
+            "2",
+            "--store",
+            str(data),
+        ],
+    )
+    assert found.exit_code == 0
+    assert "[1]" in found.stdout and "Code F005" in found.stdout and "acme/dc-50/" in found.stdout
+
+
+def test_exit_code_reflects_failures(tmp_path: Path):
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4 nothing")
+    data = str(tmp_path / "data")
+    result = runner.invoke(cli, ["ingest", str(folder), "--store", data])
+    assert result.exit_code == 1, "nothing could be ingested"
+    assert "broken.pdf" in result.output
+    (folder / "ok.md").write_text("# Notes\nCheck the RCD monthly.\n")
+    assert runner.invoke(cli, ["ingest", str(folder), "--store", data]).exit_code == 0
+    assert runner.invoke(cli, ["ingest", str(folder), "--store", data, "--strict"]).exit_code == 1
+
+
+def test_readme_configuration_table_matches_the_settings():
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    assert settings_table() in readme, "README table is stale: run `chargemedic settings --markdown`"

@@ -1,0 +1,100 @@
+"""Incremental ingest into a real embedded Chroma store with the real embedding model."""
+
+from pathlib import Path
+
+from ingest.runner import IngestOptions, ingest
+from knowledge.embed import MODEL_ID
+from knowledge.store import KnowledgeStore, collection_name
+
+OPTIONS = IngestOptions(max_tokens=256, overlap_tokens=32)
+
+
+def _sources(store: KnowledgeStore) -> set[str]:
+    return {s.chunk.source for s in store.all_chunks()}
+
+
+def test_first_ingest_stores_every_file_with_metadata(corpus: Path, store: KnowledgeStore, embed):
+    report = ingest([corpus], store, embed, OPTIONS)
+    assert report.failed == {}
+    assert report.added == report.files == 6
+    assert report.chunks == store.count() > 20
+    assert _sources(store) == {
+        "acme/ac-22/ac-22-codes.csv",
+        "acme/dc-50/dc-50-fault-codes.tsv",
+        "acme/dc-50/acme-dc-50-manual.pdf",
+        "acme/SB-2026-01-rfid.md",
+        "_standard/ocpp16-errors.md",
+        "zephyr/zephyr-guide.txt",
+    }
+    row = next(s.chunk for s in store.all_chunks() if "F21" in s.chunk.defines)
+    assert (row.vendor, row.models, row.doc_type.value, row.source) == (
+        "acme",
+        ["dc-50"],
+        "manual",
+        "acme/dc-50/acme-dc-50-manual.pdf",
+    )
+    assert row.page and row.section == "4 Error codes"
+    csv_row = next(s.chunk for s in store.all_chunks() if s.chunk.source.endswith(".csv"))
+    assert csv_row.title == "AC-22 error code table" and csv_row.doc_type.value == "error_codes"
+    catalog = store.catalog()
+    assert catalog.resolve_vendor("ACME Charging GmbH") == "acme"
+    assert catalog.resolve_model("acme", "DC50-CCS") == "dc-50"
+    assert catalog.resolve_vendor("Zéphyr Bornes") == "zephyr"
+
+
+def test_unchanged_corpus_does_no_embedding_work(corpus: Path, store: KnowledgeStore, embed):
+    ingest([corpus], store, embed, OPTIONS)
+    revision, calls = store.revision(), embed.calls
+    again = ingest([corpus], store, embed, OPTIONS)
+    assert embed.calls == calls, "unchanged files were embedded again"
+    assert (again.unchanged, again.added, again.changed, again.chunks) == (6, 0, 0, 0)
+    assert store.revision() == revision
+
+
+def test_changed_file_replaces_its_chunks_and_deleted_file_is_removed(corpus: Path, store, embed):
+    ingest([corpus], store, embed, OPTIONS)
+    before = store.count()
+    csv = corpus / "acme/ac-22/ac-22-codes.csv"
+    csv.write_text(csv.read_text() + 'E-30,Meter lost,"No Modbus reply","Remote: soft reset once",fault\n')
+    (corpus / "zephyr/zephyr-guide.txt").unlink()
+    embed.texts = 0
+    report = ingest([corpus], store, embed, OPTIONS)
+    assert (report.changed, report.deleted, report.unchanged) == (1, 1, 4)
+    assert embed.texts == 5, "only the changed file's chunks are embedded"
+    assert "zephyr/zephyr-guide.txt" not in _sources(store)
+    codes = [s.chunk for s in store.all_chunks() if s.chunk.source.endswith("ac-22-codes.csv")]
+    assert len(codes) == 5 and any("E30" in c.defines for c in codes)
+    zephyr_chunks = 2
+    assert store.count() == before + 1 - zephyr_chunks
+
+
+def test_rebuild_starts_clean(corpus: Path, store: KnowledgeStore, embed):
+    ingest([corpus], store, embed, OPTIONS)
+    report = ingest([corpus], store, embed, IngestOptions(rebuild=True))
+    assert report.added == 6 and report.unchanged == 0
+
+
+def test_failures_are_reported_by_name_and_the_rest_is_ingested(corpus: Path, store, embed):
+    (corpus / "acme/broken.pdf").write_bytes(b"%PDF-1.4 garbage")
+    (corpus / "acme/empty.csv").write_text("")
+    (corpus / "acme/notes.docx").write_bytes(b"PK")
+    report = ingest([corpus], store, embed, OPTIONS)
+    assert set(report.failed) == {"acme/broken.pdf", "acme/empty.csv"}
+    assert "empty" in report.failed["acme/empty.csv"]
+    assert report.unsupported == ["acme/notes.docx"]
+    assert report.added == 6 and not report.nothing_ingested
+
+
+def test_two_corpora_share_a_store_without_deleting_each_other(corpus: Path, tmp_path: Path, store, embed):
+    other = tmp_path / "other"
+    (other / "acme").mkdir(parents=True)
+    (other / "acme" / "tips.md").write_text("# Tips\nWipe the RFID reader window monthly.\n")
+    ingest([corpus], store, embed, OPTIONS)
+    ingest([other], store, embed, OPTIONS)
+    assert "acme/tips.md" in _sources(store)
+    assert "acme/ac-22/ac-22-codes.csv" in _sources(store)
+
+
+def test_collection_name_carries_the_embedding_model():
+    assert collection_name(MODEL_ID) == "chargemedic_v1__all-minilm-l6-v2"
+    assert collection_name("other/Model-X") != collection_name(MODEL_ID)

@@ -1,0 +1,180 @@
+"""Every loader, on generated files, edge cases and real third-party PDFs."""
+
+from pathlib import Path
+
+import pytest
+
+from ingest.document import LoadError
+from ingest.loaders import load
+from ingest.loaders.tables import header_roles
+from tests.conftest import FIXTURES, realworld
+
+
+def test_header_synonyms_map_to_roles():
+    assert header_roles(["Error", "Description", "Possible cause", "Solution", "Severity"]) == [
+        "code",
+        "meaning",
+        "cause",
+        "remedy",
+        "severity",
+    ]
+    assert header_roles(["Fault", "Message", "Cause", "Action", "Level"]) == [
+        "code",
+        "meaning",
+        "cause",
+        "remedy",
+        "severity",
+    ]
+    assert header_roles(["Error code", "Name", "Meaning", "What to do", "Vendor note"]) == [
+        "code",
+        "name",
+        "meaning",
+        "remedy",
+        None,
+    ]
+
+
+def test_csv_rows_become_readable_blocks_with_their_code():
+    doc = load(FIXTURES / "corpus/acme/ac-22/ac-22-codes.csv")
+    first = doc.blocks[0]
+    assert first.row and first.codes == ("E-06",)
+    assert first.text.startswith("Code E-06 — Residual current. Cause: Residual current above 30 mA")
+    assert "Remedy: Remote: none, do not reset remotely." in first.text
+    assert len(doc.blocks) == 4
+
+
+def test_tsv_and_semicolon_tables_with_symbolic_names(tmp_path: Path):
+    path = tmp_path / "codes.csv"
+    path.write_text(
+        "Error code;Name;Meaning;Cause;What to do;Severity\n"
+        "210;RCM_TRIPPED;Residual current trip;Leakage to earth;Remote: none;critical\n"
+    )
+    block = load(path).blocks[0]
+    assert block.codes == ("210", "RCM_TRIPPED")
+    assert block.text.startswith("Code 210 (RCM_TRIPPED) — Residual current trip.")
+    tsv = load(FIXTURES / "corpus/acme/dc-50/dc-50-fault-codes.tsv")
+    assert [b.codes for b in tsv.blocks] == [("F005",), ("E-06",)]
+
+
+def test_malformed_tables_are_reported_not_crashed(tmp_path: Path):
+    no_code = tmp_path / "a.csv"
+    no_code.write_text("Name,Value\nfoo,bar\n")
+    with pytest.raises(LoadError, match="no error-code column"):
+        load(no_code)
+    empty = tmp_path / "b.csv"
+    empty.write_text("")
+    with pytest.raises(LoadError, match="empty"):
+        load(empty)
+    nul = tmp_path / "c.csv"
+    nul.write_bytes(b"Code,Meaning\nE1,\x00bad\n")
+    with pytest.raises(LoadError, match="malformed"):
+        load(nul)
+    unclosed = tmp_path / "d.csv"
+    unclosed.write_text('Code,Meaning\nE1,"never closed\nE2,fine\n')
+    with pytest.raises(LoadError, match="malformed"):
+        load(unclosed)
+
+
+def test_ragged_rows_are_kept_with_a_warning(tmp_path: Path):
+    path = tmp_path / "ragged.csv"
+    path.write_text('Code,Meaning,Remedy\nE1,Overheat\nE2,"Lock, stuck",Unlock,extra\n')
+    doc = load(path)
+    assert [b.codes for b in doc.blocks] == [("E1",), ("E2",)]
+    assert any("line 2" in w for w in doc.warnings) and any("line 3" in w for w in doc.warnings)
+
+
+def test_markdown_sections_lists_and_tables():
+    doc = load(FIXTURES / "corpus/_standard/ocpp16-errors.md")
+    assert doc.title == "OCPP 1.6 ChargePointErrorCode reference"
+    rows = [b for b in doc.blocks if b.row]
+    assert [b.codes for b in rows] == [("GroundFailure",), ("HighTemperature",), ("ReaderFailure",)]
+    assert rows[0].section == ("OCPP 1.6 ChargePointErrorCode reference", "Error codes")
+    prose = [b for b in doc.blocks if not b.row]
+    assert prose[-1].section[-1] == "Residual current in general"
+    bulletin = load(FIXTURES / "corpus/acme/SB-2026-01-rfid.md")
+    steps = [b.text for b in bulletin.blocks if b.section[-1] == "Action"]
+    assert steps[0].startswith("1. Send a soft reset")
+
+
+def test_plain_text_uses_numbered_headings():
+    doc = load(FIXTURES / "corpus/zephyr/zephyr-guide.txt")
+    last = doc.blocks[-1]
+    assert last.section == ("2 Troubleshooting", "2.1 Display shows Z-03")
+    assert "self-test failed" in last.text
+
+
+def test_generated_pdf_pages_headers_and_table_rows(corpus: Path):
+    doc = load(corpus / "acme/dc-50/acme-dc-50-manual.pdf")
+    assert doc.pages >= 5
+    assert doc.title == "DC-50 Fast Charger — Service Manual"
+    texts = [b.text for b in doc.blocks]
+    assert not any("Page " in t and " of " in t for t in texts), "running footer not removed"
+    assert sum("ACME-SM-DC50-EN rev" in t for t in texts) <= 1, "running footer not removed"
+    rows = {b.codes[0]: b for b in doc.blocks if b.row and b.codes}
+    assert set(rows) == {"F005", "F010", "F021", "F030"}
+    f005 = rows["F005"]
+    assert f005.section == ("4 Error codes",)
+    assert "Remote: none, keep the connector inoperative." in f005.text
+    assert "replace the cable if below 5 MOhm" in f005.text, "wrapped cell text lost"
+    step = next(b for b in doc.blocks if "do not restart the session remotely" in b.text)
+    assert step.section == ("3 Troubleshooting", "3.1 Session aborts during cable check")
+    assert step.page == f005.page - 1
+
+
+def test_pdf_without_text_is_reported(tmp_path: Path):
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "drawing.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.line(50, 50, 500, 700)
+    c.rect(100, 100, 200, 150)
+    c.showPage()
+    c.save()
+    with pytest.raises(LoadError, match="no extractable text"):
+        load(path)
+
+
+def test_encrypted_pdf_is_reported(tmp_path: Path, corpus: Path):
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(corpus / "acme/dc-50/acme-dc-50-manual.pdf"))
+    writer.encrypt(user_password="s3cret", algorithm="AES-256")
+    path = tmp_path / "locked.pdf"
+    with path.open("wb") as fh:
+        writer.write(fh)
+    with pytest.raises(LoadError, match="encrypted"):
+        load(path)
+
+
+def test_corrupt_pdf_is_reported(tmp_path: Path):
+    path = tmp_path / "broken.pdf"
+    path.write_bytes(b"%PDF-1.7\n this is not really a pdf")
+    with pytest.raises(LoadError):
+        load(path)
+
+
+def test_realworld_installation_sheet_keeps_its_error_section():
+    doc = load(realworld("SmartEVSEv3_install_v3.0.pdf"))
+    text = " ".join(b.text for b in doc.blocks)
+    assert doc.pages == 2
+    assert "LOCK" in text and "Load Balancing" in text
+    assert all(b.page in (1, 2) for b in doc.blocks)
+
+
+def test_realworld_schematic_without_text_is_reported():
+    with pytest.raises(LoadError, match="no extractable text"):
+        load(realworld("SmartEVSEv3.1_schematic.pdf"))
+
+
+def test_realworld_flowchart_fault_states_are_extracted():
+    text = " ".join(b.text for b in load(realworld("OpenEVSE_flowchart.pdf")).blocks).lower()
+    assert "stuck relay" in text or "stuck" in text
+    assert "gfci" in text
+
+
+def test_realworld_developer_guide_pages_are_numbered():
+    doc = load(realworld("Developers_Guide_HTTP.pdf"))
+    assert doc.pages == 15
+    assert {b.page for b in doc.blocks} <= set(range(1, 16))
+    assert len({b.page for b in doc.blocks}) >= 12
