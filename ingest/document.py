@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 class LoadError(Exception):
@@ -30,3 +31,14 @@ class LoadedDocument:
     title: str | None = None
     pages: int = 0
     warnings: list[str] = field(default_factory=list)
+
+
+def read_text(path: Path, *, what: str = "file") -> str:
+    """A text file as UTF-8 (BOM tolerated), else Windows-1252; empty files are a LoadError."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        text = path.read_text(encoding="cp1252", errors="replace")
+    if not text.strip():
+        raise LoadError(f"empty {what}")
+    return text

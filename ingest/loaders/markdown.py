@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ingest.document import Block, LoadedDocument, LoadError
+from ingest.document import Block, LoadedDocument, LoadError, read_text
 from ingest.loaders.tables import row_block
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -29,13 +29,7 @@ def load_plain_text(path: Path) -> LoadedDocument:
 
 
 def _read(path: Path) -> str:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        text = path.read_text(encoding="cp1252", errors="replace")
-    if not text.strip():
-        raise LoadError("empty file")
-    return _strip_front_matter(text)
+    return _strip_front_matter(read_text(path))
 
 
 def _strip_front_matter(text: str) -> str:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from ingest.document import Block, LoadedDocument, LoadError
+from ingest.document import Block, LoadedDocument, LoadError, read_text
 from knowledge.codes import split_code_field
 
 ROLE_SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -143,12 +143,7 @@ def _row_codes(values: dict[str, str]) -> tuple[str, ...]:
 
 def load_delimited(path: Path) -> LoadedDocument:
     """CSV/TSV (delimiter sniffed: comma, semicolon, tab, pipe): one block per row."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        text = path.read_text(encoding="cp1252", errors="replace")
-    if not text.strip():
-        raise LoadError("empty table file")
+    text = read_text(path, what="table file")
     if "\x00" in text:
         raise LoadError("malformed table: contains NUL bytes (binary file?)")
     try:
