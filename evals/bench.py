@@ -21,6 +21,8 @@ from pathlib import Path
 from evals.retrieval import gate, load_queries, score, table
 
 REPORT = Path(__file__).parent / "reports" / "bench.md"
+_ROUNDS = 3
+"""Ingest/raw-embedding rounds: this machine's speed varies by ±10 % from run to run."""
 
 
 def main() -> int:
@@ -34,13 +36,17 @@ def main() -> int:
         embed = embed_function(settings)
         embed(["warm-up"])  # load the model first: its load time is not pipeline throughput
         store = open_store(settings)
-        started = time.perf_counter()
-        report = ingest(settings.corpus_dirs, store, embed, ingest_options(settings, rebuild=True))
-        ingest_seconds = time.perf_counter() - started
-        texts = [s.chunk.indexed_text for s in store.all_chunks()]
-        started = time.perf_counter()
-        embed(texts)
-        raw_seconds = time.perf_counter() - started
+        ingest_times, raw_times = [], []
+        for _ in range(_ROUNDS):  # interleaved, so machine noise hits both alike
+            started = time.perf_counter()
+            report = ingest(settings.corpus_dirs, store, embed, ingest_options(settings, rebuild=True))
+            ingest_times.append(time.perf_counter() - started)
+            texts = [s.chunk.indexed_text for s in store.all_chunks()]
+            started = time.perf_counter()
+            embed(texts)
+            raw_times.append(time.perf_counter() - started)
+        ingest_seconds, raw_seconds = min(ingest_times), min(raw_times)
+        ratios = sorted(r / i for r, i in zip(raw_times, ingest_times, strict=True))
 
         started = time.perf_counter()
         ingest(settings.corpus_dirs, store, embed, ingest_options(settings))
@@ -62,9 +68,13 @@ def main() -> int:
         "",
         "| measure | value |",
         "|---|---|",
-        f"| full ingest (model loaded) | {ingest_seconds:.2f} s = {report.chunks / ingest_seconds:.1f}/s |",
-        f"| raw embedding of the same chunks | {raw_seconds:.2f} s = {len(texts) / raw_seconds:.1f}/s |",
-        f"| pipeline throughput / raw | {raw_seconds / ingest_seconds:.1%} (target ≥ 90%) |",
+        f"| full ingest (model loaded), best of {_ROUNDS} | {ingest_seconds:.2f} s = "
+        f"{report.chunks / ingest_seconds:.1f}/s |",
+        f"| raw embedding of the same chunks, best of {_ROUNDS} | {raw_seconds:.2f} s = "
+        f"{len(texts) / raw_seconds:.1f}/s |",
+        f"| pipeline throughput / raw (best vs best) | {raw_seconds / ingest_seconds:.1%} (target ≥ 90%) |",
+        f"| same, per round (min / median / max) | {ratios[0]:.1%} / {statistics.median(ratios):.1%} / "
+        f"{ratios[-1]:.1%} |",
         f"| unchanged re-ingest, in-process | {reingest_inproc:.2f} s (target ≤ 2 s) |",
         f"| unchanged re-ingest, `chargemedic ingest` command | {reingest_cli:.2f} s |",
         "",

@@ -39,17 +39,41 @@ def chunk_document(
     count_tokens: Callable[[str], int],
 ) -> list[Chunk]:
     """Chunks of ``doc`` in document order, positions numbered from 0."""
+    size = _Sizer(count_tokens)
     drafts: list[tuple[str, Block]] = []
     for group in _groups(doc.blocks):
         head = group[0]
         context = f"{meta.title} — {' > '.join(head.section)}" if head.section else meta.title
-        budget = max(32, max_tokens - count_tokens(context + "\n") + 2)
+        budget = max(32, max_tokens - size.of(context + "\n") + size.special)
         if head.row:
-            drafts += [(t, head) for t in _split(head.text, budget, count_tokens)]
+            drafts += [(t, head) for t in _split(head.text, budget, size)]
         else:
             texts = [b.text for b in group]
-            drafts += [(t, head) for t in _pack(texts, budget, overlap_tokens, count_tokens)]
+            drafts += [(t, head) for t in _pack(texts, budget, overlap_tokens, size)]
     return [_chunk(text, block, meta, position) for position, (text, block) in enumerate(drafts)]
+
+
+class _Sizer:
+    """Token counts of text pieces, each piece tokenised once.
+
+    The model's tokenizer splits on whitespace before anything else, so pieces joined by a space
+    or newline count as the sum of their contents plus the fixed special tokens once
+    ([CLS]/[SEP]; whatever ``count("")`` gives for another counter).
+    """
+
+    def __init__(self, count: Callable[[str], int]) -> None:
+        self._count = count
+        self._content: dict[str, int] = {}
+        self.special = count("")
+
+    def content(self, piece: str) -> int:
+        if (n := self._content.get(piece)) is None:
+            n = self._content[piece] = self._count(piece) - self.special
+        return n
+
+    def of(self, *pieces: str) -> int:
+        """Tokens of ``pieces`` joined by whitespace, special tokens included."""
+        return self.special + sum(self.content(p) for p in pieces)
 
 
 def _groups(blocks: list[Block]) -> Iterator[list[Block]]:
@@ -64,17 +88,16 @@ def _groups(blocks: list[Block]) -> Iterator[list[Block]]:
         yield run
 
 
-def _pack(texts: list[str], budget: int, overlap: int, count: Callable[[str], int]) -> list[str]:
+def _pack(texts: list[str], budget: int, overlap: int, size: _Sizer) -> list[str]:
     overlap = min(overlap, budget // 3)
-    pieces = [p for t in texts for p in _split(t, budget - overlap, count)]
+    pieces = [p for t in texts for p in _split(t, budget - overlap, size)]
     chunks: list[str] = []
     current: list[str] = []
     for piece in pieces:
-        candidate = "\n".join([*current, piece])
-        if current and count(candidate) > budget:
+        if current and size.of(*current, piece) > budget:
             chunks.append("\n".join(current))
-            current = _tail(current, overlap, count)
-            if count("\n".join([*current, piece])) > budget:
+            current = _tail(current, overlap, size)
+            if size.of(*current, piece) > budget:
                 current = []
         current.append(piece)
     if current:
@@ -82,35 +105,34 @@ def _pack(texts: list[str], budget: int, overlap: int, count: Callable[[str], in
     return chunks
 
 
-def _tail(pieces: list[str], overlap: int, count: Callable[[str], int]) -> list[str]:
+def _tail(pieces: list[str], overlap: int, size: _Sizer) -> list[str]:
     """The last sentences of ``pieces`` that fit in ``overlap`` tokens (the overlap carried on)."""
     sentences = [s for p in pieces for s in _SENTENCE_END.split(p)]
     tail: list[str] = []
     for sentence in reversed(sentences):
-        if count(" ".join([sentence, *tail])) > overlap:
+        if size.of(sentence, *tail) > overlap:
             break
         tail.insert(0, sentence)
     return [" ".join(tail)] if tail else []
 
 
-def _split(text: str, budget: int, count: Callable[[str], int]) -> list[str]:
+def _split(text: str, budget: int, size: _Sizer) -> list[str]:
     """``text`` whole if it fits, else cut at sentence and then word boundaries."""
-    if count(text) <= budget:
+    if size.of(text) <= budget:
         return [text]
     out: list[str] = []
-    current = ""
+    current: list[str] = []
     units = _SENTENCE_END.split(text)
     if len(units) == 1:
         units = text.split(" ")
     for unit in units:
-        candidate = f"{current} {unit}".strip()
-        if current and count(candidate) > budget:
-            out.append(current)
-            candidate = unit
-        current = candidate
+        if current and size.of(*current, unit) > budget:
+            out.append(" ".join(current))
+            current = []
+        current.append(unit)
     if current:
-        out.append(current)
-    return [p for piece in out for p in (_split(piece, budget, count) if piece != text else [piece])]
+        out.append(" ".join(current))
+    return [p for piece in out for p in (_split(piece, budget, size) if piece != text else [piece])]
 
 
 def _chunk(text: str, block: Block, meta: DocMeta, position: int) -> Chunk:

@@ -22,12 +22,14 @@ from ingest.manifest import MANIFEST, Manifest
 from knowledge.embed import count_tokens
 from knowledge.names import Catalog
 from knowledge.schema import Chunk
-from knowledge.store import KnowledgeStore
+from knowledge.store import FileContent, KnowledgeStore
 
 Progress = Callable[[int, int], None]
 """``(chunks_done, chunks_total)``, called as embedding proceeds."""
 _EMBED_GROUP = 256
 """Chunks embedded per call: large enough for efficient batching, small enough for progress."""
+_WINDOW = 4096
+"""Chunks embedded before they are written: bounds memory on large corpora."""
 
 
 @dataclass
@@ -60,6 +62,7 @@ class _Pending:
     source: str
     file_hash: str
     chunks: list[Chunk]
+    replaces: bool
 
 
 @dataclass
@@ -154,35 +157,50 @@ def _collect(
     report.pages += doc.pages
     report.added += stored_hash is None
     report.changed += stored_hash is not None
-    pending.append(_Pending(manifest.name, source, file_hash, chunks))
+    pending.append(_Pending(manifest.name, source, file_hash, chunks, replaces=stored_hash is not None))
 
 
 def _embed_and_write(
     pending: list[_Pending], store: KnowledgeStore, embed, report: IngestReport, progress: Progress | None
 ) -> None:
-    """Embed in groups of whole files (about ``_EMBED_GROUP`` chunks) and write each group."""
+    """Embed and store ``pending`` files in windows of whole files (about ``_WINDOW`` chunks).
+
+    Within a window, texts are embedded longest first in calls of ``_EMBED_GROUP`` so batches
+    hold texts of similar length (little padding) while progress is still reported; the whole
+    window is then written at once.
+    """
     total = sum(len(p.chunks) for p in pending)
-    group: list[_Pending] = []
+    window: list[_Pending] = []
     for index, item in enumerate(pending):
-        group.append(item)
-        size = sum(len(p.chunks) for p in group)
-        if size >= _EMBED_GROUP or index == len(pending) - 1:
-            texts = [c.indexed_text for p in group for c in p.chunks]
-            started = time.perf_counter()
-            vectors = embed(texts) if texts else []
-            report.embed_seconds += time.perf_counter() - started
-            offset = 0
-            for done in group:
-                count = len(done.chunks)
-                store.replace_file(
-                    done.corpus, done.source, done.file_hash, done.chunks, vectors[offset : offset + count]
-                )
-                offset += count
-                report.chunks += count
-            group = []
-            if progress:
-                progress(report.chunks, total)
+        window.append(item)
+        if sum(len(p.chunks) for p in window) >= _WINDOW or index == len(pending) - 1:
+            vectors = _embed_window(window, embed, report, progress, total)
+            store.replace_files(
+                [
+                    FileContent(p.corpus, p.source, p.file_hash, p.chunks, v, replaces=p.replaces)
+                    for p, v in zip(window, vectors, strict=True)
+                ]
+            )
+            window = []
     report.embed_seconds = round(report.embed_seconds, 3)
+
+
+def _embed_window(window: list[_Pending], embed, report: IngestReport, progress, total: int) -> list[list]:
+    """One list of vectors per file of ``window``, in chunk order."""
+    slots = [(f, c) for f, p in enumerate(window) for c in range(len(p.chunks))]
+    slots.sort(key=lambda slot: -len(window[slot[0]].chunks[slot[1]].indexed_text))
+    vectors: list[list] = [[None] * len(p.chunks) for p in window]
+    for start in range(0, len(slots), _EMBED_GROUP):
+        group = slots[start : start + _EMBED_GROUP]
+        began = time.perf_counter()
+        embedded = embed([window[f].chunks[c].indexed_text for f, c in group])
+        report.embed_seconds += time.perf_counter() - began
+        for (f, c), vector in zip(group, embedded, strict=True):
+            vectors[f][c] = vector
+        report.chunks += len(group)
+        if progress:
+            progress(report.chunks, total)
+    return vectors
 
 
 def _catalog_differs(store: KnowledgeStore, catalog: Catalog) -> bool:

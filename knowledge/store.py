@@ -51,6 +51,19 @@ def open_client(*, path: Path | None = None, url: str | None = None):
 
 
 @dataclass(frozen=True)
+class FileContent:
+    """The complete new content of one source file, ready to store."""
+
+    corpus: str
+    source: str
+    file_hash: str
+    chunks: Sequence[Chunk]
+    vectors: Sequence
+    replaces: bool = True
+    """False when the file had no chunks before (skips the stale-chunk lookup)."""
+
+
+@dataclass(frozen=True)
 class StoredChunk:
     id: str
     chunk: Chunk
@@ -71,28 +84,39 @@ class KnowledgeStore:
         )
 
     # ---- writes -------------------------------------------------------------------------
-    def replace_file(
-        self, corpus: str, source: str, file_hash: str, chunks: Sequence[Chunk], vectors
-    ) -> None:
-        """Store ``chunks`` as the content of ``source`` in ``corpus``, replacing what it had.
+    def replace_files(self, files: Sequence[FileContent]) -> None:
+        """Store each file's chunks as its whole content in its corpus, replacing what it had.
 
-        New chunks are written before stale ones are deleted, so a concurrent reader never sees
-        the file vanish. Chunk ids derive from corpus, source path, file hash and position.
+        Chunks of all files are upserted in large batches (Chroma's per-call cost dominates
+        small writes); then, for files that had content before, chunks no longer present are
+        deleted. New chunks are written before stale ones go, so a concurrent reader never sees
+        a file vanish. Chunk ids derive from corpus, source path, file hash and position.
         """
-        prefix = hashlib.sha1(f"{corpus}/{source}".encode()).hexdigest()[:10]
-        ids = [f"{prefix}:{file_hash[:12]}:{c.position:05d}" for c in chunks]
+        ids: list[str] = []
+        chunks: list[Chunk] = []
+        metadatas: list[dict] = []
+        vectors: list = []
+        for file in files:
+            prefix = hashlib.sha1(f"{file.corpus}/{file.source}".encode()).hexdigest()[:10]
+            ids += [f"{prefix}:{file.file_hash[:12]}:{c.position:05d}" for c in file.chunks]
+            chunks += file.chunks
+            metadatas += [_to_metadata(c, file.corpus, file.file_hash) for c in file.chunks]
+            vectors += list(file.vectors)
         for start in range(0, len(ids), _ADD_BATCH):
             end = start + _ADD_BATCH
             self._collection.upsert(
                 ids=ids[start:end],
                 embeddings=[list(map(float, v)) for v in vectors[start:end]],
                 documents=[c.text for c in chunks[start:end]],
-                metadatas=[_to_metadata(c, corpus, file_hash) for c in chunks[start:end]],
+                metadatas=metadatas[start:end],
             )
-        stale = self._collection.get(where=_file_filter(corpus, source), include=[])["ids"]
         keep = set(ids)
-        if dropped := [i for i in stale if i not in keep]:
-            self._collection.delete(ids=dropped)
+        for file in files:
+            if not file.replaces:
+                continue
+            stale = self._collection.get(where=_file_filter(file.corpus, file.source), include=[])["ids"]
+            if dropped := [i for i in stale if i not in keep]:
+                self._collection.delete(ids=dropped)
 
     def delete_file(self, corpus: str, source: str) -> None:
         self._collection.delete(where=_file_filter(corpus, source))

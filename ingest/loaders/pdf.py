@@ -31,34 +31,40 @@ def load_pdf(path: Path) -> LoadedDocument:
         reader = PdfReader(path)
         if reader.is_encrypted and not reader.decrypt(""):
             raise LoadError("encrypted PDF (a password is required to read it)")
-        pages = [_page_lines(page) for page in reader.pages]
+        pages = [(page, _layout_lines(page)) for page in reader.pages]
         title = (reader.metadata or {}).get("/Title") if reader.metadata else None
+        return _document(pages, title)
     except LoadError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError) as exc:
         if "decrypt" in str(exc).lower() or "encrypt" in str(exc).lower():
             raise LoadError(f"encrypted PDF ({exc})") from exc
         raise LoadError(f"unreadable PDF: {exc}") from exc
-    if not any(line.strip() for layout, _ in pages for line in layout):
+
+
+def _document(pages: list, title) -> LoadedDocument:
+    if not any(line.strip() for _, layout in pages for line in layout):
         raise LoadError(f"no extractable text in {len(pages)} page(s) (scanned or drawing only)")
     doc = LoadedDocument(blocks=[], title=str(title).strip() or None if title else None, pages=len(pages))
-    repeated = _running_lines([layout for layout, _ in pages])
+    repeated = _running_lines([layout for _, layout in pages])
     section: tuple[str, ...] = ()
-    for number, (layout, plain) in enumerate(pages, start=1):
+    for number, (page, layout) in enumerate(pages, start=1):
         lines = [ln for ln in layout if _shape(ln) not in repeated]
         if _multi_column(lines):
-            lines = [ln for ln in plain if _shape(ln) not in repeated]
+            lines = [ln for ln in _plain_lines(page) if _shape(ln) not in repeated]
         blocks, section = _page_blocks(lines, number, section)
         doc.blocks.extend(blocks)
     return doc
 
 
-def _page_lines(page) -> tuple[list[str], list[str]]:
+def _layout_lines(page) -> list[str]:
     layout = page.extract_text(extraction_mode="layout") or ""
-    if not layout.strip():
-        return [], []
-    plain = page.extract_text() or ""
-    return [ln.rstrip() for ln in layout.splitlines()], [ln.strip() for ln in plain.splitlines()]
+    return [ln.rstrip() for ln in layout.splitlines()] if layout.strip() else []
+
+
+def _plain_lines(page) -> list[str]:
+    """Plain-mode lines: only needed for pages laid out in several text columns."""
+    return [ln.strip() for ln in (page.extract_text() or "").splitlines()]
 
 
 def _shape(line: str) -> str:
