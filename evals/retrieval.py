@@ -1,8 +1,9 @@
 """Retrieval quality on the labelled query set: recall@1, recall@5 and MRR per retriever mix.
 
 A query is a hit at rank r when the r-th passage comes from ``expect.source_prefix`` and its
-text contains ``expect.text`` (case-insensitive). ``python -m evals.retrieval --gate`` exits 1
-when hybrid recall@5 is below the target or hybrid is not better than each retriever alone.
+section heading or text contains ``expect.text`` (case-insensitive; a list: any one of them,
+for questions that two passages answer equally well). ``python -m evals.retrieval --gate``
+exits 1 when hybrid recall@5 is below the target or hybrid is not better than each alone.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ class Query:
     model: str | None
     codes: list[str]
     source_prefix: str
-    text: str
+    texts: tuple[str, ...]
+    """Any one of these in the passage's heading or text makes a hit (several passages may
+    answer the question equally well)."""
 
 
 def load_queries(folder: Path = QUERY_DIR) -> list[Query]:
@@ -45,7 +48,7 @@ def load_queries(folder: Path = QUERY_DIR) -> list[Query]:
                         raw.get("model"),
                         list(raw.get("codes") or []),
                         raw["expect"]["source_prefix"],
-                        raw["expect"]["text"],
+                        _texts(raw["expect"]["text"]),
                     )
                 )
             except KeyError as exc:
@@ -53,11 +56,18 @@ def load_queries(folder: Path = QUERY_DIR) -> list[Query]:
     return queries
 
 
+def _texts(value) -> tuple[str, ...]:
+    texts = (value,) if isinstance(value, str) else tuple(value)
+    if not texts or not all(isinstance(t, str) and t for t in texts):
+        raise KeyError("expect.text (a non-empty string or list of strings)")
+    return texts
+
+
 def hit_rank(query: Query, passages) -> int | None:
     for rank, passage in enumerate(passages, start=1):
-        if (
-            passage.citation.source.startswith(query.source_prefix)
-            and query.text.lower() in passage.text.lower()
+        seen = f"{passage.citation.section}\n{passage.text}".lower()
+        if passage.citation.source.startswith(query.source_prefix) and any(
+            t.lower() in seen for t in query.texts
         ):
             return rank
     return None

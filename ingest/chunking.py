@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ingest.document import Block, LoadedDocument
 from knowledge.codes import code_keys, codes_in_text, index_keys
-from knowledge.schema import Chunk, DocType
+from knowledge.schema import Chunk, DocType, context_line
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9•(\"'])")
 
@@ -43,7 +43,7 @@ def chunk_document(
     drafts: list[tuple[str, Block]] = []
     for group in _groups(doc.blocks):
         head = group[0]
-        context = f"{meta.title} — {' > '.join(head.section)}" if head.section else meta.title
+        context = context_line(meta.title, " > ".join(head.section))
         budget = max(32, max_tokens - size.of(context + "\n") + size.special)
         if head.row:
             drafts += [(t, head) for t in _split(head.text, budget, size)]

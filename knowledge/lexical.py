@@ -1,12 +1,14 @@
 """BM25 over chunk text (the ``bm25s`` library), with code-aware tokens.
 
-Words are lower-cased ASCII runs; every code-shaped token also contributes its normalised keys,
-so ``E-06`` in a manual and ``e06`` or ``E6`` in a query meet on the token ``e6``.
+Words are lower-cased ASCII runs, stemmed (Snowball English: "maintains" meets "maintained",
+"trips" meets "tripped"); every code-shaped token also contributes its normalised keys, so
+``E-06`` in a manual and ``e06`` or ``E6`` in a query meet on the token ``e6``.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 
 import numpy as np
@@ -63,10 +65,23 @@ _STOPWORDS = frozenset(
 _CODE_TOKEN = re.compile(r"0x[0-9a-f]+|[a-z]{1,4}[-_.]?\d{1,5}|[a-z0-9]+(?:_[a-z0-9]+)+")
 
 
+_local = threading.local()
+
+
+def _stem(words: list[str]) -> list[str]:
+    """Snowball stems; one stemmer per thread (a PyStemmer object is not thread-safe)."""
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        import Stemmer
+
+        stemmer = _local.stemmer = Stemmer.Stemmer("english")
+    return stemmer.stemWords(words)
+
+
 def tokenize(text: str) -> list[str]:
-    """Search tokens of ``text``: words without stopwords, plus normalised code keys."""
+    """Search tokens of ``text``: stemmed words without stopwords, plus normalised code keys."""
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    tokens = [w for w in re.findall(r"[a-z0-9]+", folded) if w not in _STOPWORDS]
+    tokens = _stem([w for w in re.findall(r"[a-z0-9]+", folded) if w not in _STOPWORDS])
     for raw in _CODE_TOKEN.findall(folded):
         if keys := normalise_code(raw):
             tokens.extend(k.lower() for k in keys.all() if k.lower() not in tokens)

@@ -18,6 +18,14 @@ class DocType(StrEnum):
     reference = "reference"
 
 
+def context_line(title: str, section: str) -> str:
+    """``title — heading path``, without repeating a top heading that merely restates the title."""
+    parts = section.split(" > ") if section else []
+    if parts and parts[0].strip().lower() == title.strip().lower():
+        parts = parts[1:]
+    return f"{title} — {' > '.join(parts)}" if parts else title
+
+
 class Chunk(BaseModel):
     """One citable passage of one document.
 
@@ -46,7 +54,7 @@ class Chunk(BaseModel):
     @property
     def context(self) -> str:
         """Title and heading path, prepended to the text for embedding and lexical search."""
-        return f"{self.title} — {self.section}" if self.section else self.title
+        return context_line(self.title, self.section)
 
     @property
     def indexed_text(self) -> str:

@@ -73,6 +73,15 @@ class _Snapshot:
     lexical: LexicalIndex
     rows: dict[str, int] = field(default_factory=dict)
     by_code: dict[str, list[int]] = field(default_factory=dict)
+    masks: dict[Scope, np.ndarray] = field(default_factory=dict)
+
+    def mask(self, scope: Scope) -> np.ndarray:
+        """0/1 per row: whether ``scope`` allows the chunk (cached; a snapshot never changes)."""
+        if (mask := self.masks.get(scope)) is None:
+            mask = np.array([scope.allows(c) for c in self.chunks], dtype=np.float32)
+            if len(self.masks) < 1024:  # bounded: one entry per vendor/model actually searched
+                self.masks[scope] = mask
+        return mask
 
     @classmethod
     def load(cls, store: KnowledgeStore) -> _Snapshot:
@@ -137,7 +146,7 @@ class Searcher:
         """
         snap = self._current()
         scope = self.scope(vendor, model, snap.catalog)
-        allowed = np.array([scope.allows(c) for c in snap.chunks], dtype=np.float32)
+        allowed = snap.mask(scope)
         wanted = set(retrievers)
         all_codes = [p for c in codes for p in split_code_field(c)] + codes_in_query(query)
         depth = max(k * 6, 30)

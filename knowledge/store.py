@@ -20,12 +20,12 @@ from urllib.parse import urlparse
 from knowledge.names import Catalog
 from knowledge.schema import Chunk, DocType
 
-SCHEMA_VERSION = "v1"
+SCHEMA_VERSION = "v2"
 _ADD_BATCH = 1000
 
 
 def collection_name(model_id: str) -> str:
-    """``chargemedic_v1__all-minilm-l6-v2`` — the schema version and the embedding model."""
+    """``chargemedic_v2__all-minilm-l6-v2`` — the schema version and the embedding model."""
     slug = re.sub(r"[^a-z0-9.-]+", "-", model_id.lower()).strip("-")
     return f"chargemedic_{SCHEMA_VERSION}__{slug}"
 
@@ -171,8 +171,7 @@ class KnowledgeStore:
         ]
 
     def nearest(self, vector, *, n: int, where: dict | None = None) -> list[tuple[str, float]]:
-        """``(id, cosine similarity)`` of the ``n`` nearest chunks, best first."""
-        n = min(n, self.count())
+        """``(id, cosine similarity)`` of up to ``n`` nearest chunks matching ``where``, best first."""
         if n <= 0:
             return []
         got = self._collection.query(

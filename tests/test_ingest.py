@@ -96,5 +96,5 @@ def test_two_corpora_share_a_store_without_deleting_each_other(corpus: Path, tmp
 
 
 def test_collection_name_carries_the_embedding_model():
-    assert collection_name(MODEL_ID) == "chargemedic_v1__all-minilm-l6-v2"
+    assert collection_name(MODEL_ID) == "chargemedic_v2__all-minilm-l6-v2"
     assert collection_name("other/Model-X") != collection_name(MODEL_ID)
