@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from app.cli_keys import keys
 from app.settings import Settings, settings_table
 
 cli = typer.Typer(
@@ -103,16 +104,25 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (overrides CHARGEMEDIC_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (overrides CHARGEMEDIC_PORT).")] = None,
 ) -> None:
-    """Serve the HTTP API (health, readiness and knowledge search)."""
+    """Serve the HTTP API (event intake, faults, chargers, knowledge search) and queue workers."""
     import uvicorn
 
+    from app.cli_keys import bootstrap_admin_key
     from app.main import create_app
 
     settings = _settings()
+    if key := bootstrap_admin_key(settings):
+        console.print(
+            "[bold yellow]No API key existed, so an admin key was created. It is shown only now:[/]\n"
+            f"    {key}\n"
+            "Use it as 'Authorization: Bearer <key>'; create narrower keys with "
+            "`chargemedic keys create --role csms|technician`."
+        )
     app = create_app(settings)
     console.print(
-        "[bold]chargemedic[/] serving the knowledge API. Event intake, the diagnosis agent and "
-        "the OCPP gateway are not part of this release yet."
+        f"[bold]chargemedic[/] serving on http://{host or settings.host}:{port or settings.port} "
+        f"with {settings.workers} queue worker(s). The diagnosis agent and the OCPP gateway arrive in "
+        "later releases: faults wait in state awaiting_diagnosis."
     )
     uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level=settings.log_level)
 
@@ -126,6 +136,9 @@ def show_settings(
         typer.echo(settings_table())
         return
     typer.echo(Settings().model_dump_json(indent=2))
+
+
+cli.add_typer(keys, name="keys")
 
 
 def main() -> None:

@@ -1,26 +1,54 @@
-"""The FastAPI application factory; long-lived clients are built once, in the lifespan."""
+"""The FastAPI application factory; long-lived clients are built once, in the lifespan.
+
+The lifespan opens the database (upgrading its schema), the knowledge searcher, and starts
+``settings.workers`` queue workers; on shutdown the workers finish their current item.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from sqlalchemy import Engine
 
-from app.api import health, knowledge
+from app.api import chargers, errors, events, faults, health, knowledge
 from app.knowledge import build_searcher
+from app.pipeline import process_fault
 from app.settings import Settings
+from app.store.db import make_engine, upgrade
+from app.worker import Processor, Worker, worker_id
 from knowledge.search import Searcher
 
 
-def create_app(settings: Settings | None = None, *, searcher: Searcher | None = None) -> FastAPI:
-    """The API. ``searcher`` may be injected (tests); otherwise it is built from ``settings``."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    searcher: Searcher | None = None,
+    engine: Engine | None = None,
+    processor: Processor = process_fault,
+) -> FastAPI:
+    """The API. ``searcher``/``engine`` may be injected (tests); otherwise built from ``settings``."""
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.settings = settings
+        app.state.engine = engine or make_engine(settings.database)
+        await asyncio.to_thread(upgrade, app.state.engine)
         app.state.searcher = searcher or build_searcher(settings)
-        yield
+        stop = asyncio.Event()
+        tasks = [
+            asyncio.create_task(_worker(app.state.engine, processor, settings, i).run(stop))
+            for i in range(settings.workers)
+        ]
+        try:
+            yield
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if engine is None:
+                app.state.engine.dispose()
 
     app = FastAPI(
         title="chargemedic",
@@ -28,6 +56,18 @@ def create_app(settings: Settings | None = None, *, searcher: Searcher | None = 
         summary="AI-assisted diagnostics for EV charging networks.",
         lifespan=lifespan,
     )
-    app.include_router(health.router)
-    app.include_router(knowledge.router)
+    errors.install(app)
+    for module in (health, events, faults, chargers, knowledge):
+        app.include_router(module.router)
     return app
+
+
+def _worker(engine: Engine, processor: Processor, settings: Settings, index: int) -> Worker:
+    return Worker(
+        engine,
+        processor,
+        owner=worker_id(index),
+        lease_seconds=settings.lease_seconds,
+        max_attempts=settings.max_attempts,
+        backoff_seconds=settings.retry_backoff_seconds,
+    )

@@ -45,6 +45,21 @@ class Settings(BaseSettings):
     search_refresh_seconds: float = Field(
         5.0, ge=0, description="How often a running service checks the store for a newer ingest."
     )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL, e.g. `postgresql+psycopg://user:pw@db/chargemedic`; "
+        "unset = SQLite at `data_dir/chargemedic.db`.",
+    )
+    workers: int = Field(2, ge=0, le=64, description="Queue workers per process (0 = accept events only).")
+    lease_seconds: float = Field(
+        30.0, gt=0, le=3600, description="How long a worker owns a fault before another may take it over."
+    )
+    max_attempts: int = Field(
+        5, ge=1, le=100, description="Processing attempts before a fault is parked as `failed`."
+    )
+    retry_backoff_seconds: float = Field(
+        2.0, ge=0, le=3600, description="Delay before a failed attempt is retried (doubles each time)."
+    )
     host: str = Field("127.0.0.1", description="Address the HTTP API binds to.")
     port: int = Field(8080, ge=1, le=65535, description="Port of the HTTP API.")
     log_level: str = Field("info", description="Log level: debug, info, warning, error.")
@@ -59,6 +74,11 @@ class Settings(BaseSettings):
     @property
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def database(self) -> str:
+        """The database URL in effect (``database_url`` or the SQLite file in ``data_dir``)."""
+        return self.database_url or f"sqlite:///{(self.data_dir / 'chargemedic.db').as_posix()}"
 
 
 def settings_table() -> str:

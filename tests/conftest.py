@@ -57,3 +57,46 @@ def realworld(name: str) -> Path:
     if not path.exists():
         pytest.skip(f"real-world PDF {name} not present at {REALWORLD}")
     return path
+
+
+# ---- database -----------------------------------------------------------------------------
+PG_URL_VARIABLE = "CHARGEMEDIC_TEST_DATABASE_URL"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request, tmp_path: Path):
+    """A migrated, empty database: a SQLite file, and PostgreSQL where its URL is configured."""
+    import os
+
+    from sqlalchemy import text
+
+    from app.store.db import make_engine, upgrade
+
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+    else:
+        url = os.environ.get(PG_URL_VARIABLE)
+        if not url:
+            pytest.skip(f"{PG_URL_VARIABLE} is not set (e.g. postgresql+psycopg://postgres@127.0.0.1/test)")
+        engine = make_engine(url)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public"))
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def keys(engine) -> dict[str, str]:
+    """One API key per role (and a second CSMS key), by role name."""
+    from app.store.db import session_scope
+    from app.store.keys import ROLES, create_key
+
+    with session_scope(engine) as session:
+        made = {role: create_key(session, role=role, name=f"test-{role}")[1] for role in ROLES}
+        made["csms2"] = create_key(session, role="csms", name="second-csms")[1]
+    return made
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}

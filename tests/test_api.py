@@ -9,6 +9,7 @@ from app.main import create_app
 from app.settings import Settings
 from ingest.runner import IngestOptions, ingest
 from knowledge.search import Searcher
+from tests.conftest import bearer
 
 
 async def _client(app):
@@ -18,19 +19,34 @@ async def _client(app):
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data")
+    return Settings(data_dir=tmp_path / "data", workers=0)
 
 
-async def test_health_ready_and_search(settings, corpus: Path, store, embed):
+@pytest.fixture
+def headers(settings) -> dict[str, str]:
+    """A technician's key in the app's (SQLite) database."""
+    from app.store.db import make_engine, session_scope, upgrade
+    from app.store.keys import create_key
+
+    engine = make_engine(settings.database)
+    upgrade(engine)
+    with session_scope(engine) as session:
+        key = create_key(session, role="technician")[1]
+    engine.dispose()
+    return bearer(key)
+
+
+async def test_health_ready_and_search(settings, headers, corpus: Path, store, embed):
     ingest([corpus], store, embed, IngestOptions())
     app = create_app(settings, searcher=Searcher(store, embed))
     async with app.router.lifespan_context(app), await _client(app) as client:
         assert (await client.get("/healthz")).json() == {"status": "ok"}
         ready = await client.get("/readyz")
-        assert ready.status_code == 200 and ready.json()["checks"]["knowledge"] == "ok"
+        assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "knowledge": "ok"}
         found = await client.get(
             "/v1/knowledge/search",
             params={"q": "isolation", "vendor": "acme", "model": "dc-50", "code": "F005"},
+            headers=headers,
         )
         assert found.status_code == 200
         top = found.json()[0]
@@ -46,10 +62,10 @@ async def test_empty_store_is_not_ready(settings, store, embed):
         assert "empty" in ready.json()["checks"]["knowledge"]
 
 
-async def test_bad_search_parameters_name_the_field(settings, store, embed):
+async def test_bad_search_parameters_name_the_field(settings, headers, store, embed):
     app = create_app(settings, searcher=Searcher(store, embed))
     async with app.router.lifespan_context(app), await _client(app) as client:
-        missing = await client.get("/v1/knowledge/search")
+        missing = await client.get("/v1/knowledge/search", headers=headers)
         assert missing.status_code == 422 and missing.json()["detail"][0]["loc"] == ["query", "q"]
-        bad_k = await client.get("/v1/knowledge/search", params={"q": "x", "k": 0})
+        bad_k = await client.get("/v1/knowledge/search", params={"q": "x", "k": 0}, headers=headers)
         assert bad_k.status_code == 422 and bad_k.json()["detail"][0]["loc"] == ["query", "k"]

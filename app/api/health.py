@@ -15,9 +15,16 @@ def healthz() -> dict:
 
 @router.get("/readyz", summary="Dependencies are reachable")
 def readyz(request: Request) -> JSONResponse:
-    """200 when the knowledge store answers and holds passages, else 503 naming what is wrong."""
+    """200 when the database and the knowledge store answer (and the store holds passages),
+    else 503 naming what is wrong."""
     store = request.app.state.searcher.store
     checks: dict[str, str] = {}
+    try:
+        with request.app.state.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:  # any driver error means not ready; the probe must not raise
+        checks["database"] = f"unreachable: {type(exc).__name__}: {exc}"
     try:
         store.ping()
         count = store.count()

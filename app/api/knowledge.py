@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from app.api.deps import Reader
 from knowledge.schema import Passage
 from knowledge.search import Searcher
 
@@ -21,6 +22,7 @@ SearcherDep = Annotated[Searcher, Depends(get_searcher)]
 
 @router.get("/search", response_model=list[Passage], summary="Search manuals and error-code tables")
 def search(
+    _: Reader,
     searcher: SearcherDep,
     q: Annotated[
         str,

@@ -1,0 +1,52 @@
+"""``GET /v1/chargers`` and ``GET /v1/chargers/{id}`` with the charger's history."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, status
+from pydantic import BaseModel
+
+from app.api.deps import EngineDep, Reader
+from app.store import queries
+from app.store.db import session_scope
+from app.store.models import Charger
+
+router = APIRouter(prefix="/v1/chargers", tags=["chargers"])
+
+
+class ChargerPage(BaseModel):
+    items: list[Charger]
+    next_cursor: str | None = None
+
+
+@router.get("", response_model=ChargerPage, summary="Registered chargers, by id")
+def list_chargers(
+    _: Reader,
+    engine: EngineDep,
+    site: Annotated[str | None, Query(max_length=100)] = None,
+    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> ChargerPage:
+    with session_scope(engine) as session:
+        items = queries.list_chargers(session, site_id=site, after=cursor, limit=limit + 1)
+    more = len(items) > limit
+    items = items[:limit]
+    return ChargerPage(items=items, next_cursor=items[-1].id if more else None)
+
+
+@router.get("/{charger_id}", summary="A charger, its connectors, faults and recent history")
+def get_charger(
+    charger_id: str, _: Reader, engine: EngineDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
+) -> dict[str, Any]:
+    with session_scope(engine) as session:
+        charger = queries.get_charger(session, charger_id=charger_id)
+        if charger is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no charger with id {charger_id!r}")
+        return {
+            "charger": charger,
+            "open_faults": queries.open_faults(session, charger_id=charger_id),
+            "faults": queries.list_faults(session, charger_id=charger_id, limit=limit),
+            "observations": queries.recent_observations(session, charger_id=charger_id, limit=limit),
+            "audit": queries.charger_audit(session, charger_id=charger_id, limit=limit),
+        }

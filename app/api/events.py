@@ -1,0 +1,50 @@
+"""``POST /v1/events`` — the CSMS forwards charger messages; ``GET /v1/events/{id}``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Response, status
+from fastapi.exceptions import RequestValidationError
+
+from app.api.deps import Csms, EngineDep, Reader
+from app.intake.accept import accept_event
+from app.intake.envelope import EventAccepted, EventIn, PayloadError
+from app.store.db import session_scope
+from app.store.models import Event
+
+router = APIRouter(prefix="/v1/events", tags=["events"])
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=EventAccepted,
+    summary="Forward a StatusNotification, NotifyEvent or BootNotification",
+    responses={
+        200: {"model": EventAccepted, "description": "This event_id was received before: original result."},
+        401: {"description": "Missing or invalid API key."},
+        403: {"description": "The key's role may not post events."},
+        422: {"description": "The body or the OCPP payload is malformed; the message names the field."},
+    },
+)
+def post_event(body: EventIn, caller: Csms, engine: EngineDep, response: Response) -> EventAccepted:
+    """Store the event (committed before this returns), normalise it, open or clear faults and
+    queue new faults for diagnosis. Non-standard values are kept raw, normalised where possible
+    and listed in ``issues``. A repeated ``event_id`` from the same caller is not processed again."""
+    try:
+        accepted = accept_event(
+            engine, source=caller.source, body=body, actor=f"api:{caller.name or caller.key_id}"
+        )
+    except PayloadError as exc:
+        raise RequestValidationError(exc.errors) from exc
+    if not accepted.created:
+        response.status_code = status.HTTP_200_OK
+    return accepted.result
+
+
+@router.get("/{event_id}", summary="One stored event, raw and as answered")
+def get_event(event_id: int, _: Reader, engine: EngineDep) -> Event:
+    with session_scope(engine) as session:
+        event = session.get(Event, event_id)
+    if event is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no event with id {event_id}")
+    return event

@@ -1,0 +1,57 @@
+"""``GET /v1/faults`` (filters, cursor pagination) and ``GET /v1/faults/{id}`` (everything known)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, status
+from pydantic import BaseModel
+
+from app.api.deps import EngineDep, Reader
+from app.store import queries
+from app.store.db import session_scope
+from app.store.models import Fault
+
+router = APIRouter(prefix="/v1/faults", tags=["faults"])
+
+
+class FaultPage(BaseModel):
+    items: list[Fault]
+    next_cursor: str | None = None
+    """Pass as ``cursor`` to get the next (older) page; absent on the last page."""
+
+
+@router.get("", response_model=FaultPage, summary="Faults, newest first")
+def list_faults(
+    _: Reader,
+    engine: EngineDep,
+    charger: Annotated[str | None, Query(max_length=64)] = None,
+    site: Annotated[str | None, Query(max_length=100)] = None,
+    state: Annotated[str | None, Query(max_length=32, examples=["queued", "awaiting_diagnosis"])] = None,
+    since: Annotated[datetime | None, Query(description="Opened at or after (ISO 8601).")] = None,
+    cursor: Annotated[str | None, Query(pattern=r"^\d{1,18}$")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> FaultPage:
+    with session_scope(engine) as session:
+        items = queries.list_faults(
+            session,
+            charger_id=charger,
+            site_id=site,
+            state=state,
+            since=since,
+            before_id=int(cursor) if cursor else None,
+            limit=limit + 1,
+        )
+    more = len(items) > limit
+    items = items[:limit]
+    return FaultPage(items=items, next_cursor=str(items[-1].id) if more else None)
+
+
+@router.get("/{fault_id}", summary="A fault with its event, diagnosis, decisions, actions and audit")
+def get_fault(fault_id: int, _: Reader, engine: EngineDep) -> dict[str, Any]:
+    with session_scope(engine) as session:
+        detail = queries.fault_detail(session, fault_id=fault_id)
+    if detail is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no fault with id {fault_id}")
+    return detail

@@ -1,0 +1,1 @@
+"""Persistence: tables, engine and sessions, queries, the durable work queue, API keys."""

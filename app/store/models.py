@@ -1,0 +1,229 @@
+"""Database tables (SQLModel). Schema changes go through Alembic (``app/store/migrations``).
+
+Times are stored as timezone-aware UTC. JSON columns hold raw payloads and small structured
+details; anything queried or filtered on has its own column.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator):
+    """Timezone-aware UTC in Python on every backend (SQLite keeps no zone: naive means UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _when(**kw) -> object:
+    return Field(sa_type=UtcDateTime, **kw)
+
+
+def _json(default) -> object:
+    return Field(default_factory=default, sa_column=Column(JSON, nullable=False))
+
+
+class Charger(SQLModel, table=True):
+    """A charge point, as registered or as last described by BootNotification or the CSMS."""
+
+    __tablename__ = "chargers"
+    id: str = Field(primary_key=True, max_length=64)
+    vendor: str | None = Field(default=None, max_length=200)
+    model: str | None = Field(default=None, max_length=200)
+    firmware: str | None = Field(default=None, max_length=200)
+    serial: str | None = Field(default=None, max_length=200)
+    site_id: str | None = Field(default=None, max_length=100, index=True)
+    ocpp_version: str | None = Field(default=None, max_length=8)
+    registered_at: datetime = _when(default_factory=utcnow)
+    last_seen_at: datetime | None = _when(default=None)
+    last_boot_at: datetime | None = _when(default=None)
+    connectors: dict = _json(dict)
+    """``{"<evse>/<connector>": {"status", "error_code", "at"}}`` — the latest state of each."""
+
+
+class Event(SQLModel, table=True):
+    """One message as received (raw), with the response it was given (for idempotent replays)."""
+
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("source", "external_id", name="uq_events_source_external_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=100)
+    """Who sent it: ``key:<api key id>`` or ``ocpp:<charger id>``; event ids are unique per source."""
+    external_id: str = Field(max_length=200)
+    charger_id: str = Field(max_length=64, index=True)
+    kind: str = Field(max_length=32)
+    ocpp_version: str = Field(max_length=8)
+    occurred_at: datetime = _when()
+    received_at: datetime = _when(default_factory=utcnow)
+    payload: dict = _json(dict)
+    issues: list = _json(list)
+    result: dict = _json(dict)
+
+
+class Observation(SQLModel, table=True):
+    """A normalised record: one per StatusNotification, one per NotifyEvent EventData."""
+
+    __tablename__ = "observations"
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="events.id", index=True)
+    charger_id: str = Field(max_length=64, index=True)
+    occurred_at: datetime = _when()
+    kind: str = Field(max_length=16)
+    connector_id: int | None = None
+    evse_id: int | None = None
+    status: str | None = Field(default=None, max_length=50)
+    error_code: str | None = Field(default=None, max_length=50)
+    raw_error_code: str | None = Field(default=None, max_length=200)
+    vendor_id: str | None = Field(default=None, max_length=255)
+    vendor_error_code: str | None = Field(default=None, max_length=200)
+    info: str | None = None
+    component: str | None = Field(default=None, max_length=200)
+    variable: str | None = Field(default=None, max_length=200)
+    actual_value: str | None = None
+    trigger: str | None = Field(default=None, max_length=50)
+    cleared: bool | None = None
+    signature: str = Field(default="", max_length=500)
+    fault_id: int | None = Field(default=None, foreign_key="faults.id", index=True)
+    issues: list = _json(list)
+
+
+class Fault(SQLModel, table=True):
+    """A fault episode on one connector/EVSE: opened by a fault observation, cleared by a recovery.
+
+    ``state`` is where processing stands (queued, processing, awaiting_diagnosis, failed, …);
+    ``cleared_at`` is whether the charger has reported the condition gone.
+    """
+
+    __tablename__ = "faults"
+    __table_args__ = (Index("ix_faults_charger_open", "charger_id", "cleared_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    charger_id: str = Field(max_length=64, index=True)
+    site_id: str | None = Field(default=None, max_length=100, index=True)
+    event_id: int = Field(foreign_key="events.id")
+    signature: str = Field(max_length=500)
+    connector_id: int | None = None
+    evse_id: int | None = None
+    error_code: str | None = Field(default=None, max_length=50)
+    vendor_error_code: str | None = Field(default=None, max_length=200)
+    component: str | None = Field(default=None, max_length=200)
+    variable: str | None = Field(default=None, max_length=200)
+    info: str | None = None
+    opened_at: datetime = _when(index=True)
+    last_seen_at: datetime = _when()
+    occurrences: int = 1
+    cleared_at: datetime | None = _when(default=None)
+    state: str = Field(default="queued", max_length=32, index=True)
+    error: str | None = None
+    updated_at: datetime = _when(default_factory=utcnow)
+
+
+class WorkItem(SQLModel, table=True):
+    """The durable queue: a unit of work, leased by one worker at a time."""
+
+    __tablename__ = "work_items"
+    __table_args__ = (Index("ix_work_items_pending", "state", "charger_id", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    fault_id: int = Field(foreign_key="faults.id", index=True)
+    charger_id: str = Field(max_length=64)
+    state: str = Field(default="queued", max_length=16)
+    attempts: int = 0
+    available_at: datetime = _when(default_factory=utcnow)
+    lease_owner: str | None = Field(default=None, max_length=100)
+    lease_expires_at: datetime | None = _when(default=None)
+    last_error: str | None = None
+    created_at: datetime = _when(default_factory=utcnow)
+    finished_at: datetime | None = _when(default=None)
+
+
+class Decision(SQLModel, table=True):
+    """The guard's verdict on a proposed action (filled by the agent/guard issue)."""
+
+    __tablename__ = "decisions"
+    id: int | None = Field(default=None, primary_key=True)
+    fault_id: int = Field(foreign_key="faults.id", index=True)
+    action: str = Field(max_length=32)
+    params: dict = _json(dict)
+    escalate: bool = False
+    verdict: str = Field(max_length=32)
+    reasons: list = _json(list)
+    diagnosis: dict = _json(dict)
+    created_at: datetime = _when(default_factory=utcnow)
+
+
+class ActionAttempt(SQLModel, table=True):
+    """One attempt to carry out a device action on a charger, and its outcome."""
+
+    __tablename__ = "action_attempts"
+    id: int | None = Field(default=None, primary_key=True)
+    fault_id: int = Field(foreign_key="faults.id", index=True)
+    decision_id: int | None = Field(default=None, foreign_key="decisions.id")
+    charger_id: str = Field(max_length=64, index=True)
+    action: str = Field(max_length=32)
+    params: dict = _json(dict)
+    executor: str = Field(max_length=32)
+    outcome: str | None = Field(default=None, max_length=32)
+    detail: dict = _json(dict)
+    started_at: datetime = _when(default_factory=utcnow)
+    finished_at: datetime | None = _when(default=None)
+
+
+class Escalation(SQLModel, table=True):
+    """A hand-over to a technician, with instructions."""
+
+    __tablename__ = "escalations"
+    id: int | None = Field(default=None, primary_key=True)
+    fault_id: int = Field(foreign_key="faults.id", index=True)
+    state: str = Field(default="open", max_length=16, index=True)
+    priority: str = Field(default="normal", max_length=16)
+    instructions: str = ""
+    detail: dict = _json(dict)
+    created_at: datetime = _when(default_factory=utcnow)
+    updated_at: datetime = _when(default_factory=utcnow)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Append-only trail: every step taken on a fault or charger (never updated or deleted)."""
+
+    __tablename__ = "audit_log"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _when(default_factory=utcnow, index=True)
+    fault_id: int | None = Field(default=None, foreign_key="faults.id", index=True)
+    charger_id: str | None = Field(default=None, max_length=64, index=True)
+    actor: str = Field(max_length=100)
+    kind: str = Field(max_length=64)
+    detail: dict = _json(dict)
+
+
+class ApiKey(SQLModel, table=True):
+    """An API key: only its public prefix and the SHA-256 of its secret are stored."""
+
+    __tablename__ = "api_keys"
+    id: int | None = Field(default=None, primary_key=True)
+    prefix: str = Field(max_length=32, unique=True)
+    secret_hash: str = Field(max_length=64)
+    role: str = Field(max_length=16)
+    name: str = Field(default="", max_length=200)
+    created_at: datetime = _when(default_factory=utcnow)
+    last_used_at: datetime | None = _when(default=None)
+    revoked_at: datetime | None = _when(default=None)

@@ -1,0 +1,109 @@
+"""Queue workers: asyncio tasks in the service that claim work items and process them.
+
+Each claimed item is processed in a thread (database work is synchronous) while the task
+renews the lease; the processing and the item's completion commit in one transaction, fenced
+on the lease, so a fault's effects are applied exactly once even if a worker stalls or dies.
+An item claimed more than ``max_attempts`` times (its workers kept dying) is parked as failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from app.store import queue
+from app.store.db import session_scope
+from app.store.queue import Claim, LeaseLost
+
+log = logging.getLogger("chargemedic.worker")
+Processor = Callable[[Session, Claim], None]
+
+
+def worker_id(index: int = 0) -> str:
+    """``host:pid:random:index`` — unique per process start, readable in the database."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}:{index}"
+
+
+class Worker:
+    def __init__(
+        self,
+        engine: Engine,
+        process: Processor,
+        *,
+        owner: str,
+        lease_seconds: float,
+        max_attempts: int,
+        backoff_seconds: float,
+        idle_seconds: float = 0.25,
+    ) -> None:
+        self.engine = engine
+        self.process = process
+        self.owner = owner
+        self.lease_seconds = lease_seconds
+        self.max_attempts = max_attempts
+        self.backoff_seconds = backoff_seconds
+        self.idle_seconds = idle_seconds
+
+    def run_once(self) -> Claim | None:
+        """Claim and process one item synchronously; the claim, or ``None`` if the queue was idle."""
+        item = queue.claim(self.engine, owner=self.owner, lease_seconds=self.lease_seconds)
+        if item is not None:
+            self.finish(item)
+        return item
+
+    def finish(self, item: Claim) -> None:
+        """Process a claimed item and complete it, or record the failure."""
+        try:
+            with session_scope(self.engine) as session:
+                if item.attempts > self.max_attempts:
+                    raise RuntimeError(f"abandoned by {item.attempts - 1} workers (crashed or timed out)")
+                self.process(session, item)
+                queue.complete(session, item=item)
+        except LeaseLost:
+            log.warning("lost the lease on work item %s; its work was rolled back", item.id)
+        except Exception as exc:  # any processing error is recorded on the item, never lost
+            log.warning("work item %s failed (attempt %s): %s", item.id, item.attempts, exc)
+            with contextlib.suppress(LeaseLost), session_scope(self.engine) as session:
+                queue.fail(
+                    session,
+                    item=item,
+                    error=f"{type(exc).__name__}: {exc}",
+                    max_attempts=self.max_attempts,
+                    backoff_seconds=self.backoff_seconds,
+                )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Work until ``stop`` is set."""
+        while not stop.is_set():
+            try:
+                item = await asyncio.to_thread(
+                    queue.claim, self.engine, owner=self.owner, lease_seconds=self.lease_seconds
+                )
+            except Exception:  # database briefly unavailable: log, back off, keep going
+                log.exception("claiming work failed")
+                item = None
+            if item is None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.idle_seconds)
+                continue
+            renewing = asyncio.create_task(self._renew(item))
+            try:
+                await asyncio.to_thread(self.finish, item)
+            finally:
+                renewing.cancel()
+
+    async def _renew(self, item: Claim) -> None:
+        while True:
+            await asyncio.sleep(self.lease_seconds / 3)
+            if not await asyncio.to_thread(
+                queue.renew, self.engine, item=item, lease_seconds=self.lease_seconds
+            ):
+                return
