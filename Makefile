@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 BIN    := $(VENV)/bin
 
-.PHONY: run test bench eval lint corpus clean
+.PHONY: run test bench bench-intake eval lint corpus clean
 
 ## run: create .venv, install, ingest the bundled corpus (incremental), serve the API
 run: $(VENV)/.runtime
@@ -19,6 +19,10 @@ test: $(VENV)/.dev
 ## bench: retrieval quality (hybrid vs dense vs BM25), ingest throughput, search latency
 bench: $(VENV)/.dev
 	$(PY) -m evals.bench
+
+## bench-intake: events/s through real HTTP, then SIGKILL + restart (lost/duplicated must be 0)
+bench-intake: $(VENV)/.dev
+	$(PY) -m evals.bench_intake
 
 ## eval: score retrieval on the labelled query set and fail below the quality gate
 eval: $(VENV)/.dev
