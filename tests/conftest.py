@@ -78,9 +78,13 @@ def engine(request, tmp_path: Path):
         url = os.environ.get(PG_URL_VARIABLE)
         if not url:
             pytest.skip(f"{PG_URL_VARIABLE} is not set (e.g. postgresql+psycopg://postgres@127.0.0.1/test)")
-        engine = make_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public"))
+        schema = f"test_{os.getpid()}"  # per process: concurrent test runs never clobber each other
+        admin = make_engine(url)
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"))
+        admin.dispose()
+        separator = "&" if "?" in url else "?"
+        engine = make_engine(f"{url}{separator}options=-csearch_path%3D{schema}")
     upgrade(engine)
     yield engine
     engine.dispose()
