@@ -230,9 +230,11 @@ async def test_authentication_and_roles(engine, keys, tmp_path):
 
     body = sn16("auth-1", errorCode="OtherError", status="Faulted")
     async with api(engine, tmp_path) as client:
-        assert (await client.post("/v1/events", json=body)).status_code == 401
+        anonymous = await client.post("/v1/events", json=body)
+        assert anonymous.status_code == 401 and "API key" in anonymous.json()["message"]
         assert (await post(client, body, "cm_nope_nope")).status_code == 401
-        assert (await post(client, body, keys["technician"])).status_code == 403
+        wrong_role = await post(client, body, keys["technician"])
+        assert wrong_role.status_code == 403 and "technician" in wrong_role.json()["message"]
         assert (await client.get("/v1/faults", headers=bearer(keys["csms"]))).status_code == 403
         assert (await client.get("/v1/faults")).status_code == 401
         assert (await client.get("/v1/knowledge/search", params={"q": "x"})).status_code == 401

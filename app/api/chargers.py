@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import BaseModel
 
 from app.api.deps import EngineDep, Reader
+from app.intake.limits import NO_NUL
 from app.store import queries
 from app.store.db import session_scope
 from app.store.models import Charger
@@ -24,8 +25,8 @@ class ChargerPage(BaseModel):
 def list_chargers(
     _: Reader,
     engine: EngineDep,
-    site: Annotated[str | None, Query(max_length=100)] = None,
-    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    site: Annotated[str | None, Query(max_length=100, pattern=NO_NUL)] = None,
+    cursor: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> ChargerPage:
     with session_scope(engine) as session:
@@ -37,7 +38,10 @@ def list_chargers(
 
 @router.get("/{charger_id}", summary="A charger, its connectors, faults and recent history")
 def get_charger(
-    charger_id: str, _: Reader, engine: EngineDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
+    charger_id: Annotated[str, Path(max_length=64, pattern=NO_NUL)],
+    _: Reader,
+    engine: EngineDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     with session_scope(engine) as session:
         charger = queries.get_charger(session, charger_id=charger_id)

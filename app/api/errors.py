@@ -8,12 +8,14 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("chargemedic.api")
 
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid)
+    app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(Exception, _unexpected)
 
 
@@ -24,6 +26,15 @@ async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
     ]
     message = "; ".join(f"{_path(e['loc'])}: {e['msg']}" for e in errors) or "invalid request"
     return JSONResponse(status_code=422, content=jsonable_encoder({"message": message, "detail": errors}))
+
+
+async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    message = exc.detail if isinstance(exc.detail, str) else "request refused"
+    return JSONResponse(
+        status_code=exc.status_code,
+        content={"message": message, "detail": exc.detail},
+        headers=getattr(exc, "headers", None),
+    )
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

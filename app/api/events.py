@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Response, status
 from fastapi.exceptions import RequestValidationError
 
 from app.api.deps import Csms, EngineDep, Reader
 from app.intake.accept import accept_event
 from app.intake.envelope import EventAccepted, EventIn, PayloadError
+from app.intake.limits import INT32_MAX
 from app.store.db import session_scope
 from app.store.models import Event
 
@@ -42,7 +45,7 @@ def post_event(body: EventIn, caller: Csms, engine: EngineDep, response: Respons
 
 
 @router.get("/{event_id}", summary="One stored event, raw and as answered")
-def get_event(event_id: int, _: Reader, engine: EngineDep) -> Event:
+def get_event(event_id: Annotated[int, Path(ge=1, le=INT32_MAX)], _: Reader, engine: EngineDep) -> Event:
     with session_scope(engine) as session:
         event = session.get(Event, event_id)
     if event is None:

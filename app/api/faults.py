@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import BaseModel
 
 from app.api.deps import EngineDep, Reader
+from app.intake.limits import INT32_MAX, NO_NUL, UtcTime
 from app.store import queries
 from app.store.db import session_scope
 from app.store.models import Fault
@@ -26,11 +26,13 @@ class FaultPage(BaseModel):
 def list_faults(
     _: Reader,
     engine: EngineDep,
-    charger: Annotated[str | None, Query(max_length=64)] = None,
-    site: Annotated[str | None, Query(max_length=100)] = None,
-    state: Annotated[str | None, Query(max_length=32, examples=["queued", "awaiting_diagnosis"])] = None,
-    since: Annotated[datetime | None, Query(description="Opened at or after (ISO 8601).")] = None,
-    cursor: Annotated[str | None, Query(pattern=r"^\d{1,18}$")] = None,
+    charger: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
+    site: Annotated[str | None, Query(max_length=100, pattern=NO_NUL)] = None,
+    state: Annotated[
+        str | None, Query(max_length=32, pattern=NO_NUL, examples=["queued", "awaiting_diagnosis"])
+    ] = None,
+    since: Annotated[UtcTime | None, Query(description="Opened at or after (ISO 8601).")] = None,
+    cursor: Annotated[str | None, Query(pattern=r"^\d{1,9}$")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> FaultPage:
     with session_scope(engine) as session:
@@ -49,7 +51,9 @@ def list_faults(
 
 
 @router.get("/{fault_id}", summary="A fault with its event, diagnosis, decisions, actions and audit")
-def get_fault(fault_id: int, _: Reader, engine: EngineDep) -> dict[str, Any]:
+def get_fault(
+    fault_id: Annotated[int, Path(ge=1, le=INT32_MAX)], _: Reader, engine: EngineDep
+) -> dict[str, Any]:
     with session_scope(engine) as session:
         detail = queries.fault_detail(session, fault_id=fault_id)
     if detail is None:

@@ -20,7 +20,7 @@ from app.intake.envelope import EventAccepted, EventIn, parse_payload
 from app.intake.payloads import StatusNotification16
 from app.store import queries
 from app.store.db import session_scope
-from app.store.models import Charger, Event, Fault, Observation, utcnow
+from app.store.models import Charger, Event, Fault, Observation, fit_columns, utcnow
 from app.store.queue import PROCESS_FAULT, enqueue
 
 
@@ -122,6 +122,7 @@ def _update_charger(charger: Charger, body: EventIn, version: str, seen_at: date
         charger.ocpp_version = version
     if charger.last_seen_at is None or seen_at > charger.last_seen_at:
         charger.last_seen_at = seen_at
+    fit_columns(charger)
 
 
 @dataclass
@@ -150,7 +151,7 @@ def _apply(session, event: Event, charger: Charger, item, fallback_time: datetim
             **charger.connectors,
             key: {"status": item.status, "error_code": item.error_code, "at": at.isoformat()},
         }
-    session.add(row)
+    session.add(fit_columns(row))
 
 
 _OBSERVATION_FIELDS = (
@@ -196,7 +197,7 @@ def _open_or_recur(session, event, charger: Charger, item, at: datetime, outcome
         opened_at=at,
         last_seen_at=at,
     )
-    session.add(fault)
+    session.add(fit_columns(fault))
     session.flush()
     enqueue(session, kind=PROCESS_FAULT, fault_id=fault.id, charger_id=charger.id)
     queries.audit(

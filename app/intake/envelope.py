@@ -7,11 +7,11 @@ structure must be right, values may be non-standard (they are normalised and rep
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from app.intake.limits import UtcTime, nul_path
 from app.intake.payloads import (
     BootNotification16,
     BootNotification201,
@@ -65,7 +65,7 @@ class EventIn(BaseModel):
     charger_id: str = Field(
         min_length=1, max_length=64, pattern=r"^[^\s/]+$", description="Charge point identity."
     )
-    occurred_at: datetime | None = Field(
+    occurred_at: UtcTime | None = Field(
         None, description="When the charger sent it; defaults to the payload's timestamp, else now."
     )
     ocpp_version: OcppVersion | None = Field(
@@ -79,6 +79,13 @@ class EventIn(BaseModel):
     boot_notification: dict | None = Field(
         None, description="BootNotification.req payload (1.6 or 2.0.1 shape)."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: object) -> object:
+        if where := nul_path(data):
+            raise ValueError(f"{where}: text must not contain NUL characters")
+        return data
 
     @model_validator(mode="after")
     def _exactly_one_payload(self) -> EventIn:

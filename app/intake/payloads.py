@@ -13,10 +13,10 @@ comparison, never for validation; 1.6 error codes are :data:`knowledge.codes.OCP
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
+
+from app.intake.limits import Int32, UInt32, WireTime
 
 OCPP16_STATUSES: tuple[str, ...] = (
     "Available",
@@ -85,7 +85,7 @@ class StatusNotification16(_WireModel):
         }
     )
 
-    connector_id: int = Field(ge=0, description="Connector number; 0 means the whole charge point.")
+    connector_id: UInt32 = Field(description="Connector number; 0 means the whole charge point.")
     error_code: str = Field(
         max_length=50,
         description="ChargePointErrorCode as sent; non-standard values (e.g. 'Error') are accepted.",
@@ -97,7 +97,7 @@ class StatusNotification16(_WireModel):
         default=None,
         description="Free-form error information; kept whole even over the spec's 50 characters.",
     )
-    timestamp: datetime | None = Field(default=None, description="When the status was reported, if sent.")
+    timestamp: WireTime | None = Field(default=None, description="When the status was reported, if sent.")
     vendor_id: str | None = Field(default=None, description="Vendor identifier for vendorErrorCode.")
     vendor_error_code: str | None = Field(default=None, description="Vendor-specific error code.")
 
@@ -150,21 +150,21 @@ class StatusNotification201(_WireModel):
         }
     )
 
-    timestamp: datetime | None = Field(
+    timestamp: WireTime | None = Field(
         default=None, description="When the status changed; required by the spec, tolerated missing."
     )
     connector_status: str = Field(
         description="ConnectorStatusEnumType as sent (Available, Occupied, Reserved, Unavailable, Faulted)."
     )
-    evse_id: int = Field(ge=0, description="EVSE number.")
-    connector_id: int = Field(ge=0, description="Connector number within the EVSE.")
+    evse_id: UInt32 = Field(description="EVSE number.")
+    connector_id: UInt32 = Field(description="Connector number within the EVSE.")
 
 
 class Evse201(_WireModel):
     """OCPP 2.0.1 EVSEType: an EVSE and optionally one of its connectors."""
 
-    id: int = Field(description="EVSE number.")
-    connector_id: int | None = Field(default=None, description="Connector number within the EVSE.")
+    id: Int32 = Field(description="EVSE number.")
+    connector_id: Int32 | None = Field(default=None, description="Connector number within the EVSE.")
 
 
 class Component201(_WireModel):
@@ -187,18 +187,18 @@ class Variable201(_WireModel):
 class EventData201(_WireModel):
     """OCPP 2.0.1 EventDataType: one reported event on one component variable."""
 
-    event_id: int = Field(description="Identifies the event within the charging station.")
-    timestamp: datetime | None = Field(
+    event_id: Int32 = Field(description="Identifies the event within the charging station.")
+    timestamp: WireTime | None = Field(
         default=None, description="When the event occurred; required by the spec, tolerated missing."
     )
     trigger: str = Field(description="EventTriggerEnumType as sent: Alerting, Delta or Periodic expected.")
-    cause: int | None = Field(default=None, description="eventId of the event that caused this one.")
+    cause: Int32 | None = Field(default=None, description="eventId of the event that caused this one.")
     actual_value: str = Field(description="The variable's value; may be long.")
     tech_code: str | None = Field(default=None, description="Technical (vendor) error code.")
     tech_info: str | None = Field(default=None, description="Technical detail, free text.")
     cleared: bool | None = Field(default=None, description="True when the reported problem has gone away.")
     transaction_id: str | None = Field(default=None, description="Transaction the event relates to.")
-    variable_monitoring_id: int | None = Field(default=None, description="Monitor that raised the event.")
+    variable_monitoring_id: Int32 | None = Field(default=None, description="Monitor that raised the event.")
     event_notification_type: str = Field(
         description="EventNotificationEnumType as sent (HardWiredNotification, CustomMonitor, ...)."
     )
@@ -235,10 +235,10 @@ class NotifyEvent201(_WireModel):
         }
     )
 
-    generated_at: datetime | None = Field(
+    generated_at: WireTime | None = Field(
         default=None, description="When the message was generated; required by the spec, tolerated missing."
     )
-    seq_no: int = Field(ge=0, description="Sequence number of this message within a split report.")
+    seq_no: UInt32 = Field(description="Sequence number of this message within a split report.")
     tbc: bool = Field(default=False, description="'To be continued': more messages of this report follow.")
     event_data: list[EventData201] = Field(min_length=1, description="The events, at least one.")
 

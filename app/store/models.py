@@ -35,6 +35,17 @@ class UtcDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def fit_columns(row: SQLModel) -> SQLModel:
+    """Cut text attributes of ``row`` to their column's length (the raw payload keeps the full
+    value); PostgreSQL refuses over-long values where SQLite would silently keep them."""
+    for column in row.__table__.columns:
+        length = getattr(column.type, "length", None)
+        value = getattr(row, column.key, None)
+        if length and isinstance(value, str) and len(value) > length:
+            setattr(row, column.key, value[:length])
+    return row
+
+
 def _when(**kw) -> object:
     return Field(sa_type=UtcDateTime, **kw)
 
