@@ -118,13 +118,16 @@ def serve(
             "Use it as 'Authorization: Bearer <key>'; create narrower keys with "
             "`chargemedic keys create --role csms|technician`."
         )
-    app = create_app(settings)
     console.print(
         f"[bold]chargemedic[/] serving on http://{host or settings.host}:{port or settings.port} "
-        f"with {settings.workers} queue worker(s). The diagnosis agent and the OCPP gateway arrive in "
-        "later releases: faults wait in state awaiting_diagnosis."
+        f"with {settings.processes} process(es) of {settings.workers} queue worker(s). The diagnosis "
+        "agent and the OCPP gateway arrive in later releases: faults wait in state awaiting_diagnosis."
     )
-    uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level=settings.log_level)
+    where = {"host": host or settings.host, "port": port or settings.port, "log_level": settings.log_level}
+    if settings.processes == 1:
+        uvicorn.run(create_app(settings), **where)
+    else:  # each process builds its app from the same environment
+        uvicorn.run("app.main:create_app", factory=True, workers=settings.processes, **where)
 
 
 @cli.command("settings")

@@ -13,6 +13,8 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from app.api import chargers, errors, events, faults, health, knowledge
+from app.api.deps import KeyCache
+from app.intake.writer import IntakeWriter
 from app.knowledge import build_searcher
 from app.pipeline import process_fault
 from app.settings import Settings
@@ -37,6 +39,11 @@ def create_app(
         app.state.engine = engine or make_engine(settings.database)
         await asyncio.to_thread(upgrade, app.state.engine)
         app.state.searcher = searcher or build_searcher(settings)
+        app.state.keys = KeyCache(app.state.engine, ttl=settings.auth_cache_seconds)
+        app.state.intake = IntakeWriter(
+            app.state.engine, max_batch=settings.intake_batch, lanes=settings.intake_lanes
+        )
+        app.state.intake.start()
         stop = asyncio.Event()
         tasks = [
             asyncio.create_task(_worker(app.state.engine, processor, settings, i).run(stop))
@@ -47,6 +54,7 @@ def create_app(
         finally:
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.to_thread(app.state.intake.close)
             if engine is None:
                 app.state.engine.dispose()
 

@@ -60,6 +60,30 @@ class Settings(BaseSettings):
     retry_backoff_seconds: float = Field(
         2.0, ge=0, le=3600, description="Delay before a failed attempt is retried (doubles each time)."
     )
+    auth_cache_seconds: float = Field(
+        5.0,
+        ge=0,
+        le=300,
+        description="How long a verified API key is trusted without a database read; a key revoked "
+        "with `chargemedic keys revoke` stops working within this time (0 = check every request).",
+    )
+    intake_batch: int = Field(
+        256, ge=1, le=10_000, description="Most events committed together in one intake transaction."
+    )
+    intake_writers: int | None = Field(
+        None,
+        ge=1,
+        le=64,
+        description="Intake writer threads (each owns a share of the chargers); unset = 1 on SQLite "
+        "(one write lock), 4 on PostgreSQL.",
+    )
+    processes: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Service processes sharing the port, each with its own intake writer and queue "
+        "workers; more than 1 suits PostgreSQL (SQLite has a single write lock).",
+    )
     host: str = Field("127.0.0.1", description="Address the HTTP API binds to.")
     port: int = Field(8080, ge=1, le=65535, description="Port of the HTTP API.")
     log_level: str = Field("info", description="Log level: debug, info, warning, error.")
@@ -70,6 +94,11 @@ class Settings(BaseSettings):
         if value.lower() not in {"debug", "info", "warning", "error", "critical"}:
             raise ValueError("log_level must be one of debug, info, warning, error, critical")
         return value.lower()
+
+    @property
+    def intake_lanes(self) -> int:
+        """Intake writer threads in effect (see ``intake_writers``)."""
+        return self.intake_writers or (1 if self.database.startswith("sqlite") else 4)
 
     @property
     def chroma_path(self) -> Path:

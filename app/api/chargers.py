@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from app.api.deps import EngineDep, Reader
 from app.intake.limits import NO_NUL
 from app.store import queries
-from app.store.db import session_scope
+from app.store.db import read_scope
 from app.store.models import Charger
 
 router = APIRouter(prefix="/v1/chargers", tags=["chargers"])
@@ -29,7 +29,7 @@ def list_chargers(
     cursor: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> ChargerPage:
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         items = queries.list_chargers(session, site_id=site, after=cursor, limit=limit + 1)
     more = len(items) > limit
     items = items[:limit]
@@ -43,7 +43,7 @@ def get_charger(
     engine: EngineDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         charger = queries.get_charger(session, charger_id=charger_id)
         if charger is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no charger with id {charger_id!r}")

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import time
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 
-from app.store.db import session_scope
+from app.intake.writer import IntakeWriter
+from app.store.db import read_scope
 from app.store.keys import Principal, authenticate
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer cm_…`")
@@ -21,15 +25,58 @@ def get_engine(request: Request) -> Engine:
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
-def principal(
-    engine: EngineDep,
+def get_intake(request: Request) -> IntakeWriter:
+    return request.app.state.intake
+
+
+IntakeDep = Annotated[IntakeWriter, Depends(get_intake)]
+
+
+class KeyCache:
+    """Verified API keys, trusted for ``ttl`` seconds without a database read.
+
+    A key revoked elsewhere (``chargemedic keys revoke``, another replica) stops working within
+    ``ttl``. Only valid keys are remembered (by their SHA-256, never in clear), so unknown keys
+    cannot fill memory; the cache is emptied when it reaches ``max_entries``.
+    """
+
+    def __init__(self, engine: Engine, *, ttl: float, max_entries: int = 10_000) -> None:
+        self.engine = engine
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[Principal, float]] = {}
+
+    async def principal(self, key: str) -> Principal | None:
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        now = time.monotonic()
+        if (entry := self._entries.get(digest)) is not None and entry[1] > now:
+            return entry[0]
+        found = await asyncio.to_thread(self._lookup, key)
+        if found is None or self.ttl <= 0:
+            self._entries.pop(digest, None)
+        else:
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()
+            self._entries[digest] = (found, now + self.ttl)
+        return found
+
+    def _lookup(self, key: str) -> Principal | None:
+        with read_scope(self.engine) as session:
+            return authenticate(session, key=key)
+
+
+def get_key_cache(request: Request) -> KeyCache:
+    return request.app.state.keys
+
+
+async def principal(
+    keys: Annotated[KeyCache, Depends(get_key_cache)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """The caller, or 401 when the key is missing, malformed, unknown or revoked."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise _unauthorized("missing API key: send 'Authorization: Bearer <key>'")
-    with session_scope(engine) as session:
-        found = authenticate(session, key=credentials.credentials)
+    found = await keys.principal(credentials.credentials)
     if found is None:
         raise _unauthorized("invalid or revoked API key")
     return found
@@ -39,7 +86,7 @@ def require(*roles: str):
     """A dependency admitting callers whose role is in ``roles`` (``admin`` always is)."""
     allowed = set(roles) | {"admin"}
 
-    def check(caller: Annotated[Principal, Depends(principal)]) -> Principal:
+    async def check(caller: Annotated[Principal, Depends(principal)]) -> Principal:
         if caller.role not in allowed:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,

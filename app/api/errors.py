@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("chargemedic.api")
@@ -16,6 +17,7 @@ log = logging.getLogger("chargemedic.api")
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected)
 
 
@@ -34,6 +36,15 @@ async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         status_code=exc.status_code,
         content={"message": message, "detail": exc.detail},
         headers=getattr(exc, "headers", None),
+    )
+
+
+async def _database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
+    return JSONResponse(
+        status_code=503,
+        content={"message": "database unavailable; nothing was stored, retry later", "detail": []},
+        headers={"Retry-After": "5"},
     )
 
 

@@ -7,11 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Response, status
 from fastapi.exceptions import RequestValidationError
 
-from app.api.deps import Csms, EngineDep, Reader
-from app.intake.accept import accept_event
+from app.api.deps import Csms, EngineDep, IntakeDep, Reader
 from app.intake.envelope import EventAccepted, EventIn, PayloadError
 from app.intake.limits import INT32_MAX
-from app.store.db import session_scope
+from app.store.db import read_scope
 from app.store.models import Event
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
@@ -29,13 +28,13 @@ router = APIRouter(prefix="/v1/events", tags=["events"])
         422: {"description": "The body or the OCPP payload is malformed; the message names the field."},
     },
 )
-def post_event(body: EventIn, caller: Csms, engine: EngineDep, response: Response) -> EventAccepted:
+async def post_event(body: EventIn, caller: Csms, intake: IntakeDep, response: Response) -> EventAccepted:
     """Store the event (committed before this returns), normalise it, open or clear faults and
     queue new faults for diagnosis. Non-standard values are kept raw, normalised where possible
     and listed in ``issues``. A repeated ``event_id`` from the same caller is not processed again."""
     try:
-        accepted = accept_event(
-            engine, source=caller.source, body=body, actor=f"api:{caller.name or caller.key_id}"
+        accepted = await intake.accept(
+            source=caller.source, body=body, actor=f"api:{caller.name or caller.key_id}"
         )
     except PayloadError as exc:
         raise RequestValidationError(exc.errors) from exc
@@ -46,7 +45,7 @@ def post_event(body: EventIn, caller: Csms, engine: EngineDep, response: Respons
 
 @router.get("/{event_id}", summary="One stored event, raw and as answered")
 def get_event(event_id: Annotated[int, Path(ge=1, le=INT32_MAX)], _: Reader, engine: EngineDep) -> Event:
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         event = session.get(Event, event_id)
     if event is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no event with id {event_id}")

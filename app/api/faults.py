@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from app.api.deps import EngineDep, Reader
 from app.intake.limits import INT32_MAX, NO_NUL, UtcTime
 from app.store import queries
-from app.store.db import session_scope
+from app.store.db import read_scope
 from app.store.models import Fault
 
 router = APIRouter(prefix="/v1/faults", tags=["faults"])
@@ -35,7 +35,7 @@ def list_faults(
     cursor: Annotated[str | None, Query(pattern=r"^\d{1,9}$")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> FaultPage:
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         items = queries.list_faults(
             session,
             charger_id=charger,
@@ -54,7 +54,7 @@ def list_faults(
 def get_fault(
     fault_id: Annotated[int, Path(ge=1, le=INT32_MAX)], _: Reader, engine: EngineDep
 ) -> dict[str, Any]:
-    with session_scope(engine) as session:
+    with read_scope(engine) as session:
         detail = queries.fault_detail(session, fault_id=fault_id)
     if detail is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no fault with id {fault_id}")

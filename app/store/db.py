@@ -3,7 +3,8 @@
 SQLite runs in WAL mode with ``synchronous=NORMAL`` (a committed transaction survives a
 process crash; an OS crash or power cut may lose the last ones — use PostgreSQL where that
 matters), a busy timeout, foreign keys on, and every transaction started ``IMMEDIATE`` so two
-writers queue for the lock instead of failing when one upgrades from reading to writing.
+writers queue for the lock instead of failing when one upgrades from reading to writing —
+except :func:`read_scope` sessions, which only read and never take the lock.
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ def make_engine(url: str) -> Engine:
     """An engine for ``url``; a SQLite file's folder is created if missing."""
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # No pre-ping (a round trip per checkout): after a server restart the first statement on a
+    # stale connection fails, SQLAlchemy then discards the whole pool, and callers retry (intake
+    # re-records a failed group one event at a time; workers back off and claim again).
+    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -47,7 +51,8 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(_READ_ONLY)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -62,6 +67,18 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def read_scope(engine: Engine) -> Iterator[Session]:
+    """A session for reading only: on SQLite it does not take the write lock, so reads never
+    wait for writers (WAL gives them a consistent snapshot). Loaded rows stay readable after the
+    block; anything written in it is discarded."""
+    with Session(engine.execution_options(**{_READ_ONLY: True})) as session:
+        yield session  # closing returns the connection, whose transaction the pool rolls back
+
+
+_READ_ONLY = "chargemedic_read_only"
 
 
 def upgrade(engine: Engine) -> None:

@@ -7,8 +7,10 @@ details; anything queried or filtered on has its own column.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Table, UniqueConstraint, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -35,15 +37,21 @@ class UtcDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def fit_columns(row: SQLModel) -> SQLModel:
-    """Cut text attributes of ``row`` to their column's length (the raw payload keeps the full
-    value); PostgreSQL refuses over-long values where SQLite would silently keep them."""
-    for column in row.__table__.columns:
-        length = getattr(column.type, "length", None)
-        value = getattr(row, column.key, None)
-        if length and isinstance(value, str) and len(value) > length:
-            setattr(row, column.key, value[:length])
-    return row
+def fit_values(table: Table, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with text cut to the length of ``table``'s columns: the raw payload keeps the
+    full value; PostgreSQL refuses over-long values where SQLite would silently keep them."""
+    fitted = values
+    for key, length in _text_lengths(table).items():
+        value = values.get(key)
+        if isinstance(value, str) and len(value) > length:
+            fitted = fitted if fitted is not values else dict(values)
+            fitted[key] = value[:length]
+    return fitted
+
+
+@cache
+def _text_lengths(table: Table) -> dict[str, int]:
+    return {c.key: c.type.length for c in table.columns if getattr(c.type, "length", None)}
 
 
 def _when(**kw) -> object:
@@ -148,11 +156,25 @@ class Fault(SQLModel, table=True):
     updated_at: datetime = _when(default_factory=utcnow)
 
 
+_UNFINISHED = text("finished_at IS NULL")
+
+
 class WorkItem(SQLModel, table=True):
     """The durable queue: a unit of work, leased by one worker at a time."""
 
     __tablename__ = "work_items"
-    __table_args__ = (Index("ix_work_items_pending", "state", "charger_id", "id"),)
+    __table_args__ = (
+        # Only unfinished items are indexed (``finished_at IS NULL`` ⟺ state queued or leased),
+        # so claiming stays fast however many items the table has finished.
+        Index("ix_work_items_unfinished", "id", sqlite_where=_UNFINISHED, postgresql_where=_UNFINISHED),
+        Index(
+            "ix_work_items_unfinished_charger",
+            "charger_id",
+            "id",
+            sqlite_where=_UNFINISHED,
+            postgresql_where=_UNFINISHED,
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=32)
     fault_id: int = Field(foreign_key="faults.id", index=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Connection, bindparam, insert, update
 from sqlmodel import Session, col, select
 
 from app.store.models import (
@@ -17,7 +18,48 @@ from app.store.models import (
     Fault,
     Observation,
     WorkItem,
+    fit_values,
     utcnow,
+)
+
+Executor = Session | Connection
+"""Write helpers take either: a Session's transaction or a Core connection's."""
+_chargers, _events, _faults = Charger.__table__, Event.__table__, Fault.__table__
+_observations, _audit = Observation.__table__, AuditEntry.__table__
+
+# The intake statements are built once with bind parameters (``b_*`` bind WHERE clauses) and
+# run for a whole group of events at a time (executemany, multi-row INSERT … RETURNING).
+_CHARGER_COLUMNS = [c.key for c in _chargers.columns if c.key not in ("id", "registered_at")]
+_CHARGERS_BY_ID = (
+    select(_chargers).where(_chargers.c.id.in_(bindparam("b_ids", expanding=True))).order_by(_chargers.c.id)
+)
+_UPDATE_CHARGER = (
+    update(_chargers)
+    .where(_chargers.c.id == bindparam("b_id"))
+    .values({key: bindparam(key) for key in _CHARGER_COLUMNS})
+)
+_EVENT_RESULTS = select(_events.c.source, _events.c.external_id, _events.c.result).where(
+    _events.c.source.in_(bindparam("b_sources", expanding=True)),
+    _events.c.external_id.in_(bindparam("b_external_ids", expanding=True)),
+)
+_INSERT_EVENTS = insert(_events).returning(_events.c.id, sort_by_parameter_order=True)
+_SET_EVENT_RESULT = (
+    update(_events).where(_events.c.id == bindparam("b_id")).values(result=bindparam("result"))
+)
+_OPEN_FAULT_HEADS = (
+    select(_faults.c.id, _faults.c.charger_id, _faults.c.signature, _faults.c.last_seen_at)
+    .where(
+        _faults.c.charger_id.in_(bindparam("b_charger_ids", expanding=True)), _faults.c.cleared_at.is_(None)
+    )
+    .order_by(_faults.c.id)
+)
+_INSERT_FAULTS = insert(_faults).returning(_faults.c.id, sort_by_parameter_order=True)
+_UPDATE_FAULT = update(_faults).where(_faults.c.id == bindparam("b_id"))
+_UPDATE_OPEN_FAULT = _UPDATE_FAULT.values(
+    occurrences=_faults.c.occurrences + bindparam("b_add"),
+    last_seen_at=bindparam("last_seen_at"),
+    cleared_at=bindparam("cleared_at"),
+    updated_at=bindparam("updated_at"),
 )
 
 
@@ -26,14 +68,26 @@ def get_charger(session: Session, *, charger_id: str) -> Charger | None:
     return session.get(Charger, charger_id)
 
 
-def ensure_charger(session: Session, *, charger_id: str) -> Charger:
-    """The charger row, created on first sight (the CSMS is trusted to name real chargers)."""
-    charger = session.get(Charger, charger_id)
-    if charger is None:
-        charger = Charger(id=charger_id)
-        session.add(charger)
-        session.flush()
-    return charger
+def charger_states(db: Executor, *, charger_ids: list[str], lock: bool = False) -> dict[str, dict[str, Any]]:
+    """Rows of the chargers among ``charger_ids`` that exist, by id. ``lock`` (PostgreSQL) holds
+    their row locks until the transaction ends, in id order, so concurrent writers take turns."""
+    query = _CHARGERS_BY_ID.with_for_update() if lock else _CHARGERS_BY_ID
+    rows = db.execute(query, {"b_ids": sorted(set(charger_ids))}).mappings()
+    return {row["id"]: dict(row) for row in rows}
+
+
+def insert_chargers(db: Executor, *, rows: list[dict[str, Any]]) -> None:
+    """Register new chargers (all rows with the same columns); text is cut to column length."""
+    if rows:
+        full = [{c.key: row.get(c.key) for c in _chargers.columns} for row in rows]
+        db.execute(insert(_chargers), [fit_values(_chargers, row) for row in full])
+
+
+def update_chargers(db: Executor, *, rows: list[dict[str, Any]]) -> None:
+    """Write every registry column of existing chargers, one row each."""
+    if rows:
+        params = [{"b_id": row["id"], **{k: row.get(k) for k in _CHARGER_COLUMNS}} for row in rows]
+        db.execute(_UPDATE_CHARGER, [fit_values(_chargers, p) for p in params])
 
 
 def list_chargers(
@@ -48,9 +102,31 @@ def list_chargers(
 
 
 # ---- events and observations -----------------------------------------------------------------
-def find_event(session: Session, *, source: str, external_id: str) -> Event | None:
-    query = select(Event).where(Event.source == source, Event.external_id == external_id)
-    return session.exec(query).first()
+def event_results(db: Executor, *, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """The answers already given to events ``(source, external_id)``, for those received before."""
+    if not keys:
+        return {}
+    params = {"b_sources": sorted({k[0] for k in keys}), "b_external_ids": sorted({k[1] for k in keys})}
+    wanted = set(keys)
+    found = ((row.source, row.external_id, row.result) for row in db.execute(_EVENT_RESULTS, params))
+    return {(source, external): result for source, external, result in found if (source, external) in wanted}
+
+
+def insert_events(db: Executor, *, rows: list[dict[str, Any]]) -> list[int]:
+    """Store events (same columns each; ``result`` is set once known); their ids, in order."""
+    rows = [fit_values(_events, {"result": {}} | row) for row in rows]
+    return list(db.execute(_INSERT_EVENTS, rows).scalars()) if rows else []
+
+
+def set_event_results(db: Executor, *, results: dict[int, dict[str, Any]]) -> None:
+    """Record the answer given to each event id (replayed when the event is sent again)."""
+    if results:
+        db.execute(_SET_EVENT_RESULT, [{"b_id": id_, "result": result} for id_, result in results.items()])
+
+
+def insert_observations(db: Executor, *, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        db.execute(insert(_observations), [fit_values(_observations, row) for row in rows])
 
 
 def recent_observations(session: Session, *, charger_id: str, limit: int = 50) -> list[Observation]:
@@ -67,6 +143,49 @@ def recent_observations(session: Session, *, charger_id: str, limit: int = 50) -
 def open_faults(session: Session, *, charger_id: str) -> list[Fault]:
     query = select(Fault).where(Fault.charger_id == charger_id, col(Fault.cleared_at).is_(None))
     return list(session.exec(query.order_by(Fault.id)).all())
+
+
+def open_fault_heads(db: Executor, *, charger_ids: list[str]) -> list[dict[str, Any]]:
+    """``id``, ``charger_id``, ``signature``, ``last_seen_at`` of those chargers' open faults, by id."""
+    rows = db.execute(_OPEN_FAULT_HEADS, {"b_charger_ids": sorted(set(charger_ids))}).mappings()
+    return [dict(row) for row in rows]
+
+
+def insert_faults(db: Executor, *, rows: list[dict[str, Any]]) -> list[int]:
+    """Open faults (same columns each); their ids, in order."""
+    rows = [fit_values(_faults, row) for row in rows]
+    return list(db.execute(_INSERT_FAULTS, rows).scalars()) if rows else []
+
+
+def update_open_faults(db: Executor, *, rows: list[dict[str, Any]]) -> None:
+    """For each open fault ``id``: add ``recurrences`` occurrences, set ``last_seen_at`` and
+    ``cleared_at`` (``None`` while the fault stays open)."""
+    if rows:
+        now = utcnow()
+        params = [
+            {
+                "b_id": row["id"],
+                "b_add": row["recurrences"],
+                "last_seen_at": row["last_seen_at"],
+                "cleared_at": row["cleared_at"],
+                "updated_at": now,
+            }
+            for row in rows
+        ]
+        db.execute(_UPDATE_OPEN_FAULT, params)
+
+
+KEEP_ERROR = object()
+"""``error=KEEP_ERROR``: leave the fault's recorded error as it is."""
+
+
+def set_fault_state(db: Executor, *, fault_id: int, state: str, error: str | object | None = None) -> bool:
+    """Move the fault to ``state`` with ``error`` (``None`` clears it, :data:`KEEP_ERROR` keeps
+    it); ``False`` if the fault does not exist."""
+    values = {"b_id": fault_id, "state": state, "updated_at": utcnow()}
+    if error is not KEEP_ERROR:
+        values["error"] = error
+    return db.execute(_UPDATE_FAULT, values).rowcount == 1
 
 
 def list_faults(
@@ -113,8 +232,14 @@ def fault_detail(session: Session, *, fault_id: int) -> dict[str, Any] | None:
 
 
 # ---- audit -----------------------------------------------------------------------------------
+def insert_audit(db: Executor, *, rows: list[dict[str, Any]]) -> None:
+    """Append entries (``at``, ``actor``, ``kind``, ``fault_id``, ``charger_id``, ``detail`` each)."""
+    if rows:
+        db.execute(insert(_audit), [fit_values(_audit, row) for row in rows])
+
+
 def audit(
-    session: Session,
+    db: Executor,
     *,
     actor: str,
     kind: str,
@@ -122,18 +247,17 @@ def audit(
     charger_id: str | None = None,
     detail: dict | None = None,
     at: datetime | None = None,
-) -> AuditEntry:
+) -> None:
     """Append one entry to the audit trail (the only writer of ``audit_log``)."""
-    entry = AuditEntry(
-        at=at or utcnow(),
-        actor=actor,
-        kind=kind,
-        fault_id=fault_id,
-        charger_id=charger_id,
-        detail=detail or {},
-    )
-    session.add(entry)
-    return entry
+    values = {
+        "at": at or utcnow(),
+        "actor": actor,
+        "kind": kind,
+        "fault_id": fault_id,
+        "charger_id": charger_id,
+        "detail": detail or {},
+    }
+    db.execute(insert(_audit), fit_values(_audit, values))
 
 
 def charger_audit(session: Session, *, charger_id: str, limit: int = 100) -> list[AuditEntry]:

@@ -5,6 +5,9 @@
   single write lock. Claiming increments ``attempts`` and sets a lease (owner + expiry).
 * **Order per charger**: only the oldest unfinished item of a charger can be claimed, so a
   charger's faults are processed one at a time, in the order they arrived.
+* **Unfinished** means ``finished_at IS NULL`` (state ``queued`` or ``leased``): every path that
+  ends an item (done, parked as failed) sets ``finished_at``; partial indexes cover only those
+  rows, so a claim costs the same with a hundred or a million finished items.
 * **Crash safety**: a worker that dies stops renewing its lease; once it expires the item is
   claimable again. A worker's results count only if it still holds the lease when it completes
   (``complete`` is fenced on the owner), in the same transaction as its effects.
@@ -14,11 +17,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import Engine, and_, func, or_, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, func, insert, or_, select, update
 from sqlmodel import Session
 
-from app.store.models import Fault, WorkItem, utcnow
+from app.store.models import WorkItem, utcnow
+from app.store.queries import KEEP_ERROR as _KEEP
+from app.store.queries import set_fault_state
 
 PROCESS_FAULT = "process_fault"
 _PENDING = ("queued", "leased")
@@ -38,18 +44,38 @@ class LeaseLost(RuntimeError):
     """The worker no longer holds the item's lease: its work must be rolled back."""
 
 
-def enqueue(session: Session, *, kind: str, fault_id: int, charger_id: str) -> WorkItem:
-    item = WorkItem(kind=kind, fault_id=fault_id, charger_id=charger_id)
-    session.add(item)
-    return item
+def enqueue(db: Session | Connection, *, kind: str, items: list[tuple[int, str]]) -> None:
+    """Queue work on each ``(fault_id, charger_id)`` in ``db``'s transaction (claimable once it
+    commits)."""
+    if items:
+        now = utcnow()
+        rows = [
+            {"kind": kind, "fault_id": f, "charger_id": c, "available_at": now, "created_at": now}
+            for f, c in items
+        ]
+        db.execute(insert(WorkItem.__table__), rows)
 
 
 def claim(engine: Engine, *, owner: str, lease_seconds: float, now: datetime | None = None) -> Claim | None:
     """Lease the next claimable item to ``owner``; ``None`` when there is nothing to do."""
     now = now or utcnow()
+    params = {"b_now": now, "b_owner": owner, "b_expires": now + timedelta(seconds=lease_seconds)}
+    with engine.begin() as connection:
+        row = connection.execute(_claim_statement(engine.dialect.name), params).first()
+        if row is None:
+            return None
+        set_fault_state(connection, fault_id=row.fault_id, state="processing", error=_KEEP)
+    return Claim(row.id, row.kind, row.fault_id, row.charger_id, row.attempts, owner)
+
+
+@cache
+def _claim_statement(dialect: str):
+    """``UPDATE … WHERE id = (oldest ready item heading its charger's queue) RETURNING …``,
+    built once per dialect (PostgreSQL skips rows other workers have locked)."""
     table = WorkItem.__table__
     candidate = table.alias("candidate")
     earlier = table.alias("earlier")
+    now = bindparam("b_now")
     ready = or_(
         and_(candidate.c.state == "queued", candidate.c.available_at <= now),
         and_(candidate.c.state == "leased", candidate.c.lease_expires_at < now),
@@ -57,16 +83,21 @@ def claim(engine: Engine, *, owner: str, lease_seconds: float, now: datetime | N
     blocked = (
         select(earlier.c.id)
         .where(
+            earlier.c.finished_at.is_(None),
             earlier.c.charger_id == candidate.c.charger_id,
-            earlier.c.state.in_(_PENDING),
             earlier.c.id < candidate.c.id,
         )
         .exists()
     )
-    pick = select(candidate.c.id).where(ready, ~blocked).order_by(candidate.c.id).limit(1)
-    if engine.dialect.name == "postgresql":
+    pick = (
+        select(candidate.c.id)
+        .where(candidate.c.finished_at.is_(None), ready, ~blocked)
+        .order_by(candidate.c.id)
+        .limit(1)
+    )
+    if dialect == "postgresql":
         pick = pick.with_for_update(skip_locked=True)
-    statement = (
+    return (
         update(table)
         .where(
             table.c.id == pick.scalar_subquery(),
@@ -74,22 +105,12 @@ def claim(engine: Engine, *, owner: str, lease_seconds: float, now: datetime | N
         )
         .values(
             state="leased",
-            lease_owner=owner,
-            lease_expires_at=now + timedelta(seconds=lease_seconds),
+            lease_owner=bindparam("b_owner"),
+            lease_expires_at=bindparam("b_expires"),
             attempts=table.c.attempts + 1,
         )
         .returning(table.c.id, table.c.kind, table.c.fault_id, table.c.charger_id, table.c.attempts)
     )
-    with engine.begin() as connection:
-        row = connection.execute(statement).first()
-        if row is None:
-            return None
-        connection.execute(
-            update(Fault.__table__)
-            .where(Fault.__table__.c.id == row.fault_id)
-            .values(state="processing", updated_at=now)
-        )
-    return Claim(row.id, row.kind, row.fault_id, row.charger_id, row.attempts, owner)
 
 
 def renew(engine: Engine, *, item: Claim, lease_seconds: float) -> bool:
@@ -123,19 +144,16 @@ def fail(session: Session, *, item: Claim, error: str, max_attempts: int, backof
     result = session.execute(_owned(item).values(**values))
     if result.rowcount != 1:
         raise LeaseLost(f"work item {item.id} is no longer leased by {item.owner}")
-    fault = session.get(Fault, item.fault_id)
-    if fault is not None:
-        fault.state = "failed" if parked else "queued"
-        fault.error = error[:4000]
-        fault.updated_at = now
-        session.add(fault)
+    set_fault_state(
+        session, fault_id=item.fault_id, state="failed" if parked else "queued", error=error[:4000]
+    )
     return parked
 
 
 def depth(session: Session) -> dict[str, int]:
     """Unfinished items by state (``queued``, ``leased``)."""
     table = WorkItem.__table__
-    query = select(table.c.state, func.count()).where(table.c.state.in_(_PENDING)).group_by(table.c.state)
+    query = select(table.c.state, func.count()).where(table.c.finished_at.is_(None)).group_by(table.c.state)
     return {state: 0 for state in _PENDING} | dict(session.execute(query).all())
 
 

@@ -1,0 +1,130 @@
+"""Group commit for intake: one writer thread records queued events, many per transaction.
+
+Concurrent requests hand their event to :meth:`IntakeWriter.accept` and wait. The writer takes
+everything queued (up to ``max_batch``), records it on one transaction, commits, and only then
+answers each request — nothing is acknowledged before it is durable. One commit per group
+instead of one per event is what lets a single SQLite file take hundreds of events a second.
+
+A payload error answers only its own request (:func:`record_event` writes nothing before the
+payload is parsed). Any other error rolls the whole group back; its events are then recorded
+one per transaction, so only the faulty event fails and the others are still accepted.
+Events of the same group are recorded in arrival order, so a repeated event id within a group
+is answered as a duplicate of the first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+import zlib
+from concurrent.futures import Future, InvalidStateError
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from app.intake.accept import Accepted, Submission, accept_events, record_events
+from app.intake.envelope import EventIn
+
+log = logging.getLogger("chargemedic.intake")
+
+
+@dataclass
+class _Request:
+    submission: Submission
+    answer: Future = field(default_factory=Future)
+
+
+_STOP = object()
+
+
+class IntakeWriter:
+    """Records events from any thread or event loop; call :meth:`start` first, :meth:`close` last.
+
+    ``lanes`` writer threads each own the chargers whose id hashes to them, so one charger's
+    events are still recorded one after another, in arrival order, and two lanes never touch
+    the same charger. Use one lane on SQLite (it has a single write lock); several on
+    PostgreSQL, where they overlap their round trips to the server.
+    """
+
+    def __init__(self, engine: Engine, *, max_batch: int = 256, lanes: int = 1) -> None:
+        self.engine = engine
+        self.max_batch = max_batch
+        self._queues: list[queue.SimpleQueue] = [queue.SimpleQueue() for _ in range(lanes)]
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        self._threads = [
+            threading.Thread(target=self._run, args=(lane,), name=f"intake-writer-{n}", daemon=True)
+            for n, lane in enumerate(self._queues)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def close(self) -> None:
+        """Record everything already handed in, then stop the writer threads."""
+        for lane in self._queues:
+            lane.put(_STOP)
+        for thread in self._threads:
+            thread.join()
+        self._threads = []
+
+    async def accept(self, *, source: str, body: EventIn, actor: str) -> Accepted:
+        """Record ``body`` (see :func:`~app.intake.accept.accept_event`); returns once committed.
+
+        Raises :class:`PayloadError` for a malformed payload, or the database's error.
+        """
+        if not self._threads:
+            raise RuntimeError("the intake writer is not running")
+        request = _Request(Submission(source, body, actor))
+        lane = zlib.crc32(body.charger_id.encode()) % len(self._queues)
+        self._queues[lane].put(request)
+        return await asyncio.wrap_future(request.answer)
+
+    def _run(self, lane: queue.SimpleQueue) -> None:
+        stopping = False
+        while not stopping:
+            batch: list[_Request] = []
+            item = lane.get()
+            while item is not _STOP:
+                batch.append(item)
+                if len(batch) >= self.max_batch:
+                    break
+                try:
+                    item = lane.get_nowait()
+                except queue.Empty:
+                    break
+            stopping = item is _STOP
+            if batch:
+                self._write(batch)
+
+    def _write(self, batch: list[_Request]) -> None:
+        try:
+            with self.engine.begin() as connection:
+                results = record_events(connection, [request.submission for request in batch])
+        except Exception:
+            log.warning("a group of %d events failed; recording them one by one", len(batch), exc_info=True)
+            for request in batch:
+                self._answer_alone(request)
+            return
+        for request, result in zip(batch, results, strict=True):
+            _settle(request.answer, result)
+
+    def _answer_alone(self, request: _Request) -> None:
+        try:
+            (result,) = accept_events(self.engine, [request.submission])
+        except Exception as exc:  # answered to this request only: the database's error
+            result = exc
+        _settle(request.answer, result)
+
+
+def _settle(answer: Future, result: Accepted | BaseException) -> None:
+    """Answer a waiting request (it may have gone: a client that disconnected)."""
+    try:
+        if isinstance(result, BaseException):
+            answer.set_exception(result)
+        else:
+            answer.set_result(result)
+    except InvalidStateError:
+        pass
