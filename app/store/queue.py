@@ -71,7 +71,11 @@ def claim(engine: Engine, *, owner: str, lease_seconds: float, now: datetime | N
 @cache
 def _claim_statement(dialect: str):
     """``UPDATE … WHERE id = (oldest ready item heading its charger's queue) RETURNING …``,
-    built once per dialect (PostgreSQL skips rows other workers have locked)."""
+    built once per dialect (PostgreSQL skips rows other workers have locked).
+
+    "Heading its charger's queue" is ``id = min(id)`` of the charger's unfinished items: one
+    index probe per candidate on the partial ``(charger_id, id)`` index, whatever the plan's
+    row estimates (an anti-join form degraded to a quadratic scan on PostgreSQL)."""
     table = WorkItem.__table__
     candidate = table.alias("candidate")
     earlier = table.alias("earlier")
@@ -80,18 +84,14 @@ def _claim_statement(dialect: str):
         and_(candidate.c.state == "queued", candidate.c.available_at <= now),
         and_(candidate.c.state == "leased", candidate.c.lease_expires_at < now),
     )
-    blocked = (
-        select(earlier.c.id)
-        .where(
-            earlier.c.finished_at.is_(None),
-            earlier.c.charger_id == candidate.c.charger_id,
-            earlier.c.id < candidate.c.id,
-        )
-        .exists()
+    head_of_charger = (
+        select(func.min(earlier.c.id))
+        .where(earlier.c.finished_at.is_(None), earlier.c.charger_id == candidate.c.charger_id)
+        .scalar_subquery()
     )
     pick = (
         select(candidate.c.id)
-        .where(candidate.c.finished_at.is_(None), ready, ~blocked)
+        .where(candidate.c.finished_at.is_(None), ready, candidate.c.id == head_of_charger)
         .order_by(candidate.c.id)
         .limit(1)
     )
