@@ -40,9 +40,7 @@ def create_app(
         await asyncio.to_thread(upgrade, app.state.engine)
         app.state.searcher = searcher or build_searcher(settings)
         app.state.keys = KeyCache(app.state.engine, ttl=settings.auth_cache_seconds)
-        app.state.intake = IntakeWriter(
-            app.state.engine, max_batch=settings.intake_batch, lanes=settings.intake_lanes
-        )
+        app.state.intake = IntakeWriter(app.state.engine, max_batch=settings.intake_batch)
         app.state.intake.start()
         stop = asyncio.Event()
         tasks = [

@@ -70,13 +70,6 @@ class Settings(BaseSettings):
     intake_batch: int = Field(
         256, ge=1, le=10_000, description="Most events committed together in one intake transaction."
     )
-    intake_writers: int | None = Field(
-        None,
-        ge=1,
-        le=64,
-        description="Intake writer threads (each owns a share of the chargers); unset = 1 on SQLite "
-        "(one write lock), 4 on PostgreSQL.",
-    )
     processes: int = Field(
         1,
         ge=1,
@@ -94,11 +87,6 @@ class Settings(BaseSettings):
         if value.lower() not in {"debug", "info", "warning", "error", "critical"}:
             raise ValueError("log_level must be one of debug, info, warning, error, critical")
         return value.lower()
-
-    @property
-    def intake_lanes(self) -> int:
-        """Intake writer threads in effect (see ``intake_writers``)."""
-        return self.intake_writers or (1 if self.database.startswith("sqlite") else 4)
 
     @property
     def chroma_path(self) -> Path:

@@ -181,7 +181,7 @@ def test_a_repeat_in_the_same_group_answers_the_first_result(engine):
 async def test_writer_answers_concurrent_requests_after_commit(engine):
     """Many concurrent requests through the writer: every answer matches the database, and a
     malformed payload among them fails alone."""
-    writer = IntakeWriter(engine, max_batch=8, lanes=2)
+    writer = IntakeWriter(engine, max_batch=8)
     writer.start()
     try:
         items = submissions("W")

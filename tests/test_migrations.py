@@ -14,4 +14,3 @@ def test_migrated_schema_matches_the_models(engine):
         context = MigrationContext.configure(connection)
         differences = compare_metadata(context, SQLModel.metadata)
     assert differences == []
-

@@ -18,14 +18,14 @@ from app.store.keys import Principal, authenticate
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer cm_…`")
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
-def get_intake(request: Request) -> IntakeWriter:
+async def get_intake(request: Request) -> IntakeWriter:
     return request.app.state.intake
 
 
@@ -65,7 +65,7 @@ class KeyCache:
             return authenticate(session, key=key)
 
 
-def get_key_cache(request: Request) -> KeyCache:
+async def get_key_cache(request: Request) -> KeyCache:
     return request.app.state.keys
 
 

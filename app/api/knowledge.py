@@ -13,7 +13,7 @@ from knowledge.search import Searcher
 router = APIRouter(prefix="/v1/knowledge", tags=["knowledge"])
 
 
-def get_searcher(request: Request) -> Searcher:
+async def get_searcher(request: Request) -> Searcher:
     return request.app.state.searcher
 
 

@@ -18,7 +18,6 @@ import asyncio
 import logging
 import queue
 import threading
-import zlib
 from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
 
@@ -42,57 +41,49 @@ _STOP = object()
 class IntakeWriter:
     """Records events from any thread or event loop; call :meth:`start` first, :meth:`close` last.
 
-    ``lanes`` writer threads each own the chargers whose id hashes to them, so one charger's
-    events are still recorded one after another, in arrival order, and two lanes never touch
-    the same charger. Use one lane on SQLite (it has a single write lock); several on
-    PostgreSQL, where they overlap their round trips to the server.
+    One writer thread is enough on both backends: while a group is being written the next one
+    gathers, so groups grow with load (and with the database's round-trip time) by themselves.
     """
 
-    def __init__(self, engine: Engine, *, max_batch: int = 256, lanes: int = 1) -> None:
+    def __init__(self, engine: Engine, *, max_batch: int = 256) -> None:
         self.engine = engine
         self.max_batch = max_batch
-        self._queues: list[queue.SimpleQueue] = [queue.SimpleQueue() for _ in range(lanes)]
-        self._threads: list[threading.Thread] = []
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        self._threads = [
-            threading.Thread(target=self._run, args=(lane,), name=f"intake-writer-{n}", daemon=True)
-            for n, lane in enumerate(self._queues)
-        ]
-        for thread in self._threads:
-            thread.start()
+        self._thread = threading.Thread(target=self._run, name="intake-writer", daemon=True)
+        self._thread.start()
 
     def close(self) -> None:
-        """Record everything already handed in, then stop the writer threads."""
-        for lane in self._queues:
-            lane.put(_STOP)
-        for thread in self._threads:
-            thread.join()
-        self._threads = []
+        """Record everything already handed in, then stop the writer thread."""
+        if self._thread is not None:
+            self._queue.put(_STOP)
+            self._thread.join()
+            self._thread = None
 
     async def accept(self, *, source: str, body: EventIn, actor: str) -> Accepted:
         """Record ``body`` (see :func:`~app.intake.accept.accept_event`); returns once committed.
 
         Raises :class:`PayloadError` for a malformed payload, or the database's error.
         """
-        if not self._threads:
+        if self._thread is None:
             raise RuntimeError("the intake writer is not running")
         request = _Request(Submission(source, body, actor))
-        lane = zlib.crc32(body.charger_id.encode()) % len(self._queues)
-        self._queues[lane].put(request)
+        self._queue.put(request)
         return await asyncio.wrap_future(request.answer)
 
-    def _run(self, lane: queue.SimpleQueue) -> None:
+    def _run(self) -> None:
         stopping = False
         while not stopping:
             batch: list[_Request] = []
-            item = lane.get()
+            item = self._queue.get()
             while item is not _STOP:
                 batch.append(item)
                 if len(batch) >= self.max_batch:
                     break
                 try:
-                    item = lane.get_nowait()
+                    item = self._queue.get_nowait()
                 except queue.Empty:
                     break
             stopping = item is _STOP
