@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.api.deps import EngineDep, Reader
+from app.api.errors import GUARDED, problems
 from app.intake.limits import NO_NUL
 from app.store import queries
 from app.store.db import read_scope
-from app.store.models import Charger
+from app.store.models import AuditEntry, Charger, Fault, Observation
 
-router = APIRouter(prefix="/v1/chargers", tags=["chargers"])
+router = APIRouter(prefix="/v1/chargers", tags=["chargers"], responses=GUARDED)
+
+
+class ChargerDetail(BaseModel):
+    """A charger with its connectors (in ``charger.connectors``), faults and recent history."""
+
+    charger: Charger
+    open_faults: list[Fault] = Field(description="Faults not yet reported cleared, oldest first.")
+    faults: list[Fault] = Field(description="Its faults, newest first (at most ``limit``).")
+    observations: list[Observation] = Field(description="Its latest normalised reports, newest first.")
+    audit: list[AuditEntry] = Field(description="Its latest audit entries, newest first.")
 
 
 class ChargerPage(BaseModel):
@@ -36,21 +47,26 @@ def list_chargers(
     return ChargerPage(items=items, next_cursor=items[-1].id if more else None)
 
 
-@router.get("/{charger_id}", summary="A charger, its connectors, faults and recent history")
+@router.get(
+    "/{charger_id}",
+    response_model=ChargerDetail,
+    responses=problems(404),
+    summary="A charger, its connectors, faults and recent history",
+)
 def get_charger(
     charger_id: Annotated[str, Path(max_length=64, pattern=NO_NUL)],
     _: Reader,
     engine: EngineDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> dict[str, Any]:
+) -> ChargerDetail:
     with read_scope(engine) as session:
         charger = queries.get_charger(session, charger_id=charger_id)
         if charger is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no charger with id {charger_id!r}")
-        return {
-            "charger": charger,
-            "open_faults": queries.open_faults(session, charger_id=charger_id),
-            "faults": queries.list_faults(session, charger_id=charger_id, limit=limit),
-            "observations": queries.recent_observations(session, charger_id=charger_id, limit=limit),
-            "audit": queries.charger_audit(session, charger_id=charger_id, limit=limit),
-        }
+        return ChargerDetail(
+            charger=charger,
+            open_faults=queries.open_faults(session, charger_id=charger_id),
+            faults=queries.list_faults(session, charger_id=charger_id, limit=limit),
+            observations=queries.recent_observations(session, charger_id=charger_id, limit=limit),
+            audit=queries.charger_audit(session, charger_id=charger_id, limit=limit),
+        )

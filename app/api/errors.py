@@ -3,15 +3,42 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("chargemedic.api")
+
+
+class Problem(BaseModel):
+    """The body of every error response."""
+
+    message: str = Field(description="What is wrong; for a 422, each field at fault and why.")
+    detail: Any = Field(None, description="The errors in structured form (field path, message, type).")
+
+
+_MEANING = {
+    401: "Missing, invalid or revoked API key.",
+    403: "The key's role may not do this.",
+    404: "No such resource.",
+    422: "Malformed request: the message names each field at fault.",
+    503: "The database is unavailable: nothing was stored, retry later.",
+}
+
+
+def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for these error status codes."""
+    return {code: {"model": Problem, "description": _MEANING[code]} for code in codes}
+
+
+GUARDED = problems(401, 403, 422, 503)
+"""The errors any authenticated endpoint may answer."""
 
 
 def install(app: FastAPI) -> None:

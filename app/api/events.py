@@ -8,12 +8,13 @@ from fastapi import APIRouter, HTTPException, Path, Response, status
 from fastapi.exceptions import RequestValidationError
 
 from app.api.deps import Csms, EngineDep, IntakeDep, Reader
+from app.api.errors import GUARDED, problems
 from app.intake.envelope import EventAccepted, EventIn, PayloadError
 from app.intake.limits import INT32_MAX
 from app.store.db import read_scope
 from app.store.models import Event
 
-router = APIRouter(prefix="/v1/events", tags=["events"])
+router = APIRouter(prefix="/v1/events", tags=["events"], responses=GUARDED)
 
 
 @router.post(
@@ -23,9 +24,6 @@ router = APIRouter(prefix="/v1/events", tags=["events"])
     summary="Forward a StatusNotification, NotifyEvent or BootNotification",
     responses={
         200: {"model": EventAccepted, "description": "This event_id was received before: original result."},
-        401: {"description": "Missing or invalid API key."},
-        403: {"description": "The key's role may not post events."},
-        422: {"description": "The body or the OCPP payload is malformed; the message names the field."},
     },
 )
 async def post_event(body: EventIn, caller: Csms, intake: IntakeDep, response: Response) -> EventAccepted:
@@ -43,7 +41,12 @@ async def post_event(body: EventIn, caller: Csms, intake: IntakeDep, response: R
     return accepted.result
 
 
-@router.get("/{event_id}", summary="One stored event, raw and as answered")
+@router.get(
+    "/{event_id}",
+    response_model=Event,
+    responses=problems(404),
+    summary="One stored event, raw and as answered",
+)
 def get_event(event_id: Annotated[int, Path(ge=1, le=INT32_MAX)], _: Reader, engine: EngineDep) -> Event:
     with read_scope(engine) as session:
         event = session.get(Event, event_id)

@@ -2,18 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.api.deps import EngineDep, Reader
+from app.api.errors import GUARDED, problems
 from app.intake.limits import INT32_MAX, NO_NUL, UtcTime
 from app.store import queries
 from app.store.db import read_scope
-from app.store.models import Fault
+from app.store.models import (
+    ActionAttempt,
+    AuditEntry,
+    Decision,
+    Escalation,
+    Event,
+    Fault,
+    Observation,
+    WorkItem,
+)
 
-router = APIRouter(prefix="/v1/faults", tags=["faults"])
+router = APIRouter(prefix="/v1/faults", tags=["faults"], responses=GUARDED)
+
+
+class FaultDetail(BaseModel):
+    """Everything known about a fault; later stages fill decisions, actions and escalations."""
+
+    fault: Fault
+    event: Event | None = Field(description="The event that opened the fault, raw and as answered.")
+    observations: list[Observation] = Field(description="Every report of this fault (recurrences included).")
+    decisions: list[Decision] = Field(description="The guard's verdicts on proposed actions.")
+    actions: list[ActionAttempt] = Field(description="Device actions attempted and their outcomes.")
+    escalations: list[Escalation] = Field(description="Hand-overs to a technician.")
+    work: list[WorkItem] = Field(description="The fault's processing in the durable queue.")
+    audit: list[AuditEntry] = Field(description="Every step taken, oldest first.")
 
 
 class FaultPage(BaseModel):
@@ -50,12 +73,17 @@ def list_faults(
     return FaultPage(items=items, next_cursor=str(items[-1].id) if more else None)
 
 
-@router.get("/{fault_id}", summary="A fault with its event, diagnosis, decisions, actions and audit")
+@router.get(
+    "/{fault_id}",
+    response_model=FaultDetail,
+    responses=problems(404),
+    summary="A fault with its event, diagnosis, decisions, actions and audit",
+)
 def get_fault(
     fault_id: Annotated[int, Path(ge=1, le=INT32_MAX)], _: Reader, engine: EngineDep
-) -> dict[str, Any]:
+) -> FaultDetail:
     with read_scope(engine) as session:
         detail = queries.fault_detail(session, fault_id=fault_id)
     if detail is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no fault with id {fault_id}")
-    return detail
+    return FaultDetail(**detail)

@@ -2,18 +2,38 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", summary="The process is up")
-async def healthz() -> dict:
-    return {"status": "ok"}
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
 
 
-@router.get("/readyz", summary="Dependencies are reachable")
+class Readiness(BaseModel):
+    status: Literal["ready", "degraded"]
+    checks: dict[str, str] = Field(
+        description="Per dependency: `ok`, or what is wrong.",
+        examples=[{"database": "ok", "knowledge": "ok"}],
+    )
+
+
+@router.get("/healthz", response_model=Health, summary="The process is up")
+async def healthz() -> Health:
+    return Health()
+
+
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "A dependency is unreachable or empty."}},
+    summary="Dependencies are reachable",
+)
 def readyz(request: Request) -> JSONResponse:
     """200 when the database and the knowledge store answer (and the store holds passages),
     else 503 naming what is wrong."""

@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from app.api.deps import Reader
+from app.api.errors import GUARDED
 from knowledge.schema import Passage
 from knowledge.search import Searcher
 
-router = APIRouter(prefix="/v1/knowledge", tags=["knowledge"])
+router = APIRouter(prefix="/v1/knowledge", tags=["knowledge"], responses=GUARDED)
 
 
 async def get_searcher(request: Request) -> Searcher:

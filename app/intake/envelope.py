@@ -141,6 +141,30 @@ class PayloadError(ValueError):
 class EventAccepted(BaseModel):
     """What happened to an event (the same answer is replayed for a repeated ``event_id``)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 8812,
+                    "event_id": "csms-000123",
+                    "charger_id": "CP-0042",
+                    "duplicate": False,
+                    "opened_fault": True,
+                    "faults_opened": [311],
+                    "faults_recurring": [],
+                    "faults_cleared": [],
+                    "observations": 1,
+                    "issues": [],
+                    "links": {
+                        "event": "/v1/events/8812",
+                        "charger": "/v1/chargers/CP-0042",
+                        "fault": "/v1/faults/311",
+                    },
+                }
+            ]
+        }
+    )
+
     id: int = Field(description="Stored event id.")
     event_id: str
     charger_id: str
