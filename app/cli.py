@@ -120,8 +120,9 @@ def serve(
         )
     console.print(
         f"[bold]chargemedic[/] serving on http://{host or settings.host}:{port or settings.port} "
-        f"with {settings.processes} process(es) of {settings.workers} queue worker(s). The diagnosis "
-        "agent and the OCPP gateway arrive in later releases: faults wait in state awaiting_diagnosis."
+        f"with {settings.processes} process(es) of {settings.workers} queue worker(s), reasoner "
+        f"{settings.reasoner}. Until the OCPP gateway arrives, device actions run in dry-run: "
+        "decided and recorded, nothing sent."
     )
     where = {"host": host or settings.host, "port": port or settings.port, "log_level": settings.log_level}
     if settings.processes == 1:

@@ -15,8 +15,8 @@ from sqlalchemy import Engine
 from app.api import chargers, errors, events, faults, health, knowledge
 from app.api.deps import KeyCache
 from app.intake.writer import IntakeWriter
-from app.knowledge import build_searcher
-from app.pipeline import process_fault
+from app.knowledge import build_searcher, embed_function
+from app.pipeline import build_pipeline
 from app.settings import Settings
 from app.store.db import make_engine, upgrade
 from app.worker import Processor, Worker, worker_id
@@ -28,9 +28,10 @@ def create_app(
     *,
     searcher: Searcher | None = None,
     engine: Engine | None = None,
-    processor: Processor = process_fault,
+    processor: Processor | None = None,
 ) -> FastAPI:
-    """The API. ``searcher``/``engine`` may be injected (tests); otherwise built from ``settings``."""
+    """The API. ``searcher``/``engine``/``processor`` may be injected (tests); otherwise built
+    from ``settings`` (the processor is the diagnosis pipeline)."""
     settings = settings or Settings()
 
     @asynccontextmanager
@@ -42,9 +43,15 @@ def create_app(
         app.state.keys = KeyCache(app.state.engine, ttl=settings.auth_cache_seconds)
         app.state.intake = IntakeWriter(app.state.engine, max_batch=settings.intake_batch)
         app.state.intake.start()
+        process = processor or build_pipeline(
+            settings,
+            engine=app.state.engine,
+            search=app.state.searcher.search,
+            embed=embed_function(settings),
+        )
         stop = asyncio.Event()
         tasks = [
-            asyncio.create_task(_worker(app.state.engine, processor, settings, i).run(stop))
+            asyncio.create_task(_worker(app.state.engine, process, settings, i).run(stop))
             for i in range(settings.workers)
         ]
         try:

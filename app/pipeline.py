@@ -1,27 +1,63 @@
-"""The fault path a worker runs for each claimed fault.
+"""The fault path: the whole flow a worker runs for each claimed fault, in one place.
 
-Until the diagnosis agent lands, processing records that the fault reached the pipeline and
-leaves it ``awaiting_diagnosis``. It runs inside the worker's transaction, so its effects
-commit together with the work item's completion, or not at all.
+``build_pipeline`` assembles the agent once (at start-up): knowledge search, the reasoner
+(the playbook, or an LLM that falls back to it), the guard policy and the executor. The
+returned processor runs the graph for one fault: it reads without holding a write lock, and
+the decision, escalations, fault state and audit trail commit together with the work item's
+completion — or not at all (an action attempt is committed before it is sent, see
+:mod:`app.agent.record`).
 """
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlalchemy import Engine
 
-from app.store import queries
-from app.store.queue import Claim
+from app.agent.classify import Classifier, load_playbook
+from app.agent.graph import build_graph
+from app.agent.nodes import Agent, SearchFn
+from app.agent.playbook import PlaybookReasoner
+from app.agent.state import Reasoner
+from app.chargers.executors import DryRunExecutor, Executor
+from app.guard.policy import load_policy
+from app.settings import Settings
+from app.store.models import utcnow
+from app.worker import Job, Processor
 
 
-def process_fault(session: Session, item: Claim) -> None:
-    """Advance the fault of ``item`` by one step (see the module docstring)."""
-    if not queries.set_fault_state(session, fault_id=item.fault_id, state="awaiting_diagnosis"):
-        raise LookupError(f"work item {item.id} refers to missing fault {item.fault_id}")
-    queries.audit(
-        session,
-        actor=f"worker:{item.owner}",
-        kind="fault.awaiting_diagnosis",
-        fault_id=item.fault_id,
-        charger_id=item.charger_id,
-        detail={"work_item": item.id, "attempt": item.attempts},
+def build_pipeline(
+    settings: Settings,
+    *,
+    engine: Engine,
+    search: SearchFn,
+    embed=None,
+    executor: Executor | None = None,
+    reasoner: Reasoner | None = None,
+) -> Processor:
+    """A processor for claimed faults. ``executor`` defaults to dry-run until a charger
+    connection exists; ``reasoner`` defaults to ``settings.reasoner``."""
+    playbook = PlaybookReasoner(Classifier(load_playbook(settings.playbook_path), embed))
+    agent = Agent(
+        search=search,
+        reasoner=reasoner or _configured_reasoner(settings, playbook),
+        fallback=playbook,
+        policy=load_policy(settings.policy_path),
+        executor=executor or DryRunExecutor(),
+        engine=engine,
+        window_seconds=settings.history_window_seconds,
     )
+    graph = build_graph(agent)
+
+    def process_fault(job: Job) -> None:
+        item = job.item
+        state = {"fault_id": item.fault_id, "now": utcnow(), "actor": f"worker:{item.owner}", "trace": []}
+        graph.invoke(state, {"configurable": {"job": job}})
+
+    return process_fault
+
+
+def _configured_reasoner(settings: Settings, playbook: Reasoner) -> Reasoner:
+    if settings.reasoner == "llm":
+        from app.agent.llm import LlmReasoner
+
+        return LlmReasoner.from_settings(settings)
+    return playbook

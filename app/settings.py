@@ -7,8 +7,9 @@ the README's configuration table (``chargemedic settings --markdown`` regenerate
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -69,6 +70,28 @@ class Settings(BaseSettings):
     )
     intake_batch: int = Field(
         256, ge=1, le=10_000, description="Most events committed together in one intake transaction."
+    )
+    reasoner: Literal["playbook", "llm"] = Field(
+        "playbook",
+        description="Who diagnoses: the offline deterministic `playbook`, or an OpenAI-compatible `llm` "
+        "(falls back to the playbook on any failure).",
+    )
+    llm_base_url: str | None = Field(
+        None, description="OpenAI-compatible endpoint, e.g. `http://localhost:11434/v1` (Ollama, vLLM)."
+    )
+    llm_api_key: SecretStr | None = Field(None, description="API key for the LLM endpoint (never logged).")
+    llm_model: str = Field("gpt-4o-mini", description="Model name sent to the LLM endpoint.")
+    llm_timeout_seconds: float = Field(20.0, gt=0, le=600, description="Time-out per LLM call.")
+    llm_max_retries: int = Field(1, ge=0, le=5, description="Retries of a failed LLM call, then fallback.")
+    playbook_path: Path | None = Field(
+        None,
+        description="Fault classes and first steps (YAML); unset = bundled `app/agent/playbook.yaml`.",
+    )
+    policy_path: Path | None = Field(
+        None, description="Guard policy (YAML); unset = the bundled `app/guard/policy.yaml`."
+    )
+    history_window_seconds: float = Field(
+        7 * 86400, gt=0, description="How far back the agent reads a charger's faults and actions."
     )
     processes: int = Field(
         1,

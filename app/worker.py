@@ -1,8 +1,9 @@
 """Queue workers: asyncio tasks in the service that claim work items and process them.
 
 Each claimed item is processed in a thread (database work is synchronous) while the task
-renews the lease; the processing and the item's completion commit in one transaction, fenced
-on the lease, so a fault's effects are applied exactly once even if a worker stalls or dies.
+renews the lease. A processor reads first, then writes its results and the item's completion
+in one transaction, fenced on the lease (:class:`Job`), so a fault's effects are applied exactly
+once even if a worker stalls or dies — and no write lock is held while it thinks.
 An item claimed more than ``max_attempts`` times (its workers kept dying) is parked as failed.
 """
 
@@ -14,17 +15,45 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.store import queue
-from app.store.db import session_scope
+from app.store.db import read_scope, session_scope
 from app.store.queue import Claim, LeaseLost
 
 log = logging.getLogger("chargemedic.worker")
-Processor = Callable[[Session, Claim], None]
+
+
+class Job:
+    """A claimed work item as a processor sees it: read without holding any write lock
+    (:meth:`reading`), then write the results and complete the item in one transaction
+    (:meth:`completing`), fenced on the lease — so effects land exactly once, or not at all."""
+
+    def __init__(self, engine: Engine, item: Claim) -> None:
+        self.engine = engine
+        self.item = item
+        self.completed = False
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Session]:
+        with read_scope(self.engine) as session:
+            yield session
+
+    @contextlib.contextmanager
+    def completing(self) -> Iterator[Session]:
+        """A write transaction that also completes the item; raises :class:`LeaseLost` (and
+        rolls everything back) if another worker has taken the item over."""
+        with session_scope(self.engine) as session:
+            yield session
+            queue.complete(session, item=self.item)
+        self.completed = True
+
+
+Processor = Callable[[Job], None]
+"""Processes one claimed item; must finish inside ``job.completing()``."""
 
 
 def worker_id(index: int = 0) -> str:
@@ -62,11 +91,12 @@ class Worker:
     def finish(self, item: Claim) -> None:
         """Process a claimed item and complete it, or record the failure."""
         try:
-            with session_scope(self.engine) as session:
-                if item.attempts > self.max_attempts:
-                    raise RuntimeError(f"abandoned by {item.attempts - 1} workers (crashed or timed out)")
-                self.process(session, item)
-                queue.complete(session, item=item)
+            if item.attempts > self.max_attempts:
+                raise RuntimeError(f"abandoned by {item.attempts - 1} workers (crashed or timed out)")
+            job = Job(self.engine, item)
+            self.process(job)
+            if not job.completed:
+                raise RuntimeError("the processor returned without completing the item")
         except LeaseLost:
             log.warning("lost the lease on work item %s; its work was rolled back", item.id)
         except Exception as exc:  # any processing error is recorded on the item, never lost

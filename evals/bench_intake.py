@@ -194,9 +194,7 @@ def audit_database(data_dir: Path, database_url: str | None, acked: set[str]) ->
         stored = set(session.exec(select(Event.external_id)).all())
         faults = set(session.exec(select(Fault.id)).all())
         runs = Counter(
-            session.exec(
-                select(AuditEntry.fault_id).where(AuditEntry.kind == "fault.awaiting_diagnosis")
-            ).all()
+            session.exec(select(AuditEntry.fault_id).where(AuditEntry.kind == "fault.decided")).all()
         )
     engine.dispose()
     return {

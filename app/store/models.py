@@ -153,6 +153,8 @@ class Fault(SQLModel, table=True):
     cleared_at: datetime | None = _when(default=None)
     state: str = Field(default="queued", max_length=32, index=True)
     error: str | None = None
+    fault_class: str | None = Field(default=None, max_length=32)
+    """Set by the diagnosis (electrical_safety, thermal, …); history rules count by class."""
     updated_at: datetime = _when(default_factory=utcnow)
 
 
@@ -201,6 +203,14 @@ class Decision(SQLModel, table=True):
     verdict: str = Field(max_length=32)
     reasons: list = _json(list)
     diagnosis: dict = _json(dict)
+    reasoner: str = Field(default="", max_length=32)
+    confidence: float | None = None
+    approval_state: str | None = Field(default=None, max_length=16, index=True)
+    """pending, approved, rejected or expired — for a verdict that needs a technician's approval."""
+    approval_expires_at: datetime | None = _when(default=None)
+    approved_by: str | None = Field(default=None, max_length=100)
+    approval_comment: str | None = None
+    approval_at: datetime | None = _when(default=None)
     created_at: datetime = _when(default_factory=utcnow)
 
 
@@ -212,8 +222,11 @@ class ActionAttempt(SQLModel, table=True):
     fault_id: int = Field(foreign_key="faults.id", index=True)
     decision_id: int | None = Field(default=None, foreign_key="decisions.id")
     charger_id: str = Field(max_length=64, index=True)
+    site_id: str | None = Field(default=None, max_length=100, index=True)
     action: str = Field(max_length=32)
     params: dict = _json(dict)
+    automatic: bool = True
+    """False when a technician approved it (blast-radius counts automatic actions only)."""
     executor: str = Field(max_length=32)
     outcome: str | None = Field(default=None, max_length=32)
     detail: dict = _json(dict)
@@ -227,6 +240,10 @@ class Escalation(SQLModel, table=True):
     __tablename__ = "escalations"
     id: int | None = Field(default=None, primary_key=True)
     fault_id: int = Field(foreign_key="faults.id", index=True)
+    charger_id: str | None = Field(default=None, max_length=64, index=True)
+    site_id: str | None = Field(default=None, max_length=100, index=True)
+    scope: str = Field(default="fault", max_length=16)
+    """``fault`` (this charger's fault) or ``site`` (many chargers of a site: blast radius)."""
     state: str = Field(default="open", max_length=16, index=True)
     priority: str = Field(default="normal", max_length=16)
     instructions: str = ""

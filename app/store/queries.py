@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, update
+from sqlalchemy import Connection, bindparam, func, insert, update
 from sqlmodel import Session, col, select
 
 from app.store.models import (
@@ -268,3 +268,54 @@ def charger_audit(session: Session, *, charger_id: str, limit: int = 100) -> lis
         .limit(limit)
     )
     return list(session.exec(query).all())
+
+
+# ---- diagnosis, decisions, actions, escalations ------------------------------------------------
+def recent_faults(session: Session, *, charger_id: str, since: datetime, exclude_id: int) -> list[Fault]:
+    """The charger's other faults opened since ``since``, oldest first."""
+    query = select(Fault).where(
+        Fault.charger_id == charger_id, Fault.opened_at >= since, Fault.id != exclude_id
+    )
+    return list(session.exec(query.order_by(Fault.id)).all())
+
+
+def recent_actions(
+    session: Session, *, charger_id: str, since: datetime
+) -> list[tuple[ActionAttempt, str | None]]:
+    """The charger's action attempts started since ``since`` with their fault's class, oldest first."""
+    query = (
+        select(ActionAttempt, Fault.fault_class)
+        .join(Fault, Fault.id == ActionAttempt.fault_id)
+        .where(ActionAttempt.charger_id == charger_id, ActionAttempt.started_at >= since)
+        .order_by(ActionAttempt.id)
+    )
+    return [(attempt, fault_class) for attempt, fault_class in session.exec(query).all()]
+
+
+def site_automatic_actions(session: Session, *, site_id: str, since: datetime) -> int:
+    """Automatic device actions sent to the site's chargers since ``since`` (dry runs excluded)."""
+    query = select(func.count()).where(
+        ActionAttempt.site_id == site_id,
+        ActionAttempt.automatic.is_(True),
+        ActionAttempt.executor != "dry_run",
+        ActionAttempt.started_at >= since,
+    )
+    return session.exec(query).one()
+
+
+def site_escalation_since(session: Session, *, site_id: str, since: datetime) -> bool:
+    query = select(Escalation.id).where(
+        Escalation.site_id == site_id, Escalation.scope == "site", Escalation.created_at >= since
+    )
+    return session.exec(query.limit(1)).first() is not None
+
+
+def add(session: Session, row: Any) -> Any:
+    """Insert ``row`` (any table; text cut to column length) and return it with its id."""
+    values = row.model_dump()
+    for key, value in fit_values(row.__table__, values).items():
+        if value is not values[key]:
+            setattr(row, key, value)
+    session.add(row)
+    session.flush()
+    return row

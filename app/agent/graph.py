@@ -1,0 +1,97 @@
+"""Wiring of the diagnosis agent (no logic here): built once at start-up by :func:`build_graph`.
+
+load_context → retrieve → diagnose → propose_action → guard ─┬→ execute ──────┬→ escalate → record
+                                                              ├→ await_approval ┘          ↗
+                                                              ├→ escalate ─────────────────┘
+                                                              └→ record
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import Callable
+from typing import Any
+
+from langgraph.graph import END, START, StateGraph
+
+from app.agent.nodes import Agent
+from app.agent.state import AgentState
+
+TRACED = (
+    "load_context",
+    "retrieve",
+    "diagnose",
+    "propose_action",
+    "guard",
+    "execute",
+    "await_approval",
+    "escalate",
+)
+
+
+def build_graph(agent: Agent):
+    """The compiled graph; run it with ``invoke(state, {"configurable": {"job": <worker Job>}})``."""
+    graph = StateGraph(AgentState)
+    for name in (
+        "load_context",
+        "retrieve",
+        "diagnose",
+        "propose_action",
+        "guard",
+        "execute",
+        "await_approval",
+        "escalate",
+    ):
+        graph.add_node(name, _traced(name, getattr(agent, name)))
+    graph.add_node("record", agent.record)
+    graph.add_edge(START, "load_context")
+    graph.add_edge("load_context", "retrieve")
+    graph.add_edge("retrieve", "diagnose")
+    graph.add_edge("diagnose", "propose_action")
+    graph.add_edge("propose_action", "guard")
+    graph.add_conditional_edges(
+        "guard", agent.after_guard, ["execute", "await_approval", "escalate", "record"]
+    )
+    graph.add_conditional_edges("execute", agent.after_action, ["escalate", "record"])
+    graph.add_conditional_edges("await_approval", agent.after_action, ["escalate", "record"])
+    graph.add_edge("escalate", "record")
+    graph.add_edge("record", END)
+    return graph.compile()
+
+
+def _traced(name: str, node: Callable) -> Callable:
+    """``node`` with its duration and a summary of what it produced appended to ``trace``."""
+    wants_config = "config" in inspect.signature(node).parameters
+
+    def run(state: AgentState, config=None) -> AgentState:
+        started = time.perf_counter()
+        update = node(state, config) if wants_config else node(state)
+        step = {
+            "node": name,
+            "ms": round((time.perf_counter() - started) * 1000, 3),
+            "output": _summary(update),
+        }
+        return {**update, "trace": [step]}
+
+    run.__name__ = name
+    return run
+
+
+def _summary(update: dict[str, Any]) -> dict[str, Any]:
+    """A compact, JSON-ready view of a node's output for the audit trail."""
+    out: dict[str, Any] = {}
+    for key, value in update.items():
+        if key == "passages":
+            out[key] = [
+                {"source": p.citation.source, "page": p.citation.page, "score": p.score} for p in value
+            ]
+        elif key == "context":
+            out[key] = {"site_automatic_actions": value.site_automatic_actions}
+        elif hasattr(value, "model_dump"):
+            out[key] = value.model_dump(mode="json")
+        elif isinstance(value, str | int | float | bool) or value is None:
+            out[key] = value
+        else:
+            out[key] = str(value)
+    return out

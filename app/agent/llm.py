@@ -1,0 +1,254 @@
+"""The LLM reasoner: an OpenAI-compatible chat model diagnoses the fault from cited passages.
+
+The model's answer is untrusted output. It is asked for a strict JSON schema, and then checked here
+again (Ollama and vLLM may ignore the schema): the action must be an :class:`Action` member, every
+citation must name a passage that was shown. Any answer that cannot be used raises
+:class:`ReasonerFailure`, and the pipeline falls back to the playbook; no unvalidated action leaves
+this module.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import openai
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from app.agent.state import ChargerFacts, Cited, Diagnosis, FaultClass, FaultFacts, History, Reasoning
+from app.guard.actions import Action, ActionParams, Proposal
+from app.settings import PROJECT_ROOT, Settings
+from knowledge.schema import Passage
+
+log = logging.getLogger("chargemedic.agent.llm")
+
+FAILURE_KINDS = frozenset(
+    {"timeout", "http_error", "invalid_json", "schema", "unknown_action", "missing_citations", "refused"}
+)
+RETRYABLE = frozenset({"timeout", "http_error", "invalid_json"})
+"""Failures a second call may not repeat; a wrong answer to the same prompt is not retried."""
+SNIPPET_CHARS = 200
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+class ReasonerFailure(Exception):
+    """Why the LLM's answer cannot be used; `kind` is one of: timeout, http_error, invalid_json, schema,
+    unknown_action, missing_citations, refused."""
+
+    def __init__(self, kind: str, detail: str):
+        if kind not in FAILURE_KINDS:
+            raise ValueError(f"unknown ReasonerFailure kind {kind!r}")
+        super().__init__(f"{kind}: {detail}")
+        self.kind = kind
+        self.detail = detail
+
+
+class _Answer(BaseModel):
+    """The answer's shape, validated here whatever the server enforced; `action` is checked apart."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    fault_class: FaultClass
+    summary: str = Field(min_length=1)
+    likely_cause: str = Field(min_length=1, max_length=2000)
+    evidence: list[str]
+    remedy: str = Field(min_length=1)
+    citations: list[int]
+    action: str
+    connector_id: int | None = Field(ge=0, le=2**31 - 1)
+    evse_id: int | None = Field(ge=0, le=2**31 - 1)
+    escalate: bool
+    confidence: float = Field(ge=0.0, le=1.0)
+
+
+def response_format() -> dict[str, Any]:
+    """The strict JSON schema requested from the server; its enums are the allowlist and the classes."""
+    string = {"type": "string"}
+    nullable_int = {"type": ["integer", "null"], "minimum": 0}
+    properties = {
+        "fault_class": {"type": "string", "enum": [c.value for c in FaultClass]},
+        "summary": string,
+        "likely_cause": string,
+        "evidence": {"type": "array", "items": string},
+        "remedy": string,
+        "citations": {"type": "array", "items": {"type": "integer", "minimum": 1}},
+        "action": {"type": "string", "enum": [a.value for a in Action]},
+        "connector_id": nullable_int,
+        "evse_id": nullable_int,
+        "escalate": {"type": "boolean"},
+        "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+    }
+    schema = {"type": "object", "properties": properties, "required": list(properties)}
+    schema["additionalProperties"] = False
+    return {"type": "json_schema", "json_schema": {"name": "diagnosis", "strict": True, "schema": schema}}
+
+
+class LlmReasoner:
+    """Diagnoses through an OpenAI-compatible chat endpoint; see :class:`app.agent.state.Reasoner`.
+
+    ``client`` should have its own retries off (``max_retries=0``): this class retries up to
+    ``max_retries`` times, only on time-outs, HTTP errors and non-JSON content.
+    """
+
+    name = "llm"
+
+    def __init__(self, client: openai.OpenAI, *, model: str, prompts_dir: Path, max_retries: int = 1):
+        self.client = client
+        self.model = model
+        self.max_retries = max_retries
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(prompts_dir),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.template = env.get_template("diagnose.md")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LlmReasoner:
+        """The reasoner the settings describe (`llm_*` keys), with the bundled `prompts/`."""
+        key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else ""
+        client = openai.OpenAI(
+            base_url=settings.llm_base_url,
+            api_key=key or "none",
+            timeout=settings.llm_timeout_seconds,
+            max_retries=0,
+        )
+        return cls(
+            client,
+            model=settings.llm_model,
+            prompts_dir=PROJECT_ROOT / "prompts",
+            max_retries=settings.llm_max_retries,
+        )
+
+    def prompt(
+        self, fault: FaultFacts, charger: ChargerFacts, history: History, passages: list[Passage]
+    ) -> str:
+        """The rendered prompt; fault, charger, history and passage texts enter it only as JSON data."""
+        numbered = [
+            {
+                "n": n,
+                "title": p.citation.title,
+                "page": p.citation.page,
+                "section": p.citation.section,
+                "text": p.text,
+            }
+            for n, p in enumerate(passages, start=1)
+        ]
+        return self.template.render(
+            fault=fault.model_dump(mode="json"),
+            charger=charger.model_dump(mode="json"),
+            history=history.model_dump(mode="json"),
+            passages=numbered,
+            actions=[a.value for a in Action],
+            fault_classes=[c.value for c in FaultClass],
+        )
+
+    def reason(
+        self, fault: FaultFacts, charger: ChargerFacts, history: History, passages: list[Passage]
+    ) -> Reasoning:
+        """Ask the model, validate its answer, and map it to a diagnosis and one allowlisted proposal.
+
+        Raises :class:`ReasonerFailure` when no usable answer came within ``1 + max_retries`` calls.
+        ``usage`` sums the tokens of every answered call.
+        """
+        messages = [{"role": "user", "content": self.prompt(fault, charger, history, passages)}]
+        usage: dict[str, int] = {}
+        for attempt in range(self.max_retries + 1):
+            try:
+                content = self._complete(messages, usage)
+                answer = _parse(content)
+                break
+            except ReasonerFailure as failure:
+                log.warning("LLM attempt %d for fault %s failed: %s", attempt + 1, fault.id, failure)
+                if failure.kind not in RETRYABLE or attempt == self.max_retries:
+                    raise
+        return _reasoning(answer, fault, history, passages, usage)
+
+    def _complete(self, messages: list[dict[str, str]], usage: dict[str, int]) -> str:
+        """One chat call; returns the content, adds its token counts to ``usage``."""
+        try:
+            response = self.client.chat.completions.create(
+                model=self.model, messages=messages, response_format=response_format()
+            )
+        except openai.APITimeoutError as err:
+            raise ReasonerFailure("timeout", str(err)) from err
+        except openai.APIStatusError as err:
+            raise ReasonerFailure("http_error", f"HTTP {err.status_code}: {err.message}") from err
+        except openai.APIConnectionError as err:
+            raise ReasonerFailure("http_error", str(err)) from err
+        if response.usage is not None:
+            for key in ("prompt_tokens", "completion_tokens", "total_tokens"):
+                usage[key] = usage.get(key, 0) + (getattr(response.usage, key, 0) or 0)
+        if not response.choices:
+            raise ReasonerFailure("invalid_json", "the response has no choices")
+        choice = response.choices[0]
+        if choice.message.refusal or choice.finish_reason == "content_filter":
+            raise ReasonerFailure("refused", choice.message.refusal or "content filter")
+        if not choice.message.content:
+            raise ReasonerFailure("invalid_json", f"empty content (finish_reason {choice.finish_reason})")
+        return choice.message.content
+
+
+def _parse(content: str) -> _Answer:
+    """The answer as JSON, then as :class:`_Answer`, then its action against the allowlist."""
+    try:
+        answer = _Answer.model_validate_json(content)
+    except ValidationError as err:
+        if any(e["type"] == "json_invalid" for e in err.errors()):
+            raise ReasonerFailure("invalid_json", f"not JSON: {content[:80]!r}") from err
+        raise ReasonerFailure("schema", str(err)) from err
+    if answer.action not in {a.value for a in Action}:
+        raise ReasonerFailure("unknown_action", f"{answer.action!r} is not an allowlisted action")
+    return answer
+
+
+def _cited_numbers(answer: _Answer, count: int) -> list[int]:
+    """Passage numbers cited in ``citations`` and as ``[n]`` in the text, all within 1..count."""
+    texts = [answer.summary, answer.likely_cause, answer.remedy, *answer.evidence]
+    inline = {int(m) for text in texts for m in _MARKER.findall(text)}
+    numbers = set(answer.citations) | inline
+    if not answer.citations:
+        raise ReasonerFailure("missing_citations", "the answer cites no passage")
+    if not _MARKER.search(answer.remedy):
+        raise ReasonerFailure("missing_citations", "the remedy cites no passage")
+    outside = sorted(n for n in numbers if not 1 <= n <= count)
+    if outside:
+        raise ReasonerFailure("missing_citations", f"citations {outside} are not passages 1..{count}")
+    return sorted(numbers)
+
+
+def _cited(n: int, passage: Passage) -> Cited:
+    c = passage.citation
+    snippet = " ".join(passage.text.split())[:SNIPPET_CHARS]
+    return Cited(n=n, source=c.source, title=c.title, page=c.page, section=c.section, snippet=snippet)
+
+
+def _reasoning(
+    answer: _Answer, fault: FaultFacts, history: History, passages: list[Passage], usage: dict[str, int]
+) -> Reasoning:
+    """The validated answer as a :class:`Reasoning`; ``recurring`` comes from the history, not the model."""
+    numbers = _cited_numbers(answer, len(passages))
+    try:
+        diagnosis = Diagnosis(
+            fault_class=answer.fault_class,
+            summary=answer.summary,
+            likely_cause=answer.likely_cause,
+            evidence=answer.evidence,
+            remedy=answer.remedy,
+            citations=[_cited(n, passages[n - 1]) for n in numbers],
+            recurring=any(f.signature == fault.signature and f.id != fault.id for f in history.faults),
+        )
+        proposal = Proposal(
+            action=Action(answer.action),
+            params=ActionParams(connector_id=answer.connector_id, evse_id=answer.evse_id),
+            escalate=answer.escalate,
+            confidence=answer.confidence,
+            reason=answer.likely_cause,
+        )
+    except ValidationError as err:
+        raise ReasonerFailure("schema", str(err)) from err
+    return Reasoning(diagnosis=diagnosis, proposal=proposal, reasoner=LlmReasoner.name, usage=usage)

@@ -1,0 +1,185 @@
+"""The agent's steps. Each node reads the typed state and returns the keys it sets.
+
+Nodes get their collaborators from :class:`Agent` (built once at start-up) and the run's
+database session from the LangGraph config (``configurable.session``). Only ``execute`` talks
+to a charger, and only with the guard's decision.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from langchain_core.runnables import RunnableConfig
+from sqlalchemy import Engine
+
+from app.agent import record
+from app.agent.context import load_context
+from app.agent.llm import ReasonerFailure
+from app.agent.state import AgentState, Reasoner
+from app.chargers.executors import Executor, Outcome, OutcomeStatus
+from app.guard.actions import Action, Proposal
+from app.guard.policy import Decision, GuardContext, Policy, PriorAction, Verdict, decide
+from knowledge.names import STANDARD_VENDOR
+from knowledge.schema import Passage
+
+log = logging.getLogger("chargemedic.agent")
+SearchFn = Callable[..., list[Passage]]
+"""``Searcher.search``: ``(query, *, vendor, model, codes, k) -> passages``."""
+PASSAGES = 6
+
+
+@dataclass
+class Agent:
+    """The collaborators of every run (see :func:`app.agent.graph.build_graph`)."""
+
+    search: SearchFn
+    reasoner: Reasoner
+    fallback: Reasoner
+    policy: Policy
+    executor: Executor
+    engine: Engine
+    window_seconds: float
+
+    # ---- nodes -------------------------------------------------------------------------------
+    def load_context(self, state: AgentState, config: RunnableConfig) -> AgentState:
+        with _job(config).reading() as session:
+            context = load_context(
+                session,
+                fault_id=state["fault_id"],
+                now=state["now"],
+                window_seconds=self.window_seconds,
+                blast_window_seconds=self.policy.blast_radius_window_seconds,
+            )
+        return {
+            "context": context,
+            "fault": context.fault,
+            "charger": context.charger,
+            "history": context.history,
+        }
+
+    def retrieve(self, state: AgentState) -> AgentState:
+        fault, charger = state["fault"], state["charger"]
+        codes = [c for c in (fault.vendor_error_code, fault.error_code) if c]
+        terms = [
+            fault.error_code,
+            fault.vendor_error_code,
+            fault.component,
+            fault.variable,
+            (fault.info or "")[:200],
+        ]
+        query = " ".join(t for t in terms if t)
+        vendor = charger.vendor or STANDARD_VENDOR  # an unknown vendor reads only the standards
+        passages = self.search(query, vendor=vendor, model=charger.model, codes=codes, k=PASSAGES)
+        return {"passages": passages}
+
+    def diagnose(self, state: AgentState) -> AgentState:
+        args = (state["fault"], state["charger"], state["history"], state["passages"])
+        if self.reasoner is self.fallback:
+            return {"reasoning": self.fallback.reason(*args)}
+        try:
+            return {"reasoning": self.reasoner.reason(*args)}
+        except ReasonerFailure as exc:
+            why = f"{exc.kind}: {exc.detail}"
+        except Exception as exc:  # any reasoner bug falls back too: the playbook is the floor
+            log.exception("reasoner %s failed", self.reasoner.name)
+            why = f"error: {type(exc).__name__}: {exc}"
+        reasoning = self.fallback.reason(*args)
+        return {
+            "reasoning": reasoning.model_copy(
+                update={"fallback_reason": f"{self.reasoner.name} failed ({why})"}
+            )
+        }
+
+    def propose_action(self, state: AgentState) -> AgentState:
+        """Re-validate the proposal against the allowlist (whatever produced it) and check it
+        names where it applies; an action that cannot be placed becomes an escalation."""
+        proposal = Proposal.model_validate(state["reasoning"].proposal.model_dump())
+        if proposal.action is Action.UNLOCK_CONNECTOR and proposal.params.connector_id is None:
+            proposal = Proposal(
+                action=Action.NONE,
+                escalate=True,
+                confidence=proposal.confidence,
+                reason="unlock without a connector",
+            )
+        return {"proposal": proposal}
+
+    def guard(self, state: AgentState) -> AgentState:
+        context, fault = state["context"], state["fault"]
+        guard_context = GuardContext(
+            now=state["now"],
+            charger_id=fault.charger_id,
+            site_id=fault.site_id,
+            fault_class=state["reasoning"].diagnosis.fault_class.value,
+            active_session=state["history"].active_session,
+            actions=[_prior(a) for a in state["history"].actions],
+            site_automatic_actions=context.site_automatic_actions,
+            site_escalation_raised=context.site_escalation_raised,
+        )
+        return {"decision": decide(state["proposal"], guard_context, self.policy)}
+
+    def execute(self, state: AgentState) -> AgentState:
+        """Record the attempt (committed first: a crash mid-call can never lead to a silent
+        repeat), then carry the decision's action out."""
+        decision: Decision = state["decision"]
+        fault = state["fault"]
+        dry = decision.verdict is Verdict.DRY_RUN
+        executor_name = "dry_run" if dry else self.executor.name
+        attempt_id = record.begin_attempt(self.engine, fault=fault, decision=decision, executor=executor_name)
+        if dry:
+            outcome = Outcome(status=OutcomeStatus.DRY_RUN, detail="shadow mode: nothing was sent")
+        else:
+            outcome = _safe_execute(self.executor, fault.charger_id, decision)
+        return {"attempt_id": attempt_id, "outcome": outcome}
+
+    def await_approval(self, state: AgentState) -> AgentState:
+        return {"approval_expires_at": state["now"] + timedelta(seconds=self.policy.approval_ttl_seconds)}
+
+    def escalate(self, state: AgentState) -> AgentState:
+        return {"escalation": record.instructions(state)}
+
+    def record(self, state: AgentState, config: RunnableConfig) -> AgentState:
+        """Write the run and complete the work item in one transaction."""
+        with _job(config).completing() as session:
+            record.write_run(session, state)
+        return {}
+
+    # ---- routing -----------------------------------------------------------------------------
+    @staticmethod
+    def after_guard(state: AgentState) -> str:
+        verdict = state["decision"].verdict
+        if verdict in (Verdict.EXECUTE, Verdict.DRY_RUN):
+            return "execute"
+        if verdict is Verdict.NEEDS_APPROVAL:
+            return "await_approval"
+        return "escalate" if state["decision"].escalate or verdict is Verdict.ESCALATE else "record"
+
+    @staticmethod
+    def after_action(state: AgentState) -> str:
+        outcome = state.get("outcome")
+        failed = outcome is not None and outcome.status not in (OutcomeStatus.ACCEPTED, OutcomeStatus.DRY_RUN)
+        return "escalate" if state["decision"].escalate or failed else "record"
+
+
+def _safe_execute(executor: Executor, charger_id: str, decision: Decision) -> Outcome:
+    try:
+        return executor.execute(charger_id, decision.action, decision.params)
+    except Exception as exc:  # an executor bug is an outcome (escalated), never a retry that resends
+        log.exception("executor %s failed", executor.name)
+        return Outcome(status=OutcomeStatus.ERROR, detail=f"{type(exc).__name__}: {exc}")
+
+
+def _prior(action) -> PriorAction:
+    return PriorAction(
+        action=action.action,
+        outcome=action.outcome,
+        started_at=action.started_at,
+        automatic=action.automatic,
+        fault_class=action.fault_class.value if action.fault_class else None,
+    )
+
+
+def _job(config: RunnableConfig):
+    return config["configurable"]["job"]

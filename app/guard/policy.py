@@ -1,0 +1,344 @@
+"""The guard's decision: what becomes of one proposal, given the charger's history and the policy.
+
+Pure functions of their arguments; only :func:`load_policy` reads a file. :func:`decide` walks
+``RULES`` in order and the first rule that objects sets the verdict. The guard fails closed: a
+policy that does not say what to do, or an error while deciding, escalates to a technician.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, NamedTuple
+
+import yaml
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from app.guard.actions import DEVICE_ACTIONS, Action, ActionParams, Proposal
+
+BUNDLED_POLICY = Path(__file__).with_name("policy.yaml")
+FAILED_OUTCOMES = frozenset({"not_fixed", "timeout"})
+"""Outcomes of an earlier reset that make another reset a reboot loop."""
+
+
+class Mode(StrEnum):
+    AUTO = "auto"
+    APPROVAL = "approval"
+    NEVER = "never"
+
+
+def _device_action(value: object) -> object:
+    """Refuse ``none`` and unknown names as policy keys, listing the accepted ones."""
+    if value not in DEVICE_ACTIONS:
+        raise ValueError(f"{value!r} is not a device action; expected one of {', '.join(DEVICE_ACTIONS)}")
+    return value
+
+
+DeviceAction = Annotated[Action, BeforeValidator(_device_action)]
+Seconds = Annotated[float, Field(ge=0)]
+
+_DEFAULT_MODES = dict.fromkeys(DEVICE_ACTIONS, Mode.AUTO)
+_DEFAULT_MODES |= {Action.HARD_RESET: Mode.APPROVAL, Action.SET_OPERATIVE: Mode.APPROVAL}
+_DEFAULT_COOLDOWNS = dict.fromkeys(DEVICE_ACTIONS, 600.0)
+_DEFAULT_COOLDOWNS |= {Action.SOFT_RESET: 1800.0, Action.HARD_RESET: 3600.0, Action.SET_INOPERATIVE: 0.0}
+
+
+class Policy(BaseModel):
+    """How far the guard lets proposals go; ``policy.yaml`` explains every field.
+
+    :func:`decide` does not read ``blast_radius_window_seconds`` (it tells whoever builds the
+    :class:`GuardContext` which site actions to count) nor ``approval_ttl_seconds`` (how long an
+    approval request stays open).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+    modes: dict[DeviceAction, Mode] = Field(default_factory=lambda: dict(_DEFAULT_MODES))
+    cooldown_seconds: dict[DeviceAction, Seconds] = Field(default_factory=lambda: dict(_DEFAULT_COOLDOWNS))
+    max_attempts: int = Field(3, ge=1)
+    attempts_window_seconds: float = Field(86400, gt=0)
+    reboot_loop_window_seconds: float = Field(86400, ge=0)
+    blast_radius_max: int = Field(5, ge=0)
+    blast_radius_window_seconds: float = Field(600, gt=0)
+    busy_forbidden: frozenset[DeviceAction] = frozenset({Action.UNLOCK_CONNECTOR, Action.HARD_RESET})
+    min_confidence: float = Field(0.5, ge=0, le=1)
+    dry_run: bool = False
+    dry_run_sites: frozenset[str] = frozenset()
+    approval_ttl_seconds: float = Field(3600, gt=0)
+
+
+def load_policy(path: Path | None = None) -> Policy:
+    """The policy in the YAML file at ``path``; ``None`` = the bundled ``policy.yaml`` next to this module.
+
+    Missing keys take the defaults of :class:`Policy`; in ``modes`` and ``cooldown_seconds`` each
+    action is a key of its own, so a file may tune one action only. An unreadable file, invalid
+    YAML, an unknown key or a bad value raises ``ValueError`` naming the file and the key, e.g.
+    ``policy.yaml: modes.hard_reset: Input should be 'auto', 'approval' or 'never'``.
+    """
+    path = BUNDLED_POLICY if path is None else path
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot read the policy: {exc}") from exc
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path}: invalid YAML: {exc}") from exc
+    data = {} if data is None else data
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping of policy keys at the top level")
+    for key, defaults in (("modes", _DEFAULT_MODES), ("cooldown_seconds", _DEFAULT_COOLDOWNS)):
+        if isinstance(data.get(key), dict):
+            data[key] = {**defaults, **data[key]}
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        problems = (f"{'.'.join(str(p) for p in e['loc'] if p != '[key]')}: {e['msg']}" for e in exc.errors())
+        raise ValueError(f"{path}: {'; '.join(problems)}") from exc
+
+
+class PriorAction(BaseModel):
+    """An earlier attempt of a device action on this charger, and how it ended.
+
+    ``outcome``: ``fixed``, ``not_fixed``, ``rejected``, ``timeout``, ``dry_run`` or ``None``
+    (pending or unknown). Every attempt counts towards cooldowns and attempt limits.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    action: Action
+    outcome: str | None = None
+    started_at: AwareDatetime
+    automatic: bool = True
+    fault_class: str | None = None
+
+
+class GuardContext(BaseModel):
+    """What :func:`decide` knows about the charger and its site at ``now``.
+
+    ``actions``: this charger's earlier attempts, any age (the rules apply the policy's windows).
+    ``site_*``: the charger's site within the policy's ``blast_radius_window_seconds``. Unknown
+    fields are refused, so a misspelt one cannot silently weaken a rule.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    now: AwareDatetime
+    charger_id: str
+    site_id: str | None = None
+    fault_class: str
+    active_session: bool = False
+    actions: list[PriorAction] = []
+    site_automatic_actions: int = Field(0, ge=0)
+    site_escalation_raised: bool = False
+
+
+class Verdict(StrEnum):
+    EXECUTE = "execute"
+    NEEDS_APPROVAL = "needs_approval"
+    DRY_RUN = "dry_run"
+    ESCALATE = "escalate"
+    NO_ACTION = "no_action"
+
+
+class Decision(BaseModel):
+    """What the guard made of a proposal, and why: one line per rule that shaped the verdict.
+
+    ``action`` and ``params`` are always the proposal's own, so the audit shows what was
+    proposed. ``escalate``: a technician ticket is raised; ``site_escalation``: also one for the site.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    verdict: Verdict
+    action: Action
+    params: ActionParams
+    escalate: bool
+    site_escalation: bool = False
+    reasons: list[str] = Field(min_length=1)
+
+
+class _Hit(NamedTuple):
+    """A rule's objection: the verdict it imposes and the line explaining it."""
+
+    verdict: Verdict
+    reason: str
+    site_escalation: bool = False
+
+
+Rule = Callable[[Proposal, GuardContext, Policy], _Hit | None]
+
+
+def _block(reason: str) -> _Hit:
+    return _Hit(Verdict.ESCALATE, reason)
+
+
+def _span(seconds: float) -> str:
+    """``5430`` → ``"1 h 30 min 30 s"``; the sign is ignored."""
+    hours, rest = divmod(round(abs(seconds)), 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{n} {unit}" for n, unit in ((hours, "h"), (minutes, "min"), (secs, "s")) if n]
+    return " ".join(parts) or "0 s"
+
+
+def _age(c: GuardContext, prior: PriorAction) -> float:
+    """Seconds since ``prior`` started; negative (its clock ahead) counts as recent in every window."""
+    return (c.now - prior.started_at).total_seconds()
+
+
+def _ago(seconds: float) -> str:
+    return f"{_span(seconds)} ago" if seconds >= 0 else f"{_span(seconds)} in the future"
+
+
+def _no_action(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
+    """Rule 1: ``none`` sends nothing; with ``escalate`` set it is an escalation."""
+    if p.action != Action.NONE:
+        return None
+    if p.escalate:
+        return _block("no action: nothing to send; the proposal asks for a technician")
+    return _Hit(Verdict.NO_ACTION, "no action: nothing to send to the charger")
+
+
+def _confidence(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
+    """Rule 2: a proposal less sure than ``min_confidence`` goes to a technician instead."""
+    if p.confidence >= pol.min_confidence:
+        return None
+    return _block(f"confidence: {p.confidence:g} is below the minimum {pol.min_confidence:g}")
+
+
+def _mode_never(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
+    """Rule 3: mode ``never`` escalates, and so does an action with no valid mode."""
+    mode = pol.modes.get(p.action)
+    if mode in (Mode.AUTO, Mode.APPROVAL):
+        return None
+    if mode == Mode.NEVER:
+        return _block(f"mode: {p.action} is set to never in the policy")
+    return _block(f"mode: the policy has no valid mode for {p.action} ({mode!r}); failing closed")
+
+
+def _busy(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
+    """Rule 4: actions in ``busy_forbidden`` never interrupt an active charging session."""
+    if c.active_session and p.action in pol.busy_forbidden:
+        return _block(f"busy: {p.action} is not allowed while a session is active on {c.charger_id}")
+    return None
+
+
+def _reboot_loop(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
+    """Rule 5: after a reset that ended not_fixed or timeout, no further reset within the window."""
+    window = pol.reboot_loop_window_seconds
+    failed = [a for a in c.actions if a.action.is_reset and a.outcome in FAILED_OUTCOMES]
+    failed = [a for a in failed if _age(c, a) < window]
+    if not (p.action.is_reset and failed):
+        return None
+    last = max(failed, key=lambda a: a.started_at)
+    seen = f"{last.action} on {c.charger_id} {_ago(_age(c, last))} ended {last.outcome}"
+    return _block(f"reboot loop: {seen}; no further reset within {_span(window)} of a failed one")
+
+
+def _cooldown(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
+    """Rule 6: the same action on this charger less than ``cooldown_seconds`` ago, any outcome."""
+    cooldown = pol.cooldown_seconds.get(p.action)
+    if cooldown is None:
+        return _block(f"cooldown: the policy has no cooldown for {p.action}; failing closed")
+    ages = [_age(c, a) for a in c.actions if a.action == p.action]
+    if cooldown <= 0 or not ages or min(ages) >= cooldown:
+        return None
+    return _block(
+        f"cooldown: {p.action} ran {_ago(min(ages))} on {c.charger_id}; cooldown is {_span(cooldown)}"
+    )
+
+
+def _max_attempts(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
+    """Rule 7: at most ``max_attempts`` attempts of one action per charger in the attempts window."""
+    window = pol.attempts_window_seconds
+    count = sum(1 for a in c.actions if a.action == p.action and _age(c, a) < window)
+    if count < pol.max_attempts:
+        return None
+    tried = f"{p.action} was tried {count} times on {c.charger_id} in the last {_span(window)}"
+    return _block(f"max attempts: {tried}; the limit is {pol.max_attempts}")
+
+
+def _blast_radius(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
+    """Rule 8: beyond ``blast_radius_max`` automatic actions on a site, approval; the site escalates once."""
+    if not c.site_id or c.site_automatic_actions < pol.blast_radius_max:
+        return None
+    first = not c.site_escalation_raised
+    note = "raising one site-level escalation" if first else "the site is already escalated"
+    seen = f"{c.site_automatic_actions} automatic actions on site {c.site_id}"
+    limit = f"in the last {_span(pol.blast_radius_window_seconds)} (limit {pol.blast_radius_max})"
+    reason = f"blast radius: {seen} {limit}; {p.action} needs approval, {note}"
+    return _Hit(Verdict.NEEDS_APPROVAL, reason, site_escalation=first)
+
+
+def _approval(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
+    """Rule 9: mode ``approval`` waits for an operator."""
+    if pol.modes.get(p.action) != Mode.APPROVAL:
+        return None
+    ttl = _span(pol.approval_ttl_seconds)
+    return _Hit(
+        Verdict.NEEDS_APPROVAL, f"approval: the policy requires approval of {p.action} (expires in {ttl})"
+    )
+
+
+RULES: tuple[Rule, ...] = (
+    _no_action,
+    _confidence,
+    _mode_never,
+    _busy,
+    _reboot_loop,
+    _cooldown,
+    _max_attempts,
+    _blast_radius,
+    _approval,
+)
+"""Rules 1–9 in the order they are applied; rule 10 (execute) is what remains."""
+
+
+def _dry_run(hit: _Hit, p: Proposal, c: GuardContext, pol: Policy) -> str | None:
+    """Rule 11: in shadow mode an execution or an approval request is only recorded."""
+    if hit.verdict not in (Verdict.EXECUTE, Verdict.NEEDS_APPROVAL):
+        return None
+    if pol.dry_run:
+        scope = "the policy is in dry-run mode"
+    elif c.site_id is not None and c.site_id in pol.dry_run_sites:
+        scope = f"site {c.site_id} is in dry-run mode"
+    else:
+        return None
+    would = "executed" if hit.verdict == Verdict.EXECUTE else "asked for approval of"
+    return f"dry run: would have {would} {p.action}; {scope}, nothing is sent"
+
+
+def _walk(p: Proposal, c: GuardContext, pol: Policy) -> Decision:
+    hit = next((h for rule in RULES if (h := rule(p, c, pol)) is not None), None)
+    hit = hit or _Hit(Verdict.EXECUTE, f"execute: {p.action} is automatic and no rule held it back")
+    verdict, reasons = hit.verdict, [hit.reason]
+    if shadow := _dry_run(hit, p, c, pol):
+        verdict = Verdict.DRY_RUN
+        reasons.append(shadow)
+    blocked = hit.verdict == Verdict.ESCALATE
+    if p.escalate and not blocked:
+        reasons.append("escalate: the proposal also asks for a technician")
+    return Decision(
+        verdict=verdict,
+        action=p.action,
+        params=p.params,
+        escalate=blocked or p.escalate,
+        site_escalation=hit.site_escalation,
+        reasons=reasons,
+    )
+
+
+def decide(proposal: Proposal, context: GuardContext, policy: Policy) -> Decision:
+    """The verdict on ``proposal`` for this charger at ``context.now``, under ``policy``.
+
+    Pure: equal arguments give an equal decision, and none of them is changed. The first rule in
+    ``RULES`` that objects sets the verdict, then dry run may turn an execution or approval into
+    ``DRY_RUN``. A rule that blocks the device action raises a ticket (``escalate``); otherwise
+    ``escalate`` is the proposal's own. Any error while deciding escalates.
+    """
+    try:
+        return _walk(proposal, context, policy)
+    except Exception as exc:  # fail closed: whatever went wrong, a person looks at it
+        reason = f"guard error: {type(exc).__name__}: {exc}; failing closed"
+        return Decision(
+            verdict=Verdict.ESCALATE,
+            action=proposal.action,
+            params=proposal.params,
+            escalate=True,
+            reasons=[reason],
+        )
