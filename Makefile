@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 BIN    := $(VENV)/bin
 
-.PHONY: run test bench bench-intake eval lint corpus clean
+.PHONY: run test bench bench-intake bench-agent eval lint corpus clean
 
 ## run: create .venv, install, ingest the bundled corpus (incremental), serve the API
 run: $(VENV)/.runtime
@@ -23,6 +23,10 @@ bench: $(VENV)/.dev
 ## bench-intake: events/s through real HTTP, then SIGKILL + restart (lost/duplicated must be 0)
 bench-intake: $(VENV)/.dev
 	$(PY) -m evals.bench_intake
+
+## bench-agent: fault → decision latency with the playbook reasoner (p50/p95, in-process)
+bench-agent: $(VENV)/.dev
+	$(PY) -m evals.bench_agent
 
 ## eval: score retrieval on the labelled query set and fail below the quality gate
 eval: $(VENV)/.dev
