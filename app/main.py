@@ -7,20 +7,26 @@ The lifespan opens the database (upgrading its schema), the knowledge searcher, 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from app.api import chargers, errors, events, faults, health, knowledge
+from app.api import approvals, chargers, errors, events, faults, health, knowledge
 from app.api.deps import KeyCache
+from app.guard.approvals import expire_due
 from app.intake.writer import IntakeWriter
 from app.knowledge import build_searcher, embed_function
 from app.pipeline import build_pipeline
 from app.settings import Settings
-from app.store.db import make_engine, upgrade
+from app.store.db import make_engine, session_scope, upgrade
+from app.store.models import utcnow
 from app.worker import Processor, Worker, worker_id
 from knowledge.search import Searcher
+
+log = logging.getLogger("chargemedic")
 
 
 def create_app(
@@ -54,6 +60,8 @@ def create_app(
             asyncio.create_task(_worker(app.state.engine, process, settings, i).run(stop))
             for i in range(settings.workers)
         ]
+        if settings.workers:
+            tasks.append(asyncio.create_task(_expire_approvals(app.state.engine, stop)))
         try:
             yield
         finally:
@@ -70,9 +78,25 @@ def create_app(
         lifespan=lifespan,
     )
     errors.install(app)
-    for module in (health, events, faults, chargers, knowledge):
+    for module in (health, events, faults, chargers, approvals, knowledge):
         app.include_router(module.router)
     return app
+
+
+async def _expire_approvals(engine: Engine, stop: asyncio.Event, every: float = 15.0) -> None:
+    """Expire unanswered approval requests (each is escalated), every ``every`` seconds."""
+    while not stop.is_set():
+        try:
+            await asyncio.to_thread(_expire_once, engine)
+        except Exception:  # database briefly unavailable: try again next round
+            log.exception("expiring approvals failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every)
+
+
+def _expire_once(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        expire_due(session, now=utcnow())
 
 
 def _worker(engine: Engine, processor: Processor, settings: Settings, index: int) -> Worker:

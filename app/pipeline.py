@@ -21,6 +21,7 @@ from app.chargers.executors import DryRunExecutor, Executor
 from app.guard.policy import load_policy
 from app.settings import Settings
 from app.store.models import utcnow
+from app.store.queue import EXECUTE_APPROVED, PROCESS_FAULT
 from app.worker import Job, Processor
 
 
@@ -45,14 +46,17 @@ def build_pipeline(
         engine=engine,
         window_seconds=settings.history_window_seconds,
     )
-    graph = build_graph(agent)
+    graphs = {PROCESS_FAULT: build_graph(agent), EXECUTE_APPROVED: build_graph(agent, resume=True)}
 
-    def process_fault(job: Job) -> None:
+    def process(job: Job) -> None:
         item = job.item
+        graph = graphs.get(item.kind)
+        if graph is None:
+            raise ValueError(f"work item {item.id} has unknown kind {item.kind!r}")
         state = {"fault_id": item.fault_id, "now": utcnow(), "actor": f"worker:{item.owner}", "trace": []}
         graph.invoke(state, {"configurable": {"job": job}})
 
-    return process_fault
+    return process
 
 
 def _configured_reasoner(settings: Settings, playbook: Reasoner) -> Reasoner:

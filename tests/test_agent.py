@@ -8,94 +8,16 @@ store, and untrusted text that tries to change the action.
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
-from app.intake.accept import accept_event
-from app.intake.envelope import EventIn
-from app.pipeline import build_pipeline
-from app.settings import BUNDLED_CORPUS, Settings
 from app.store.db import session_scope
-from app.store.models import ActionAttempt, AuditEntry, Decision, Escalation, Fault, utcnow
-from app.worker import Worker
-from ingest.runner import IngestOptions, ingest
-from knowledge.embed import MODEL_ID
-from knowledge.search import Searcher
-from knowledge.store import KnowledgeStore, open_client
-from tests.conftest import CountingEmbed
+from app.store.models import ActionAttempt, AuditEntry, Escalation, utcnow
+from tests.conftest import Service
 
 HELIOS = {"vendor": "Helios Power BV", "model": "HX-60", "site_id": "site-h"}
 VOLTRA = {"vendor": "Voltra Energy Systems GmbH", "model": "VX22-T2S", "site_id": "site-v"}
-
-
-@pytest.fixture(scope="session")
-def bundled(tmp_path_factory) -> Searcher:
-    """The bundled corpus, ingested once for the whole session."""
-    embed = CountingEmbed()
-    store = KnowledgeStore(open_client(path=tmp_path_factory.mktemp("bundled") / "chroma"), MODEL_ID)
-    ingest([BUNDLED_CORPUS], store, embed, IngestOptions())
-    return Searcher(store, embed, refresh_seconds=0)
-
-
-class Service:
-    """The pipeline as the service runs it, with a way to post events and inspect results."""
-
-    def __init__(self, engine, searcher: Searcher, tmp_path: Path, policy: str | None = None) -> None:
-        overrides = {}
-        if policy is not None:
-            (tmp_path / "policy.yaml").write_text(policy, encoding="utf-8")
-            overrides["policy_path"] = tmp_path / "policy.yaml"
-        settings = Settings(data_dir=tmp_path / "data", **overrides)
-        self.engine = engine
-        process = build_pipeline(settings, engine=engine, search=searcher.search, embed=searcher._embed)
-        self.worker = Worker(
-            engine, process, owner="test", lease_seconds=30, max_attempts=2, backoff_seconds=0
-        )
-        self.n = 0
-
-    def fault(self, charger_id: str, charger: dict | None, **payload) -> int:
-        """Post a 1.6 StatusNotification fault, process it, return the fault id."""
-        self.n += 1
-        status = {"connectorId": 1, "status": "Faulted"} | payload
-        body = {"event_id": f"e{self.n}", "charger_id": charger_id, "ocpp_version": "1.6"}
-        body |= {"status_notification": status} | ({"charger": charger} if charger else {})
-        result = accept_event(self.engine, source="t", body=EventIn.model_validate(body), actor="test").result
-        fault_id = (result.faults_opened or result.faults_recurring)[0]
-        while self.worker.run_once() is not None:
-            pass
-        return fault_id
-
-    def recover(self, charger_id: str) -> None:
-        self.n += 1
-        status = {"connectorId": 1, "status": "Available", "errorCode": "NoError"}
-        body = {"event_id": f"e{self.n}", "charger_id": charger_id, "status_notification": status}
-        result = accept_event(self.engine, source="t", body=EventIn.model_validate(body), actor="test").result
-        assert result.faults_cleared
-
-    def decision(self, fault_id: int) -> Decision:
-        with session_scope(self.engine) as session:
-            rows = session.exec(
-                select(Decision).where(Decision.fault_id == fault_id).order_by(Decision.id)
-            ).all()
-        assert rows, f"fault {fault_id} has no decision"
-        return rows[-1]
-
-    def rows(self, model, fault_id: int) -> list:
-        with session_scope(self.engine) as session:
-            return list(
-                session.exec(select(model).where(model.fault_id == fault_id).order_by(model.id)).all()
-            )
-
-    def state(self, fault_id: int) -> Fault:
-        with session_scope(self.engine) as session:
-            return session.get(Fault, fault_id)
-
-
-@pytest.fixture
-def service(engine, bundled, tmp_path) -> Service:
-    return Service(engine, bundled, tmp_path)
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 """Wiring of the diagnosis agent (no logic here): built once at start-up by :func:`build_graph`.
 
 load_context → retrieve → diagnose → propose_action → guard ─┬→ execute ──────┬→ escalate → record
+(approved:  load_context → resume ───────────────────→ guard) │
                                                               ├→ await_approval ┘          ↗
                                                               ├→ escalate ─────────────────┘
                                                               └→ record
@@ -18,38 +19,21 @@ from langgraph.graph import END, START, StateGraph
 from app.agent.nodes import Agent
 from app.agent.state import AgentState
 
-TRACED = (
-    "load_context",
-    "retrieve",
-    "diagnose",
-    "propose_action",
-    "guard",
-    "execute",
-    "await_approval",
-    "escalate",
-)
 
+def build_graph(agent: Agent, *, resume: bool = False):
+    """The compiled graph; run it with ``invoke(state, {"configurable": {"job": <worker Job>}})``.
 
-def build_graph(agent: Agent):
-    """The compiled graph; run it with ``invoke(state, {"configurable": {"job": <worker Job>}})``."""
+    ``resume=True`` builds the graph that carries out an approved decision: ``load_context →
+    resume → guard → …`` (the guard runs again: approval lifts only the need for approval)."""
     graph = StateGraph(AgentState)
-    for name in (
-        "load_context",
-        "retrieve",
-        "diagnose",
-        "propose_action",
-        "guard",
-        "execute",
-        "await_approval",
-        "escalate",
-    ):
+    steps = (
+        ["load_context", "resume"] if resume else ["load_context", "retrieve", "diagnose", "propose_action"]
+    )
+    for name in [*steps, "guard", "execute", "await_approval", "escalate"]:
         graph.add_node(name, _traced(name, getattr(agent, name)))
     graph.add_node("record", agent.record)
-    graph.add_edge(START, "load_context")
-    graph.add_edge("load_context", "retrieve")
-    graph.add_edge("retrieve", "diagnose")
-    graph.add_edge("diagnose", "propose_action")
-    graph.add_edge("propose_action", "guard")
+    for start, end in zip([START, *steps], [*steps, "guard"], strict=True):
+        graph.add_edge(start, end)
     graph.add_conditional_edges(
         "guard", agent.after_guard, ["execute", "await_approval", "escalate", "record"]
     )

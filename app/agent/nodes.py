@@ -18,9 +18,9 @@ from sqlalchemy import Engine
 from app.agent import record
 from app.agent.context import load_context
 from app.agent.llm import ReasonerFailure
-from app.agent.state import AgentState, Reasoner
+from app.agent.state import AgentState, Diagnosis, Reasoner, Reasoning
 from app.chargers.executors import Executor, Outcome, OutcomeStatus
-from app.guard.actions import Action, Proposal
+from app.guard.actions import Action, ActionParams, Proposal
 from app.guard.policy import Decision, GuardContext, Policy, PriorAction, Verdict, decide
 from knowledge.names import STANDARD_VENDOR
 from knowledge.schema import Passage
@@ -106,6 +106,23 @@ class Agent:
             )
         return {"proposal": proposal}
 
+    def resume(self, state: AgentState, config: RunnableConfig) -> AgentState:
+        """Restore the diagnosis and proposal of the fault's approved decision."""
+        with _job(config).reading() as session:
+            row = record.approved_decision(session, fault_id=state["fault_id"])
+        if row is None:
+            raise LookupError(f"fault {state['fault_id']} has no approved decision to carry out")
+        diagnosis = Diagnosis.model_validate({k: v for k, v in row.diagnosis.items() if k != "text"})
+        proposal = Proposal(
+            action=row.action,
+            params=ActionParams.model_validate(row.params),
+            escalate=row.escalate,
+            confidence=row.confidence if row.confidence is not None else 1.0,
+            reason=f"approved by {row.approved_by}",
+        )
+        reasoning = Reasoning(diagnosis=diagnosis, proposal=proposal, reasoner=row.reasoner or "playbook")
+        return {"reasoning": reasoning, "proposal": proposal, "approved_by": row.approved_by}
+
     def guard(self, state: AgentState) -> AgentState:
         context, fault = state["context"], state["fault"]
         guard_context = GuardContext(
@@ -118,7 +135,12 @@ class Agent:
             site_automatic_actions=context.site_automatic_actions,
             site_escalation_raised=context.site_escalation_raised,
         )
-        return {"decision": decide(state["proposal"], guard_context, self.policy)}
+        decision = decide(state["proposal"], guard_context, self.policy)
+        if (by := state.get("approved_by")) and decision.verdict is Verdict.NEEDS_APPROVAL:
+            # A person approved it: what still needed approval may run; safety blocks still hold.
+            reasons = [*decision.reasons, f"approved by {by}"]
+            decision = decision.model_copy(update={"verdict": Verdict.EXECUTE, "reasons": reasons})
+        return {"decision": decision}
 
     def execute(self, state: AgentState) -> AgentState:
         """Record the attempt (committed first: a crash mid-call can never lead to a silent
@@ -127,7 +149,13 @@ class Agent:
         fault = state["fault"]
         dry = decision.verdict is Verdict.DRY_RUN
         executor_name = "dry_run" if dry else self.executor.name
-        attempt_id = record.begin_attempt(self.engine, fault=fault, decision=decision, executor=executor_name)
+        attempt_id = record.begin_attempt(
+            self.engine,
+            fault=fault,
+            decision=decision,
+            executor=executor_name,
+            automatic=not state.get("approved_by"),
+        )
         if dry:
             outcome = Outcome(status=OutcomeStatus.DRY_RUN, detail="shadow mode: nothing was sent")
         else:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.agent.state import AgentState, FaultFacts
 from app.chargers.executors import OutcomeStatus
@@ -31,7 +31,9 @@ FAULT_STATE = {
 }
 
 
-def begin_attempt(engine: Engine, *, fault: FaultFacts, decision: Decision, executor: str) -> int:
+def begin_attempt(
+    engine: Engine, *, fault: FaultFacts, decision: Decision, executor: str, automatic: bool
+) -> int:
     """Commit an attempt without outcome, before anything is sent; its id."""
     with session_scope(engine) as session:
         row = queries.add(
@@ -42,11 +44,18 @@ def begin_attempt(engine: Engine, *, fault: FaultFacts, decision: Decision, exec
                 site_id=fault.site_id,
                 action=decision.action.value,
                 params=decision.params.model_dump(exclude_none=True),
-                automatic=True,
+                automatic=automatic,
                 executor=executor,
             ),
         )
         return row.id
+
+
+def approved_decision(session: Session, *, fault_id: int) -> DecisionRow | None:
+    """The fault's latest decision if it is an approved request not yet carried out."""
+    query = select(DecisionRow).where(DecisionRow.fault_id == fault_id).order_by(col(DecisionRow.id).desc())
+    latest = session.exec(query.limit(1)).first()
+    return latest if latest is not None and latest.approval_state == "approved" else None
 
 
 def instructions(state: AgentState) -> str:

@@ -156,5 +156,7 @@ class AgentState(TypedDict, total=False):
     outcome: Any
     approval_expires_at: datetime
     escalation: str
+    approved_by: str
+    """Set when carrying out a decision a technician approved."""
     trace: Annotated[list[dict[str, Any]], operator.add]
     """One entry per node run: name, milliseconds, what it produced (for the audit trail)."""

@@ -27,6 +27,7 @@ _MEANING = {
     401: "Missing, invalid or revoked API key.",
     403: "The key's role may not do this.",
     404: "No such resource.",
+    409: "The resource is not in a state that allows this (e.g. an approval already answered).",
     422: "Malformed request: the message names each field at fault.",
     503: "The database is unavailable: nothing was stored, retry later.",
 }

@@ -27,6 +27,8 @@ from app.store.queries import KEEP_ERROR as _KEEP
 from app.store.queries import set_fault_state
 
 PROCESS_FAULT = "process_fault"
+EXECUTE_APPROVED = "execute_approved"
+"""Carry out a decision a technician approved (resumes the fault's flow, survives restarts)."""
 _PENDING = ("queued", "leased")
 
 

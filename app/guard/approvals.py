@@ -1,0 +1,124 @@
+"""Approvals: technicians approve or reject actions the guard held back, and unanswered
+requests expire. All state lives in the database (``decisions.approval_*``), so an approval
+resumes the fault's flow durably: approving queues an ``execute_approved`` work item in the
+same transaction, which a worker carries out — after a restart too.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from app.store import queries
+from app.store.models import Decision, Escalation, Fault
+from app.store.queue import EXECUTE_APPROVED, enqueue
+
+PENDING, APPROVED, REJECTED, EXPIRED = "pending", "approved", "rejected", "expired"
+
+
+class ApprovalError(Exception):
+    """The request cannot be answered: ``status`` is 404 (no such request) or 409 (not pending)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def list_approvals(
+    session: Session, *, state: str = PENDING, now: datetime, limit: int = 100
+) -> list[Decision]:
+    """Approval requests in ``state``, oldest first (a pending one past its expiry counts as expired)."""
+    query = select(Decision).where(col(Decision.approval_state).is_not(None)).order_by(Decision.id)
+    rows = [d for d in session.exec(query).all() if effective_state(d, now) == state]
+    return rows[:limit]
+
+
+def effective_state(decision: Decision, now: datetime) -> str | None:
+    expires = decision.approval_expires_at
+    if decision.approval_state == PENDING and expires is not None and expires <= now:
+        return EXPIRED
+    return decision.approval_state
+
+
+def approve(session: Session, *, decision_id: int, by: str, comment: str, now: datetime) -> Decision:
+    """Approve a pending request and queue its execution (same transaction)."""
+    decision = _pending(session, decision_id, now)
+    _answer(session, decision, APPROVED, by, comment, now)
+    fault = session.get(Fault, decision.fault_id)
+    enqueue(session, kind=EXECUTE_APPROVED, items=[(fault.id, fault.charger_id)])
+    fault.state = "approved"
+    session.add(fault)
+    return decision
+
+
+def reject(session: Session, *, decision_id: int, by: str, comment: str, now: datetime) -> Decision:
+    """Reject a pending request: nothing is sent; the fault is handed to a technician."""
+    decision = _pending(session, decision_id, now)
+    _answer(session, decision, REJECTED, by, comment, now)
+    _hand_over(session, decision, f"{decision.action} was rejected by {by}: {comment or 'no comment'}")
+    return decision
+
+
+def expire_due(session: Session, *, now: datetime) -> list[int]:
+    """Expire unanswered requests past their time (fail closed: escalate); their decision ids."""
+    query = select(Decision).where(Decision.approval_state == PENDING, Decision.approval_expires_at <= now)
+    expired = []
+    for decision in session.exec(query.with_for_update(skip_locked=True)).all():
+        decision.approval_state = EXPIRED
+        session.add(decision)
+        _hand_over(
+            session,
+            decision,
+            f"nobody approved {decision.action} before {decision.approval_expires_at:%H:%M} UTC",
+        )
+        expired.append(decision.id)
+    return expired
+
+
+def _pending(session: Session, decision_id: int, now: datetime) -> Decision:
+    decision = session.get(Decision, decision_id, with_for_update=True)
+    if decision is None or decision.approval_state is None:
+        raise ApprovalError(404, f"no approval request with id {decision_id}")
+    state = effective_state(decision, now)
+    if state != PENDING:
+        raise ApprovalError(409, f"approval request {decision_id} is {state}, not pending")
+    return decision
+
+
+def _answer(session: Session, decision: Decision, state: str, by: str, comment: str, now: datetime) -> None:
+    decision.approval_state = state
+    decision.approved_by = by
+    decision.approval_comment = comment
+    decision.approval_at = now
+    session.add(decision)
+    detail = {"decision_id": decision.id, "action": decision.action, "by": by, "comment": comment}
+    fault = session.get(Fault, decision.fault_id)
+    queries.audit(
+        session,
+        actor=by,
+        kind=f"approval.{state}",
+        fault_id=fault.id,
+        charger_id=fault.charger_id,
+        detail=detail,
+    )
+
+
+def _hand_over(session: Session, decision: Decision, why: str) -> None:
+    fault = session.get(Fault, decision.fault_id)
+    text = f"{why}\n" + str(decision.diagnosis.get("text", ""))
+    row = queries.add(
+        session,
+        Escalation(fault_id=fault.id, charger_id=fault.charger_id, site_id=fault.site_id, instructions=text),
+    )
+    fault.state = "escalated"
+    session.add(fault)
+    detail = {"escalation_id": row.id, "decision_id": decision.id, "why": why}
+    queries.audit(
+        session,
+        actor="guard",
+        kind="escalation.opened",
+        fault_id=fault.id,
+        charger_id=fault.charger_id,
+        detail=detail,
+    )
