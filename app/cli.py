@@ -124,6 +124,9 @@ def serve(
         f"{settings.reasoner}. Until the OCPP gateway arrives, device actions run in dry-run: "
         "decided and recorded, nothing sent."
     )
+    from app.knowledge import embed_function
+
+    embed_function(settings)(["warm-up"])  # load the model now, not on the first fault
     where = {"host": host or settings.host, "port": port or settings.port, "log_level": settings.log_level}
     if settings.processes == 1:
         uvicorn.run(create_app(settings), **where)
