@@ -47,7 +47,9 @@ def create_app(
         await asyncio.to_thread(upgrade, app.state.engine)
         app.state.searcher = searcher or build_searcher(settings)
         app.state.keys = KeyCache(app.state.engine, ttl=settings.auth_cache_seconds)
-        app.state.intake = IntakeWriter(app.state.engine, max_batch=settings.intake_batch)
+        app.state.intake = IntakeWriter(
+            app.state.engine, max_batch=settings.intake_batch, reprocess_at=settings.recurrence_count
+        )
         app.state.intake.start()
         process = processor or build_pipeline(
             settings,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from app.agent.classify import Classifier, load_playbook
+from app.agent.classify import Classifier, Recurrence, load_playbook
 from app.agent.graph import build_graph
 from app.agent.nodes import Agent, SearchFn
 from app.agent.playbook import PlaybookReasoner
@@ -36,7 +36,10 @@ def build_pipeline(
 ) -> Processor:
     """A processor for claimed faults. ``executor`` defaults to dry-run until a charger
     connection exists; ``reasoner`` defaults to ``settings.reasoner``."""
-    playbook = PlaybookReasoner(Classifier(load_playbook(settings.playbook_path), embed))
+    recurrence = Recurrence(
+        count=settings.recurrence_count, window_seconds=settings.recurrence_window_seconds
+    )
+    playbook = PlaybookReasoner(Classifier(load_playbook(settings.playbook_path), embed), recurrence)
     agent = Agent(
         search=search,
         reasoner=reasoner or _configured_reasoner(settings, playbook),

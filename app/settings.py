@@ -90,6 +90,16 @@ class Settings(BaseSettings):
     policy_path: Path | None = Field(
         None, description="Guard policy (YAML); unset = the bundled `app/guard/policy.yaml`."
     )
+    recurrence_count: int = Field(
+        3,
+        ge=1,
+        le=1000,
+        description="A fault recurs when its charger reported it (or its class) this many times in the "
+        "recurrence window; reaching it re-runs the diagnosis of an open fault.",
+    )
+    recurrence_window_seconds: float = Field(
+        86400, gt=0, description="The window `recurrence_count` counts over (and failed actions within)."
+    )
     history_window_seconds: float = Field(
         7 * 86400, gt=0, description="How far back the agent reads a charger's faults and actions."
     )

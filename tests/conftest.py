@@ -154,7 +154,9 @@ class Service:
         status = {"connectorId": 1, "status": "Faulted"} | payload
         body = {"event_id": f"e{self.n}", "charger_id": charger_id, "ocpp_version": "1.6"}
         body |= {"status_notification": status} | ({"charger": charger} if charger else {})
-        result = accept_event(self.engine, source="t", body=EventIn.model_validate(body), actor="test").result
+        result = accept_event(
+            self.engine, source="t", body=EventIn.model_validate(body), actor="test", reprocess_at=3
+        ).result
         fault_id = (result.faults_opened or result.faults_recurring)[0]
         while self.worker.run_once() is not None:
             pass

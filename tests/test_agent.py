@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import select
 
 from app.store.db import session_scope
-from app.store.models import ActionAttempt, AuditEntry, Escalation, utcnow
+from app.store.models import ActionAttempt, AuditEntry, Decision, Escalation, utcnow
 from tests.conftest import Service
 
 HELIOS = {"vendor": "Helios Power BV", "model": "HX-60", "site_id": "site-h"}
@@ -146,3 +146,22 @@ def test_hard_reset_waits_for_approval_and_dry_run_sends_nothing(engine, bundled
     (attempt,) = service.rows(ActionAttempt, fault_id)
     assert attempt.executor == "dry_run" and attempt.outcome == "dry_run"
     assert service.state(fault_id).state == "dry_run"
+
+
+def test_an_open_fault_reported_again_and_again_is_diagnosed_again_once_it_recurs(service):
+    """The charger keeps reporting the same over-temperature: at the third report the fault counts
+    as recurring, is diagnosed again, taken out of service, and one ticket carries the story."""
+    first = service.fault("CP-T2", HELIOS, errorCode="HighTemperature", vendorErrorCode="F124")
+    assert service.decision(first).action == "none"
+    assert service.fault("CP-T2", HELIOS, errorCode="HighTemperature", vendorErrorCode="F124") == first
+    assert len(service.rows(Decision, first)) == 1  # the second report is only counted
+    service.fault("CP-T2", HELIOS, errorCode="HighTemperature", vendorErrorCode="F124")
+    decision = service.decision(first)
+    assert (decision.action, decision.escalate, decision.diagnosis["recurring"]) == (
+        "set_inoperative",
+        True,
+        True,
+    )
+    assert "reported 3 times" in " ".join(decision.diagnosis["evidence"])
+    service.fault("CP-T2", HELIOS, errorCode="HighTemperature", vendorErrorCode="F124")  # 4th: counted only
+    assert len(service.rows(Decision, first)) == 2 and len(service.rows(Escalation, first)) == 1

@@ -46,6 +46,8 @@ class ClassRules(BaseModel):
 
 
 class Recurrence(BaseModel):
+    """When a fault counts as recurring (from the settings ``recurrence_*``)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
     count: int = Field(3, ge=1)
     window_seconds: float = Field(86400, gt=0)
@@ -53,7 +55,6 @@ class Recurrence(BaseModel):
 
 class Playbook(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    recurrence: Recurrence = Recurrence()
     classes: dict[FaultClass, ClassRules]
     remote_steps: dict[Action, list[str]]
     confidence: dict[str, float]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from app.agent.classify import Classification, Classifier, ErrorRow, Step, find_row
+from app.agent.classify import Classification, Classifier, ErrorRow, Recurrence, Step, find_row
 from app.agent.state import ChargerFacts, Cited, Diagnosis, FaultFacts, History, Reasoning
 from app.guard.actions import Action, ActionParams, Proposal
 from knowledge.schema import Passage
@@ -27,9 +27,10 @@ MAX_CITED = 4
 class PlaybookReasoner:
     name = "playbook"
 
-    def __init__(self, classifier: Classifier) -> None:
+    def __init__(self, classifier: Classifier, recurrence: Recurrence | None = None) -> None:
         self.classifier = classifier
         self.playbook = classifier.playbook
+        self.recurrence = recurrence or Recurrence()
 
     def reason(
         self, fault: FaultFacts, charger: ChargerFacts, history: History, passages: list[Passage]
@@ -64,7 +65,7 @@ class PlaybookReasoner:
 
     def _history(self, fault: FaultFacts, history: History, found: Classification) -> tuple[list[str], bool]:
         """Evidence lines from the history, and whether the fault counts as recurring."""
-        rules = self.playbook.recurrence
+        rules = self.recurrence
         since = fault.last_seen_at - timedelta(seconds=rules.window_seconds)
         same = [f for f in history.faults if f.fault_class == found.fault_class and f.opened_at >= since]
         failed = [

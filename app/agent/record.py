@@ -141,25 +141,34 @@ def _finish_attempt(session: Session, attempt_id: int, decision_id: int, outcome
 
 
 def _escalate(session: Session, fault: FaultFacts, text: str, *, scope: str) -> None:
-    row = queries.add(
-        session,
-        Escalation(
-            fault_id=fault.id,
-            charger_id=fault.charger_id,
-            site_id=fault.site_id,
-            scope=scope,
-            priority="high" if scope == "site" else "normal",
-            instructions=text,
-        ),
-    )
+    """Open an escalation — or, when this fault's ticket is still open, add the update to it
+    (a recurring fault must not flood the technicians with tickets)."""
+    open_one = session.exec(
+        select(Escalation).where(
+            Escalation.fault_id == fault.id, Escalation.scope == scope, Escalation.state == "open"
+        )
+    ).first()
+    if open_one is not None:
+        open_one.instructions = f"{open_one.instructions}\n\nUpdate {utcnow():%Y-%m-%d %H:%M} UTC:\n{text}"
+        open_one.updated_at = utcnow()
+        session.add(open_one)
+        row, kind = open_one, "escalation.updated"
+    else:
+        row = queries.add(
+            session,
+            Escalation(
+                fault_id=fault.id,
+                charger_id=fault.charger_id,
+                site_id=fault.site_id,
+                scope=scope,
+                priority="high" if scope == "site" else "normal",
+                instructions=text,
+            ),
+        )
+        kind = "escalation.opened"
     detail = {"escalation_id": row.id, "scope": scope}
     queries.audit(
-        session,
-        actor="agent",
-        kind="escalation.opened",
-        fault_id=fault.id,
-        charger_id=fault.charger_id,
-        detail=detail,
+        session, actor="agent", kind=kind, fault_id=fault.id, charger_id=fault.charger_id, detail=detail
     )
 
 

@@ -47,37 +47,44 @@ class Accepted:
     """False when the event id had been received before (the original result is replayed)."""
 
 
-def accept_event(engine: Engine, *, source: str, body: EventIn, actor: str) -> Accepted:
+def accept_event(
+    engine: Engine, *, source: str, body: EventIn, actor: str, reprocess_at: int | None = None
+) -> Accepted:
     """Persist one event in its own transaction (idempotent on ``(source, event_id)``).
 
     Raises :class:`~app.intake.envelope.PayloadError` when the payload's structure is wrong.
     """
-    (result,) = accept_events(engine, [Submission(source, body, actor)])
+    (result,) = accept_events(engine, [Submission(source, body, actor)], reprocess_at=reprocess_at)
     if isinstance(result, PayloadError):
         raise result
     return result
 
 
-def accept_events(engine: Engine, submissions: Sequence[Submission]) -> list[Accepted | PayloadError]:
+def accept_events(
+    engine: Engine, submissions: Sequence[Submission], *, reprocess_at: int | None = None
+) -> list[Accepted | PayloadError]:
     """Record ``submissions`` in one transaction; each answer in order (see :func:`record_events`)."""
     try:
         with engine.begin() as connection:
-            return record_events(connection, submissions)
+            return record_events(connection, submissions, reprocess_at=reprocess_at)
     except IntegrityError:
         # Another writer (a replica on PostgreSQL) stored one of these event ids or new chargers
         # first; run again: such events are then replayed and such chargers updated.
         with engine.begin() as connection:
-            return record_events(connection, submissions)
+            return record_events(connection, submissions, reprocess_at=reprocess_at)
 
 
-def record_events(connection: Connection, submissions: Sequence[Submission]) -> list[Accepted | PayloadError]:
+def record_events(
+    connection: Connection, submissions: Sequence[Submission], *, reprocess_at: int | None = None
+) -> list[Accepted | PayloadError]:
     """Record ``submissions`` on ``connection``, in order; the caller commits.
 
     Each answer is an :class:`Accepted` (``created=False`` for an event id received before,
     even earlier in the same group) or the :class:`PayloadError` of a malformed payload, of which
-    nothing is written.
+    nothing is written. An open fault whose occurrences reach ``reprocess_at`` is queued for
+    diagnosis again (it now counts as recurring).
     """
-    group = _Group(connection, submissions)
+    group = _Group(connection, submissions, reprocess_at)
     plans = [group.apply(submission) for submission in submissions]
     group.write()
     return [plan if isinstance(plan, PayloadError) else plan.answer() for plan in plans]
@@ -94,6 +101,8 @@ class _Fault:
     row: dict[str, Any] | None = None
     """The row to insert, for a fault the group opens."""
     recurrences: int = 0
+    occurrences: int = 0
+    """Occurrences stored before this group (loaded faults)."""
     cleared_at: datetime | None = None
     event: _Event | None = None
     """The event that opened it, for a fault the group opens."""
@@ -151,8 +160,11 @@ class _Replay:
 class _Group:
     """The state a group of events reads and changes, and the rows it will write."""
 
-    def __init__(self, connection: Connection, submissions: Sequence[Submission]) -> None:
+    def __init__(
+        self, connection: Connection, submissions: Sequence[Submission], reprocess_at: int | None
+    ) -> None:
         self.connection = connection
+        self.reprocess_at = reprocess_at
         keys = [(s.source, s.body.event_id) for s in submissions]
         charger_ids = [s.body.charger_id for s in submissions]
         self.stored = queries.event_results(connection, keys=keys)
@@ -163,7 +175,13 @@ class _Group:
         self.open: dict[str, list[_Fault]] = defaultdict(list)
         for row in queries.open_fault_heads(connection, charger_ids=charger_ids):
             self.open[row["charger_id"]].append(
-                _Fault(row["charger_id"], row["signature"], row["last_seen_at"], id=row["id"])
+                _Fault(
+                    row["charger_id"],
+                    row["signature"],
+                    row["last_seen_at"],
+                    id=row["id"],
+                    occurrences=row["occurrences"],
+                )
             )
         self.loaded = [f for faults in self.open.values() for f in faults]
         self.events: list[_Event] = []
@@ -310,7 +328,11 @@ class _Group:
                 for row, fault in e.observations
             ],
         )
-        enqueue(db, kind=PROCESS_FAULT, items=[(f.id, f.charger_id) for f in opened])
+        enqueue(
+            db,
+            kind=PROCESS_FAULT,
+            items=[(f.id, f.charger_id) for f in opened + self._now_recurring(changed)],
+        )
         audit_rows = []
         for row, fault, event in self.audit:
             detail = row["detail"] | ({"event_id": event.id} if event is not None else {})
@@ -320,6 +342,13 @@ class _Group:
         changed_chargers = sorted(self.changed_chargers - self.new_chargers)
         queries.update_chargers(db, rows=[self.chargers[c] for c in changed_chargers])
         queries.set_event_results(db, results={e.id: e.result().model_dump(mode="json") for e in self.events})
+
+    def _now_recurring(self, loaded: list[_Fault]) -> list[_Fault]:
+        """Open faults whose occurrences reach the recurrence threshold with this group."""
+        n = self.reprocess_at
+        if n is None:
+            return []
+        return [f for f in loaded if not f.cleared_at and f.occurrences < n <= f.occurrences + f.recurrences]
 
     @staticmethod
     def _fault_outcome(fault: _Fault) -> dict[str, Any]:

@@ -45,9 +45,10 @@ class IntakeWriter:
     gathers, so groups grow with load (and with the database's round-trip time) by themselves.
     """
 
-    def __init__(self, engine: Engine, *, max_batch: int = 256) -> None:
+    def __init__(self, engine: Engine, *, max_batch: int = 256, reprocess_at: int | None = None) -> None:
         self.engine = engine
         self.max_batch = max_batch
+        self.reprocess_at = reprocess_at
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
 
@@ -93,7 +94,8 @@ class IntakeWriter:
     def _write(self, batch: list[_Request]) -> None:
         try:
             with self.engine.begin() as connection:
-                results = record_events(connection, [request.submission for request in batch])
+                submissions = [request.submission for request in batch]
+                results = record_events(connection, submissions, reprocess_at=self.reprocess_at)
         except Exception:
             log.warning("a group of %d events failed; recording them one by one", len(batch), exc_info=True)
             for request in batch:
@@ -104,7 +106,7 @@ class IntakeWriter:
 
     def _answer_alone(self, request: _Request) -> None:
         try:
-            (result,) = accept_events(self.engine, [request.submission])
+            (result,) = accept_events(self.engine, [request.submission], reprocess_at=self.reprocess_at)
         except Exception as exc:  # answered to this request only: the database's error
             result = exc
         _settle(request.answer, result)
