@@ -16,10 +16,11 @@ from sqlmodel import Session, col, select
 
 from app.agent.state import AgentState, FaultFacts
 from app.chargers.executors import OutcomeStatus
+from app.escalation import escalate
 from app.guard.policy import Decision, Verdict
 from app.store import queries
 from app.store.db import session_scope
-from app.store.models import ActionAttempt, Escalation, Fault, utcnow
+from app.store.models import ActionAttempt, Fault, utcnow
 from app.store.models import Decision as DecisionRow
 
 FAULT_STATE = {
@@ -90,23 +91,9 @@ def write_run(session: Session, state: AgentState) -> None:
         new_state = "escalated"
     _update_fault(session, fault.id, new_state, reasoning.diagnosis.fault_class.value)
     for step in state.get("trace", []):
-        queries.audit(
-            session,
-            actor=actor,
-            kind=f"agent.{step['node']}",
-            fault_id=fault.id,
-            charger_id=fault.charger_id,
-            detail=step,
-        )
+        _audit(session, fault, f"agent.{step['node']}", step, actor)
     detail = {"decision_id": row.id, "verdict": decision.verdict.value, "action": decision.action.value}
-    queries.audit(
-        session,
-        actor=actor,
-        kind="fault.decided",
-        fault_id=fault.id,
-        charger_id=fault.charger_id,
-        detail=detail,
-    )
+    _audit(session, fault, "fault.decided", detail, actor)
 
 
 def _decision_row(session: Session, state: AgentState) -> DecisionRow:
@@ -141,34 +128,12 @@ def _finish_attempt(session: Session, attempt_id: int, decision_id: int, outcome
 
 
 def _escalate(session: Session, fault: FaultFacts, text: str, *, scope: str) -> None:
-    """Open an escalation — or, when this fault's ticket is still open, add the update to it
-    (a recurring fault must not flood the technicians with tickets)."""
-    open_one = session.exec(
-        select(Escalation).where(
-            Escalation.fault_id == fault.id, Escalation.scope == scope, Escalation.state == "open"
-        )
-    ).first()
-    if open_one is not None:
-        open_one.instructions = f"{open_one.instructions}\n\nUpdate {utcnow():%Y-%m-%d %H:%M} UTC:\n{text}"
-        open_one.updated_at = utcnow()
-        session.add(open_one)
-        row, kind = open_one, "escalation.updated"
-    else:
-        row = queries.add(
-            session,
-            Escalation(
-                fault_id=fault.id,
-                charger_id=fault.charger_id,
-                site_id=fault.site_id,
-                scope=scope,
-                priority="high" if scope == "site" else "normal",
-                instructions=text,
-            ),
-        )
-        kind = "escalation.opened"
-    detail = {"escalation_id": row.id, "scope": scope}
+    escalate(session, fault, text=text, actor="agent", scope=scope)
+
+
+def _audit(session: Session, fault: FaultFacts, kind: str, detail: dict, actor: str) -> None:
     queries.audit(
-        session, actor="agent", kind=kind, fault_id=fault.id, charger_id=fault.charger_id, detail=detail
+        session, actor=actor, kind=kind, fault_id=fault.id, charger_id=fault.charger_id, detail=detail
     )
 
 

@@ -10,8 +10,9 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from app.escalation import escalate
 from app.store import queries
-from app.store.models import Decision, Escalation, Fault
+from app.store.models import Decision, Fault
 from app.store.queue import EXECUTE_APPROVED, enqueue
 
 PENDING, APPROVED, REJECTED, EXPIRED = "pending", "approved", "rejected", "expired"
@@ -107,18 +108,6 @@ def _answer(session: Session, decision: Decision, state: str, by: str, comment: 
 def _hand_over(session: Session, decision: Decision, why: str) -> None:
     fault = session.get(Fault, decision.fault_id)
     text = f"{why}\n" + str(decision.diagnosis.get("text", ""))
-    row = queries.add(
-        session,
-        Escalation(fault_id=fault.id, charger_id=fault.charger_id, site_id=fault.site_id, instructions=text),
-    )
+    escalate(session, fault, text=text, actor="guard")
     fault.state = "escalated"
     session.add(fault)
-    detail = {"escalation_id": row.id, "decision_id": decision.id, "why": why}
-    queries.audit(
-        session,
-        actor="guard",
-        kind="escalation.opened",
-        fault_id=fault.id,
-        charger_id=fault.charger_id,
-        detail=detail,
-    )

@@ -30,6 +30,8 @@ from app.store import queries
 from app.store.models import utcnow
 from app.store.queue import PROCESS_FAULT, enqueue
 
+_DECISION_PENDING = frozenset({"queued", "awaiting_approval", "approved"})
+
 
 @dataclass(frozen=True)
 class Submission:
@@ -103,6 +105,7 @@ class _Fault:
     recurrences: int = 0
     occurrences: int = 0
     """Occurrences stored before this group (loaded faults)."""
+    state: str = "queued"
     cleared_at: datetime | None = None
     event: _Event | None = None
     """The event that opened it, for a fault the group opens."""
@@ -181,6 +184,7 @@ class _Group:
                     row["last_seen_at"],
                     id=row["id"],
                     occurrences=row["occurrences"],
+                    state=row["state"],
                 )
             )
         self.loaded = [f for faults in self.open.values() for f in faults]
@@ -344,11 +348,18 @@ class _Group:
         queries.set_event_results(db, results={e.id: e.result().model_dump(mode="json") for e in self.events})
 
     def _now_recurring(self, loaded: list[_Fault]) -> list[_Fault]:
-        """Open faults whose occurrences reach the recurrence threshold with this group."""
+        """Open faults whose occurrences reach the recurrence threshold with this group — unless a
+        run is still due (queued) or a technician holds the decision (approval)."""
         n = self.reprocess_at
         if n is None:
             return []
-        return [f for f in loaded if not f.cleared_at and f.occurrences < n <= f.occurrences + f.recurrences]
+        return [
+            f
+            for f in loaded
+            if not f.cleared_at
+            and f.state not in _DECISION_PENDING
+            and f.occurrences < n <= f.occurrences + f.recurrences
+        ]
 
     @staticmethod
     def _fault_outcome(fault: _Fault) -> dict[str, Any]:

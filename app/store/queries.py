@@ -48,7 +48,12 @@ _SET_EVENT_RESULT = (
 )
 _OPEN_FAULT_HEADS = (
     select(
-        _faults.c.id, _faults.c.charger_id, _faults.c.signature, _faults.c.last_seen_at, _faults.c.occurrences
+        _faults.c.id,
+        _faults.c.charger_id,
+        _faults.c.signature,
+        _faults.c.last_seen_at,
+        _faults.c.occurrences,
+        _faults.c.state,
     )
     .where(
         _faults.c.charger_id.in_(bindparam("b_charger_ids", expanding=True)), _faults.c.cleared_at.is_(None)
@@ -148,8 +153,8 @@ def open_faults(session: Session, *, charger_id: str) -> list[Fault]:
 
 
 def open_fault_heads(db: Executor, *, charger_ids: list[str]) -> list[dict[str, Any]]:
-    """``id``, ``charger_id``, ``signature``, ``last_seen_at``, ``occurrences`` of those chargers'
-    open faults, by id."""
+    """``id``, ``charger_id``, ``signature``, ``last_seen_at``, ``occurrences``, ``state`` of those
+    chargers' open faults, by id."""
     rows = db.execute(_OPEN_FAULT_HEADS, {"b_charger_ids": sorted(set(charger_ids))}).mappings()
     return [dict(row) for row in rows]
 
