@@ -139,6 +139,8 @@ async def test_rejection_and_expiry_hand_the_fault_to_a_technician(service, keys
 def test_a_fault_waiting_for_approval_is_not_diagnosed_again_when_it_recurs(service):
     fault_id, decision_id = held_back(service, "CP-N5")
     for _ in range(3):
-        assert service.fault("CP-N5", NORTHWIND, errorCode="InternalError", vendorErrorCode="0x12") == fault_id
+        assert (
+            service.fault("CP-N5", NORTHWIND, errorCode="InternalError", vendorErrorCode="0x12") == fault_id
+        )
     assert service.state(fault_id).occurrences == 4
     assert service.decision(fault_id).id == decision_id  # the technician's pending decision stands

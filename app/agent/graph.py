@@ -45,7 +45,8 @@ def build_graph(agent: Agent, *, resume: bool = False):
 
 
 def _traced(name: str, node: Callable) -> Callable:
-    """``node`` with its duration and a summary of what it produced appended to ``trace``."""
+    """``node`` with its duration, the state it received (keys: every value is in an earlier
+    node's output) and a summary of what it produced, appended to ``trace``."""
     wants_config = "config" in inspect.signature(node).parameters
 
     def run(state: AgentState, config=None) -> AgentState:
