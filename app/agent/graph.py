@@ -55,6 +55,7 @@ def _traced(name: str, node: Callable) -> Callable:
         step = {
             "node": name,
             "ms": round((time.perf_counter() - started) * 1000, 3),
+            "input_keys": sorted(key for key in state if key != "trace"),
             "output": _summary(update),
         }
         return {**update, "trace": [step]}
