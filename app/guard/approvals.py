@@ -29,10 +29,17 @@ class ApprovalError(Exception):
 def list_approvals(
     session: Session, *, state: str = PENDING, now: datetime, limit: int = 100
 ) -> list[Decision]:
-    """Approval requests in ``state``, oldest first (a pending one past its expiry counts as expired)."""
-    query = select(Decision).where(col(Decision.approval_state).is_not(None)).order_by(Decision.id)
-    rows = [d for d in session.exec(query).all() if effective_state(d, now) == state]
-    return rows[:limit]
+    """Approval requests in ``state``, oldest first (a pending one past its expiry counts as expired,
+    as :func:`effective_state` says); filtered in the database, on the indexed state column."""
+    stored, expires = col(Decision.approval_state), col(Decision.approval_expires_at)
+    overdue = (stored == PENDING) & expires.is_not(None) & (expires <= now)
+    if state == PENDING:
+        where = (stored == PENDING) & ~overdue
+    elif state == EXPIRED:
+        where = (stored == EXPIRED) | overdue
+    else:
+        where = stored == state
+    return list(session.exec(select(Decision).where(where).order_by(Decision.id).limit(limit)).all())
 
 
 def effective_state(decision: Decision, now: datetime) -> str | None:
