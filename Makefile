@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 BIN    := $(VENV)/bin
 
-.PHONY: run test bench bench-intake bench-agent eval lint corpus clean
+.PHONY: run test bench bench-intake bench-agent bench-gateway eval lint corpus clean
 
 ## run: create .venv, install, ingest the bundled corpus (incremental), serve the API
 run: $(VENV)/.runtime
@@ -27,6 +27,10 @@ bench-intake: $(VENV)/.dev
 ## bench-agent: fault → decision latency with the playbook reasoner (p50/p95, in-process)
 bench-agent: $(VENV)/.dev
 	$(PY) -m evals.bench_agent
+
+## bench-gateway: 1,000 simulated chargers on one OCPP gateway: connect time, memory, command p50/p95
+bench-gateway: $(VENV)/.dev
+	$(PY) -m evals.bench_gateway
 
 ## eval: score retrieval on the labelled query set and fail below the quality gate
 eval: $(VENV)/.dev

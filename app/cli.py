@@ -10,7 +10,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from app.cli_chargers import chargers
 from app.cli_keys import keys
+from app.cli_simulate import simulate
 from app.settings import Settings, settings_table
 
 cli = typer.Typer(
@@ -146,6 +148,8 @@ def show_settings(
 
 
 cli.add_typer(keys, name="keys")
+cli.add_typer(chargers, name="chargers")
+cli.command()(simulate)
 
 
 def main() -> None:

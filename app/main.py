@@ -14,12 +14,17 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from app.api import approvals, chargers, errors, events, faults, health, knowledge
+from app.api import approvals, chargers, errors, escalations, events, faults, health, knowledge
 from app.api.deps import KeyCache
+from app.chargers.gateway import Gateway
+from app.chargers.station import StationServices
+from app.chargers.verify import Verifier
+from app.escalation.delivery import deliver_forever
 from app.guard.approvals import expire_due
+from app.intake.accept import Accepted
 from app.intake.writer import IntakeWriter
 from app.knowledge import build_searcher, embed_function
-from app.pipeline import build_pipeline
+from app.pipeline import build_executor, build_pipeline
 from app.settings import Settings
 from app.store.db import make_engine, session_scope, upgrade
 from app.store.models import utcnow
@@ -51,24 +56,34 @@ def create_app(
             app.state.engine, max_batch=settings.intake_batch, reprocess_at=settings.recurrence_count
         )
         app.state.intake.start()
+        stop, wake = asyncio.Event(), asyncio.Event()
+        app.state.gateway = await _start_gateway(app, settings, wake) if settings.gateway else None
+        executor = build_executor(settings, app.state.gateway)
         process = processor or build_pipeline(
             settings,
             engine=app.state.engine,
             search=app.state.searcher.search,
             embed=embed_function(settings),
+            executor=executor,
         )
-        stop = asyncio.Event()
         tasks = [
             asyncio.create_task(_worker(app.state.engine, process, settings, i).run(stop))
             for i in range(settings.workers)
         ]
         if settings.workers:
             tasks.append(asyncio.create_task(_expire_approvals(app.state.engine, stop)))
+            tasks.append(asyncio.create_task(deliver_forever(app.state.engine, settings, stop, every=1.0)))
+            verifier = Verifier(
+                app.state.engine, executor=executor, window_seconds=settings.verify_window_seconds
+            )
+            tasks.append(asyncio.create_task(verifier.run(stop, wake, settings.verify_poll_seconds)))
         try:
             yield
         finally:
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if app.state.gateway is not None:
+                await app.state.gateway.close()
             await asyncio.to_thread(app.state.intake.close)
             if engine is None:
                 app.state.engine.dispose()
@@ -80,9 +95,27 @@ def create_app(
         lifespan=lifespan,
     )
     errors.install(app)
-    for module in (health, events, faults, chargers, approvals, knowledge):
+    for module in (health, events, faults, chargers, approvals, escalations, knowledge):
         app.include_router(module.router)
     return app
+
+
+async def _start_gateway(app: FastAPI, settings: Settings, wake: asyncio.Event) -> Gateway:
+    """The OCPP gateway on this event loop; a report that clears a fault wakes verification."""
+
+    def cleared(accepted: Accepted) -> None:
+        if accepted.result.faults_cleared:
+            wake.set()
+
+    services = StationServices(
+        engine=app.state.engine,
+        intake=app.state.intake,
+        heartbeat_seconds=settings.ocpp_heartbeat_seconds,
+        on_accepted=cleared,
+    )
+    gateway = Gateway(settings, engine=app.state.engine, services=services)
+    await gateway.start()
+    return gateway
 
 
 async def _expire_approvals(engine: Engine, stop: asyncio.Event, every: float = 15.0) -> None:

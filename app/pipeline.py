@@ -17,7 +17,10 @@ from app.agent.graph import build_graph
 from app.agent.nodes import Agent, SearchFn
 from app.agent.playbook import PlaybookReasoner
 from app.agent.state import Reasoner
-from app.chargers.executors import DryRunExecutor, Executor
+from app.chargers.csms_webhook import CsmsWebhookExecutor
+from app.chargers.executors import DryRunExecutor, Executor, RoutingExecutor
+from app.chargers.gateway import Gateway
+from app.chargers.ocpp_executor import OcppExecutor
 from app.guard.policy import load_policy
 from app.settings import Settings
 from app.store.models import utcnow
@@ -48,6 +51,8 @@ def build_pipeline(
         executor=executor or DryRunExecutor(),
         engine=engine,
         window_seconds=settings.history_window_seconds,
+        verify_seconds=settings.verify_window_seconds,
+        safety={c.value: rules.safety for c, rules in playbook.playbook.classes.items()},
     )
     graphs = {PROCESS_FAULT: build_graph(agent), EXECUTE_APPROVED: build_graph(agent, resume=True)}
 
@@ -60,6 +65,24 @@ def build_pipeline(
         graph.invoke(state, {"configurable": {"job": job}})
 
     return process
+
+
+def build_executor(settings: Settings, gateway: Gateway | None) -> Executor:
+    """The executor ``settings.executor`` names (see its description); ``ValueError`` when it names
+    one that is not available (``ocpp`` without the gateway, ``csms_webhook`` without a URL)."""
+    csms = CsmsWebhookExecutor.from_settings(settings)
+    ocpp = OcppExecutor(gateway) if gateway is not None else None
+    match settings.executor:
+        case "dry_run":
+            return DryRunExecutor()
+        case "ocpp" if ocpp is not None:
+            return ocpp
+        case "csms_webhook" if csms is not None:
+            return csms
+        case "auto":
+            return RoutingExecutor(ocpp, ocpp, csms)
+    needs = "CHARGEMEDIC_GATEWAY=true" if settings.executor == "ocpp" else "CHARGEMEDIC_CSMS_WEBHOOK_URL"
+    raise ValueError(f"CHARGEMEDIC_EXECUTOR={settings.executor} needs {needs}")
 
 
 def _configured_reasoner(settings: Settings, playbook: Reasoner) -> Reasoner:

@@ -110,6 +110,76 @@ class Settings(BaseSettings):
         description="Service processes sharing the port, each with its own intake writer and queue "
         "workers; more than 1 suits PostgreSQL (SQLite has a single write lock).",
     )
+    gateway: bool = Field(True, description="Serve the OCPP-J gateway (chargers connect over websockets).")
+    ocpp_host: str = Field("127.0.0.1", description="Address the OCPP gateway binds to.")
+    ocpp_port: int = Field(
+        9000, ge=0, le=65535, description="Port of the OCPP gateway (`ws://host:port/ocpp/{charger_id}`)."
+    )
+    ocpp_auto_register: bool = Field(
+        False,
+        description="Admit chargers that are not registered: the first connection registers the charger "
+        "and the Basic-auth password it presented (trust on first use). Off: unknown chargers are refused.",
+    )
+    ocpp_tls_cert: Path | None = Field(
+        None,
+        description="PEM certificate chain for `wss://` (OCPP security profile 2); unset = plain `ws://`.",
+    )
+    ocpp_tls_key: Path | None = Field(None, description="PEM private key for `ocpp_tls_cert`.")
+    ocpp_call_timeout_seconds: float = Field(
+        30.0, gt=0, le=600, description="How long a command waits for the charger's answer (then `timeout`)."
+    )
+    ocpp_heartbeat_seconds: int = Field(
+        300,
+        ge=10,
+        le=86400,
+        description="Heartbeat interval given to chargers in the BootNotification answer.",
+    )
+    ocpp_max_message_bytes: int = Field(
+        65536, ge=1024, le=16 * 1024 * 1024, description="Largest OCPP frame accepted from a charger."
+    )
+    executor: Literal["auto", "ocpp", "csms_webhook", "dry_run"] = Field(
+        "auto",
+        description="Who carries actions to chargers: `auto` = the OCPP gateway when the charger is "
+        "connected to it, else the CSMS webhook when configured, else `not_connected` (escalated); "
+        "`dry_run` sends nothing and records what would have been sent.",
+    )
+    csms_webhook_url: str | None = Field(
+        None, description="CSMS endpoint that carries commands to chargers it holds (HMAC-signed POST)."
+    )
+    csms_webhook_secret: SecretStr | None = Field(
+        None, description="Shared secret signing CSMS webhook requests (`X-Chargemedic-Signature`)."
+    )
+    csms_webhook_timeout_seconds: float = Field(
+        15.0, gt=0, le=600, description="Time-out of one CSMS webhook request."
+    )
+    csms_webhook_retries: int = Field(
+        3, ge=0, le=10, description="Retries of a CSMS webhook request that failed to reach the CSMS."
+    )
+    verify_window_seconds: float = Field(
+        300.0,
+        gt=0,
+        le=86400,
+        description="How long after an action the charger has to show recovery before the fault is "
+        "escalated as not fixed.",
+    )
+    verify_poll_seconds: float = Field(
+        1.0, gt=0, le=60, description="How often verification checks the actions it is waiting on."
+    )
+    escalation_webhook_url: str | None = Field(
+        None, description="Ticketing endpoint escalations are delivered to (HMAC-signed JSON POST)."
+    )
+    escalation_webhook_secret: SecretStr | None = Field(
+        None, description="Shared secret signing escalation deliveries (`X-Chargemedic-Signature`)."
+    )
+    escalation_webhook_timeout_seconds: float = Field(
+        10.0, gt=0, le=600, description="Time-out of one escalation delivery."
+    )
+    escalation_webhook_max_attempts: int = Field(
+        8, ge=1, le=100, description="Delivery attempts before an escalation is parked as `dead_letter`."
+    )
+    escalation_webhook_backoff_seconds: float = Field(
+        5.0, ge=0, le=3600, description="Delay before the second delivery attempt (doubles each time, ≤ 1 h)."
+    )
     host: str = Field("127.0.0.1", description="Address the HTTP API binds to.")
     port: int = Field(8080, ge=1, le=65535, description="Port of the HTTP API.")
     log_level: str = Field("info", description="Log level: debug, info, warning, error.")

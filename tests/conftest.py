@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from knowledge.embed import MODEL_ID, get_embedder
 from knowledge.search import Searcher
 from knowledge.store import KnowledgeStore, open_client
 
+# Every service a test starts serves its OCPP gateway on a free port, never the default 9000.
+os.environ.setdefault("CHARGEMEDIC_OCPP_PORT", "0")
 FIXTURES = Path(__file__).parent / "fixtures"
 REALWORLD = Path(__file__).resolve().parents[2] / "shared" / "realworld"
 

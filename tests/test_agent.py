@@ -77,7 +77,14 @@ def test_electrical_safety_fault_is_made_safe_escalated_and_fully_audited(servic
         decision.id,
     )
     (escalation,) = service.rows(Escalation, fault_id)
-    assert "On site:" in escalation.instructions and "insulation" in escalation.instructions
+    ticket = escalation.detail
+    assert escalation.severity == ticket["severity"] == "critical"
+    assert any("insulation resistance" in step and step.endswith("[1]") for step in ticket["steps"])
+    assert not any(step.lower().startswith("severity") for step in ticket["steps"])
+    assert any("isolate" in note for note in ticket["safety"])
+    assert ticket["diagnosis"]["citations"][0]["source"] == "voltra/vx-22/vx-22-error-codes.csv"
+    assert ticket["automation"][0]["action"] == "set_inoperative"
+    assert "Steps (manufacturer's documents):" in escalation.instructions
     assert service.state(fault_id).state == "escalated"
     audit = service.rows(AuditEntry, fault_id)
     nodes = [a.kind for a in audit if a.kind.startswith("agent.")]
@@ -113,6 +120,20 @@ def test_connector_lock_during_a_session_is_left_alone(service):
     fault_id = service.fault("CP-L1", HELIOS, errorCode="ConnectorLockFailure", status="Charging")
     decision = service.decision(fault_id)
     assert decision.action == "none" and "session is active" in " ".join(decision.diagnosis["evidence"])
+
+
+def test_a_transaction_reported_over_ocpp_counts_as_a_session_on_its_connector(service):
+    from app.chargers import sessions
+
+    with session_scope(service.engine) as session:  # StartTransaction on connector 1, status unknown
+        sessions.start16(session, charger_id="CP-L2", connector_id=1, id_tag="T", meter_start=0, at=utcnow())
+    fault_id = service.fault("CP-L2", HELIOS, errorCode="ConnectorLockFailure", status="Faulted")
+    decision = service.decision(fault_id)
+    assert decision.action == "none" and "session is active" in " ".join(decision.diagnosis["evidence"])
+    elsewhere = service.fault(
+        "CP-L2", HELIOS, errorCode="ConnectorLockFailure", status="Faulted", connectorId=2
+    )
+    assert service.decision(elsewhere).action == "unlock_connector"
 
 
 def test_a_reset_that_did_not_fix_the_fault_is_never_repeated(service):

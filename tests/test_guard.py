@@ -126,7 +126,27 @@ def test_busy_forbidden_is_the_policys_list():
     assert_blocked(decide(propose(Action.SOFT_RESET), ctx(active_session=True), strict), "busy")
 
 
-# --- rule 5: reboot loop ------------------------------------------------------------------------
+# --- rule 5: in flight --------------------------------------------------------------------------
+def test_the_same_action_being_verified_waits_instead_of_resending_or_escalating():
+    decision = decide(propose(), ctx(prior(Action.SOFT_RESET, 5, outcome="verifying")), auto_policy())
+    assert decision.verdict is Verdict.NO_ACTION and not decision.escalate
+    assert rule(decision) == "in flight"
+    # another action (here: isolating the connector for safety) is not held up by it
+    other = propose(Action.SET_INOPERATIVE, escalate=True)
+    decision = decide(other, ctx(prior(Action.SOFT_RESET, 5, outcome="verifying")), auto_policy())
+    assert decision.verdict is Verdict.EXECUTE and decision.escalate
+    # a reset being verified holds other recovery steps too
+    decision = decide(
+        propose(Action.TRIGGER_STATUS), ctx(prior(Action.SOFT_RESET, 5, outcome="verifying")), auto_policy()
+    )
+    assert decision.verdict is Verdict.NO_ACTION and rule(decision) == "in flight"
+    # a settled or a crashed (no outcome) attempt is not in flight: the cooldown decides
+    for outcome in ("fixed", None):
+        decision = decide(propose(), ctx(prior(Action.SOFT_RESET, 5, outcome=outcome)), auto_policy())
+        assert_blocked(decision, "cooldown")
+
+
+# --- rule 6: reboot loop ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("outcome", ["not_fixed", "timeout"])
@@ -154,7 +174,7 @@ def test_reboot_loop_only_stops_resets():
     assert_blocked(decide(propose(Action.SOFT_RESET), history, auto_policy()), "reboot loop")
 
 
-# --- rule 6: cooldown ---------------------------------------------------------------------------
+# --- rule 7: cooldown ---------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("outcome", ["fixed", "rejected", "timeout", "dry_run", None])
@@ -192,7 +212,7 @@ def test_attempt_dated_in_the_future_counts_as_recent():
     )
 
 
-# --- rule 7: max attempts -----------------------------------------------------------------------
+# --- rule 8: max attempts -----------------------------------------------------------------------
 
 
 def test_max_attempts_in_window():
@@ -214,7 +234,7 @@ def test_max_attempts_counts_only_that_action():
     )
 
 
-# --- rule 8: blast radius -----------------------------------------------------------------------
+# --- rule 9: blast radius -----------------------------------------------------------------------
 
 
 def test_blast_radius_needs_approval_and_escalates_the_site_once():
@@ -237,7 +257,7 @@ def test_blast_radius_needs_a_site():
     assert_executes(decide(propose(), ctx(site_automatic_actions=99), auto_policy(blast_radius_max=5)))
 
 
-# --- rule 9 and 10: approval, execute -----------------------------------------------------------
+# --- rule 10 and 11: approval, execute -----------------------------------------------------------
 
 
 def test_approval_mode_waits_for_an_operator():
@@ -288,7 +308,7 @@ def test_escalate_flag_follows_the_proposal_unless_a_rule_blocks():
     assert decide(propose(escalate=False, confidence=0.0), ctx(), auto_policy()).escalate
 
 
-# --- rule 11: dry run ---------------------------------------------------------------------------
+# --- rule 12: dry run ---------------------------------------------------------------------------
 
 
 def test_dry_run_everywhere():

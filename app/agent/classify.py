@@ -43,6 +43,7 @@ class ClassRules(BaseModel):
     recurring: Step
     busy: Step | None = None
     documented_first_step: bool = False
+    safety: list[str] = Field(default_factory=list)
 
 
 class Recurrence(BaseModel):

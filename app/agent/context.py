@@ -57,7 +57,8 @@ def load_context(
             )
             for a, fault_class in queries.recent_actions(session, charger_id=fault.charger_id, since=since)
         ],
-        active_session=active_session(charger, fault),
+        active_session=active_session(charger, fault)
+        or charging(fault, queries.open_sessions(session, charger_id=fault.charger_id)),
         window_seconds=window_seconds,
     )
     site_since = now - timedelta(seconds=blast_window_seconds)
@@ -83,6 +84,21 @@ def active_session(charger: ChargerFacts, fault: FaultFacts) -> bool:
         if key in states:
             return _in_session(states[key])
     return any(_in_session(state) for state in states.values())
+
+
+def charging(fault: FaultFacts, sessions: list) -> bool:
+    """Whether an open charging session (Start/StopTransaction, TransactionEvent) runs where the
+    fault is: on its connector (or EVSE) when it names one, else anywhere on the charger."""
+    if fault.connector_id is None and fault.evse_id is None:
+        return bool(sessions)
+    for s in sessions:
+        if s.connector_id is None and s.evse_id is None:
+            return True  # a session that does not say where: assume it is here
+        if fault.evse_id is not None and s.evse_id == fault.evse_id:
+            return True
+        if fault.evse_id is None and s.connector_id == fault.connector_id:
+            return True
+    return False
 
 
 def _in_session(state: dict) -> bool:

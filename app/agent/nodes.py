@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from langchain_core.runnables import RunnableConfig
@@ -17,11 +17,14 @@ from sqlalchemy import Engine
 
 from app.agent import record
 from app.agent.context import load_context
+from app.agent.guidance import with_guidance
 from app.agent.llm import ReasonerFailure
 from app.agent.state import AgentState, Diagnosis, Reasoner, Reasoning
-from app.chargers.executors import Executor, Outcome, OutcomeStatus
+from app.chargers.executors import SENT_UNCONFIRMED, Executor, Outcome, OutcomeStatus
+from app.chargers.verify import verify_until
 from app.guard.actions import Action, ActionParams, Proposal
 from app.guard.policy import Decision, GuardContext, Policy, PriorAction, Verdict, decide
+from app.store.models import utcnow
 from knowledge.names import STANDARD_VENDOR
 from knowledge.schema import Passage
 
@@ -42,6 +45,9 @@ class Agent:
     executor: Executor
     engine: Engine
     window_seconds: float
+    verify_seconds: float = 300.0
+    safety: dict[str, list[str]] = field(default_factory=dict)
+    """Safety notes per fault class (the playbook's), carried into escalation tickets."""
 
     # ---- nodes -------------------------------------------------------------------------------
     def load_context(self, state: AgentState, config: RunnableConfig) -> AgentState:
@@ -76,22 +82,24 @@ class Agent:
         return {"passages": passages}
 
     def diagnose(self, state: AgentState) -> AgentState:
+        reasoning = self._reason(state)
+        notes = self.safety.get(reasoning.diagnosis.fault_class.value, [])
+        diagnosis = with_guidance(reasoning.diagnosis, state["passages"], notes)
+        return {"reasoning": reasoning.model_copy(update={"diagnosis": diagnosis})}
+
+    def _reason(self, state: AgentState) -> Reasoning:
         args = (state["fault"], state["charger"], state["history"], state["passages"])
         if self.reasoner is self.fallback:
-            return {"reasoning": self.fallback.reason(*args)}
+            return self.fallback.reason(*args)
         try:
-            return {"reasoning": self.reasoner.reason(*args)}
+            return self.reasoner.reason(*args)
         except ReasonerFailure as exc:
             why = f"{exc.kind}: {exc.detail}"
         except Exception as exc:  # any reasoner bug falls back too: the playbook is the floor
             log.exception("reasoner %s failed", self.reasoner.name)
             why = f"error: {type(exc).__name__}: {exc}"
         reasoning = self.fallback.reason(*args)
-        return {
-            "reasoning": reasoning.model_copy(
-                update={"fallback_reason": f"{self.reasoner.name} failed ({why})"}
-            )
-        }
+        return reasoning.model_copy(update={"fallback_reason": f"{self.reasoner.name} failed ({why})"})
 
     def propose_action(self, state: AgentState) -> AgentState:
         """Re-validate the proposal against the allowlist (whatever produced it) and check it
@@ -159,14 +167,15 @@ class Agent:
         if dry:
             outcome = Outcome(status=OutcomeStatus.DRY_RUN, detail="shadow mode: nothing was sent")
         else:
-            outcome = _safe_execute(self.executor, fault.charger_id, decision)
-        return {"attempt_id": attempt_id, "outcome": outcome}
+            outcome = _safe_execute(self.executor, fault.charger_id, decision, command_id=str(attempt_id))
+        until = verify_until(decision.action, outcome.status, now=utcnow(), window=self.verify_seconds)
+        return {"attempt_id": attempt_id, "outcome": outcome, "verify_until": until}
 
     def await_approval(self, state: AgentState) -> AgentState:
         return {"approval_expires_at": state["now"] + timedelta(seconds=self.policy.approval_ttl_seconds)}
 
     def escalate(self, state: AgentState) -> AgentState:
-        return {"escalation": record.instructions(state)}
+        return {"ticket": record.ticket(state)}
 
     def record(self, state: AgentState, config: RunnableConfig) -> AgentState:
         """Write the run and complete the work item in one transaction."""
@@ -187,16 +196,23 @@ class Agent:
     @staticmethod
     def after_action(state: AgentState) -> str:
         outcome = state.get("outcome")
-        failed = outcome is not None and outcome.status not in (OutcomeStatus.ACCEPTED, OutcomeStatus.DRY_RUN)
+        failed = outcome is not None and outcome.status not in _NOT_FAILED
         return "escalate" if state["decision"].escalate or failed else "record"
 
 
-def _safe_execute(executor: Executor, charger_id: str, decision: Decision) -> Outcome:
+_NOT_FAILED = frozenset({OutcomeStatus.ACCEPTED, OutcomeStatus.DRY_RUN, *SENT_UNCONFIRMED})
+"""Outcomes that do not escalate at once (an unanswered command is settled by verification)."""
+
+
+def _safe_execute(executor: Executor, charger_id: str, decision: Decision, *, command_id: str) -> Outcome:
     try:
-        return executor.execute(charger_id, decision.action, decision.params)
+        outcome = executor.execute(charger_id, decision.action, decision.params, command_id=command_id)
     except Exception as exc:  # an executor bug is an outcome (escalated), never a retry that resends
         log.exception("executor %s failed", executor.name)
-        return Outcome(status=OutcomeStatus.ERROR, detail=f"{type(exc).__name__}: {exc}")
+        return Outcome(
+            status=OutcomeStatus.ERROR, detail=f"{type(exc).__name__}: {exc}", executor=executor.name
+        )
+    return outcome if outcome.executor else outcome.model_copy(update={"executor": executor.name})
 
 
 def _prior(action) -> PriorAction:

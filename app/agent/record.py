@@ -9,14 +9,16 @@ no outcome, and the guard's cooldown stops a blind repeat.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from app.agent.state import AgentState, FaultFacts
-from app.chargers.executors import OutcomeStatus
+from app.chargers.executors import Outcome, OutcomeStatus
+from app.chargers.verify import VERIFYING
 from app.escalation import escalate
+from app.escalation.content import Ticket, compose
 from app.guard.policy import Decision, Verdict
 from app.store import queries
 from app.store.db import session_scope
@@ -59,19 +61,45 @@ def approved_decision(session: Session, *, fault_id: int) -> DecisionRow | None:
     return latest if latest is not None and latest.approval_state == "approved" else None
 
 
-def instructions(state: AgentState) -> str:
-    """What the technician should do and why, specific to this fault."""
+def ticket(state: AgentState) -> Ticket:
+    """The escalation ticket for this run: what happened, the cited diagnosis and steps, what
+    automation tried (earlier actions and this run's), the recent history, and why now."""
+    fault, charger, history = state["fault"], state["charger"], state["history"]
     diagnosis = state["reasoning"].diagnosis
     decision: Decision = state["decision"]
     outcome = state.get("outcome")
-    lines = [diagnosis.summary, f"Likely cause: {diagnosis.likely_cause}", f"Do: {diagnosis.remedy}"]
-    if outcome is not None and outcome.status not in (OutcomeStatus.ACCEPTED, OutcomeStatus.DRY_RUN):
-        lines.append(
-            f"The automatic {decision.action.value} failed: {outcome.status.value} {outcome.detail}".strip()
+    automation = [
+        {"action": a.action, "at": a.started_at, "outcome": a.outcome, "automatic": a.automatic}
+        for a in history.actions[:10]
+    ]
+    reasons = list(decision.reasons)
+    if outcome is not None:
+        automation.insert(
+            0,
+            {
+                "action": decision.action.value,
+                "at": state["now"],
+                "command_status": outcome.status.value,
+                "outcome": outcome.status.value,
+                "detail": outcome.detail,
+            },
         )
-    lines += [f"Guard: {reason}" for reason in decision.reasons]
-    lines += [f"History: {item}" for item in diagnosis.evidence]
-    return "\n".join(lines)
+        if outcome.status not in (OutcomeStatus.ACCEPTED, OutcomeStatus.DRY_RUN):
+            reasons.insert(0, f"the automatic {decision.action.value} failed: {outcome.status.value}")
+    past = [
+        f"{f.opened_at:%Y-%m-%d %H:%M} UTC {f.error_code or ''} {f.vendor_error_code or ''}".strip()
+        + f" ({f.fault_class.value if f.fault_class else 'unclassified'}, "
+        + ("cleared)" if f.cleared_at else "open)")
+        for f in history.faults[:10]
+    ]
+    return compose(
+        charger=charger.model_dump(exclude={"connectors"}),
+        fault=fault.model_dump() | {"fault_class": diagnosis.fault_class.value},
+        diagnosis=diagnosis.model_dump(mode="json"),
+        automation=automation,
+        history=[*diagnosis.evidence, *past],
+        reason="; ".join(reasons) or "the playbook hands this fault class to a technician",
+    )
 
 
 def write_run(session: Session, state: AgentState) -> None:
@@ -80,14 +108,20 @@ def write_run(session: Session, state: AgentState) -> None:
     actor = state.get("actor", "agent")
     row = _decision_row(session, state)
     if (attempt_id := state.get("attempt_id")) is not None:
-        _finish_attempt(session, attempt_id, row.id, state["outcome"])
-    if escalation := state.get("escalation"):
-        _escalate(session, fault, escalation, scope="fault")
+        _finish_attempt(session, attempt_id, row.id, state["outcome"], state.get("verify_until"))
+    found: Ticket | None = state.get("ticket")
+    if found is not None:
+        escalate(session, fault, text=found.text, actor="agent", severity=found.severity, ticket=found.detail)
     if decision.site_escalation and fault.site_id:
         text = f"Blast radius reached on site {fault.site_id}: further automatic actions need approval.\n"
-        _escalate(session, fault, text + escalation if escalation else text, scope="site")
+        text += found.text if found else ""
+        escalate(
+            session, fault, text=text, actor="agent", scope="site", ticket=found.detail if found else None
+        )
     new_state = FAULT_STATE[decision.verdict]
-    if escalation and decision.verdict is not Verdict.NEEDS_APPROVAL:
+    if state.get("verify_until") is not None:
+        new_state = VERIFYING
+    if found is not None and decision.verdict is not Verdict.NEEDS_APPROVAL:
         new_state = "escalated"
     _update_fault(session, fault.id, new_state, reasoning.diagnosis.fault_class.value)
     for step in state.get("trace", []):
@@ -118,17 +152,20 @@ def _decision_row(session: Session, state: AgentState) -> DecisionRow:
     )
 
 
-def _finish_attempt(session: Session, attempt_id: int, decision_id: int, outcome: Any) -> None:
+def _finish_attempt(
+    session: Session, attempt_id: int, decision_id: int, outcome: Outcome, verify_until: datetime | None
+) -> None:
+    """Record the executor's answer; an action that awaits verification is ``verifying`` until
+    :mod:`app.chargers.verify` settles it as fixed, not_fixed or unknown."""
     attempt = session.get(ActionAttempt, attempt_id)
     attempt.decision_id = decision_id
-    attempt.outcome = outcome.status.value
+    attempt.command_status = outcome.status.value
+    attempt.outcome = VERIFYING if verify_until else outcome.status.value
+    attempt.verify_until = verify_until
+    attempt.executor = outcome.executor or attempt.executor
     attempt.detail = {"detail": outcome.detail}
     attempt.finished_at = utcnow()
     session.add(attempt)
-
-
-def _escalate(session: Session, fault: FaultFacts, text: str, *, scope: str) -> None:
-    escalate(session, fault, text=text, actor="agent", scope=scope)
 
 
 def _audit(session: Session, fault: FaultFacts, kind: str, detail: dict, actor: str) -> None:

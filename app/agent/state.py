@@ -108,6 +108,10 @@ class Diagnosis(BaseModel):
     remedy: str = Field(description="The manufacturer's remedy, cited.")
     citations: list[Cited] = Field(default_factory=list)
     recurring: bool = False
+    steps: list[str] = Field(
+        default_factory=list, description="On-site steps from the manufacturer's documents, each cited."
+    )
+    safety: list[str] = Field(default_factory=list, description="Safety notes for the technician.")
 
     def text(self) -> str:
         """The diagnosis as a technician reads it."""
@@ -155,7 +159,10 @@ class AgentState(TypedDict, total=False):
     attempt_id: int
     outcome: Any
     approval_expires_at: datetime
-    escalation: str
+    ticket: Any
+    """The escalation ticket (:class:`app.escalation.content.Ticket`) when the run escalates."""
+    verify_until: datetime | None
+    """When the executed action's verification window ends (``None``: not verified)."""
     approved_by: str
     """Set when carrying out a decision a technician approved."""
     trace: Annotated[list[dict[str, Any]], operator.add]

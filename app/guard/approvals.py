@@ -7,10 +7,13 @@ same transaction, which a worker carries out — after a restart too.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app.agent.state import Diagnosis, FaultClass
 from app.escalation import escalate
+from app.guard.actions import Action, ActionParams
 from app.store import queries
 from app.store.models import Decision, Fault
 from app.store.queue import EXECUTE_APPROVED, enqueue
@@ -53,10 +56,45 @@ def approve(session: Session, *, decision_id: int, by: str, comment: str, now: d
     """Approve a pending request and queue its execution (same transaction)."""
     decision = _pending(session, decision_id, now)
     _answer(session, decision, APPROVED, by, comment, now)
-    fault = session.get(Fault, decision.fault_id)
-    enqueue(session, kind=EXECUTE_APPROVED, items=[(fault.id, fault.charger_id)])
-    fault.state = "approved"
-    session.add(fault)
+    _carry_out(session, decision)
+    return decision
+
+
+def request_approved(
+    session: Session,
+    *,
+    fault: Fault,
+    action: Action,
+    params: dict[str, Any],
+    by: str,
+    comment: str,
+    now: datetime,
+) -> Decision:
+    """A request a technician makes and approves at once (e.g. re-enabling a connector when
+    resolving its ticket): recorded and queued like an answered approval, so a worker carries it
+    out through the guard, whose safety rules may still block it. Rests on the fault's latest
+    diagnosis (a placeholder naming the technician when there is none)."""
+    latest = session.exec(
+        select(Decision).where(Decision.fault_id == fault.id).order_by(col(Decision.id).desc()).limit(1)
+    ).first()
+    decision = queries.add(
+        session,
+        Decision(
+            fault_id=fault.id,
+            action=action.value,
+            params=ActionParams.model_validate(params).model_dump(exclude_none=True),
+            verdict="needs_approval",
+            reasons=[f"requested by {by}"],
+            diagnosis=latest.diagnosis
+            if latest is not None and latest.diagnosis
+            else _placeholder(fault, by),
+            reasoner="technician",
+            approval_state=PENDING,
+            created_at=now,
+        ),
+    )
+    _answer(session, decision, APPROVED, by, comment, now)
+    _carry_out(session, decision)
     return decision
 
 
@@ -82,6 +120,24 @@ def expire_due(session: Session, *, now: datetime) -> list[int]:
         )
         expired.append(decision.id)
     return expired
+
+
+def _carry_out(session: Session, decision: Decision) -> None:
+    """Queue the approved ``decision``'s execution in this transaction."""
+    fault = session.get(Fault, decision.fault_id)
+    enqueue(session, kind=EXECUTE_APPROVED, items=[(fault.id, fault.charger_id)])
+    fault.state = "approved"
+    session.add(fault)
+
+
+def _placeholder(fault: Fault, by: str) -> dict[str, Any]:
+    diagnosis = Diagnosis(
+        fault_class=FaultClass(fault.fault_class or FaultClass.UNKNOWN),
+        summary=f"{by} asked for this action; no automatic diagnosis was recorded.",
+        likely_cause="Assessed by a technician.",
+        remedy="As the technician decided.",
+    )
+    return diagnosis.model_dump(mode="json") | {"text": diagnosis.text()}
 
 
 def _pending(session: Session, decision_id: int, now: datetime) -> Decision:

@@ -18,8 +18,10 @@ from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Fiel
 from app.guard.actions import DEVICE_ACTIONS, Action, ActionParams, Proposal
 
 BUNDLED_POLICY = Path(__file__).with_name("policy.yaml")
-FAILED_OUTCOMES = frozenset({"not_fixed", "timeout"})
+FAILED_OUTCOMES = frozenset({"not_fixed", "unknown", "timeout"})
 """Outcomes of an earlier reset that make another reset a reboot loop."""
+VERIFYING = "verifying"
+"""An executed action whose effect verification is still waiting for."""
 
 
 class Mode(StrEnum):
@@ -218,8 +220,25 @@ def _busy(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
     return None
 
 
+def _in_flight(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
+    """Rule 5: while the same action, or a reset, is being verified on this charger (e.g. for a
+    sibling report of the same incident), wait for its result instead of sending more. Taking a
+    connector out of service (``set_inoperative``) never waits."""
+    if p.action == Action.SET_INOPERATIVE:
+        return None
+    waiting = [a for a in c.actions if a.outcome == VERIFYING and (a.action == p.action or a.action.is_reset)]
+    if not waiting:
+        return None
+    last = max(waiting, key=lambda a: a.started_at)
+    return _Hit(
+        Verdict.NO_ACTION,
+        f"in flight: {p.action} sent to {c.charger_id} {_ago(_age(c, last))} is being verified; "
+        "waiting for its result",
+    )
+
+
 def _reboot_loop(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
-    """Rule 5: after a reset that ended not_fixed or timeout, no further reset within the window."""
+    """Rule 6: after a reset that ended not_fixed, unknown or timeout, no further reset within the window."""
     window = pol.reboot_loop_window_seconds
     failed = [a for a in c.actions if a.action.is_reset and a.outcome in FAILED_OUTCOMES]
     failed = [a for a in failed if _age(c, a) < window]
@@ -231,7 +250,7 @@ def _reboot_loop(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
 
 
 def _cooldown(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
-    """Rule 6: the same action on this charger less than ``cooldown_seconds`` ago, any outcome."""
+    """Rule 7: the same action on this charger less than ``cooldown_seconds`` ago, any outcome."""
     cooldown = pol.cooldown_seconds.get(p.action)
     if cooldown is None:
         return _block(f"cooldown: the policy has no cooldown for {p.action}; failing closed")
@@ -244,7 +263,7 @@ def _cooldown(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
 
 
 def _max_attempts(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
-    """Rule 7: at most ``max_attempts`` attempts of one action per charger in the attempts window."""
+    """Rule 8: at most ``max_attempts`` attempts of one action per charger in the attempts window."""
     window = pol.attempts_window_seconds
     count = sum(1 for a in c.actions if a.action == p.action and _age(c, a) < window)
     if count < pol.max_attempts:
@@ -254,7 +273,7 @@ def _max_attempts(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
 
 
 def _blast_radius(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
-    """Rule 8: beyond ``blast_radius_max`` automatic actions on a site, approval; the site escalates once."""
+    """Rule 9: beyond ``blast_radius_max`` automatic actions on a site, approval; the site escalates once."""
     if not c.site_id or c.site_automatic_actions < pol.blast_radius_max:
         return None
     first = not c.site_escalation_raised
@@ -266,7 +285,7 @@ def _blast_radius(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
 
 
 def _approval(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
-    """Rule 9: mode ``approval`` waits for an operator."""
+    """Rule 10: mode ``approval`` waits for an operator."""
     if pol.modes.get(p.action) != Mode.APPROVAL:
         return None
     ttl = _span(pol.approval_ttl_seconds)
@@ -280,17 +299,18 @@ RULES: tuple[Rule, ...] = (
     _confidence,
     _mode_never,
     _busy,
+    _in_flight,
     _reboot_loop,
     _cooldown,
     _max_attempts,
     _blast_radius,
     _approval,
 )
-"""Rules 1–9 in the order they are applied; rule 10 (execute) is what remains."""
+"""Rules 1–10 in the order they are applied; rule 11 (execute) is what remains."""
 
 
 def _dry_run(hit: _Hit, p: Proposal, c: GuardContext, pol: Policy) -> str | None:
-    """Rule 11: in shadow mode an execution or an approval request is only recorded."""
+    """Rule 12: in shadow mode an execution or an approval request is only recorded."""
     if hit.verdict not in (Verdict.EXECUTE, Verdict.NEEDS_APPROVAL):
         return None
     if pol.dry_run:

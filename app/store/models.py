@@ -78,6 +78,41 @@ class Charger(SQLModel, table=True):
     last_boot_at: datetime | None = _when(default=None)
     connectors: dict = _json(dict)
     """``{"<evse>/<connector>": {"status", "error_code", "at"}}`` — the latest state of each."""
+    password_hash: str | None = Field(default=None, max_length=200)
+    """OCPP Basic-auth password (security profile 1/2), hashed with scrypt; never the password."""
+    connected_node: str | None = Field(default=None, max_length=100)
+    """The service process holding the charger's OCPP websocket (``None``: not connected)."""
+    connected_at: datetime | None = _when(default=None)
+    disconnected_at: datetime | None = _when(default=None)
+
+
+class ChargingSession(SQLModel, table=True):
+    """A charging transaction (1.6 Start/StopTransaction, 2.0.1 TransactionEvent).
+
+    An open session (``stopped_at`` unset) on a connector makes the guard treat it as busy.
+    ``transaction_id`` is ours for 1.6 (the row id, handed to the charger) and the charger's
+    for 2.0.1.
+    """
+
+    __tablename__ = "charging_sessions"
+    __table_args__ = (
+        UniqueConstraint("charger_id", "transaction_id", name="uq_charging_sessions_charger_tx"),
+        Index("ix_charging_sessions_charger_open", "charger_id", "stopped_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    charger_id: str = Field(max_length=64)
+    transaction_id: str = Field(max_length=64)
+    connector_id: int | None = None
+    evse_id: int | None = None
+    id_token: str | None = Field(default=None, max_length=64)
+    started_at: datetime = _when()
+    stopped_at: datetime | None = _when(default=None)
+    stop_reason: str | None = Field(default=None, max_length=50)
+    meter_start_wh: float | None = None
+    meter_last_wh: float | None = None
+    meter_values: int = 0
+    """MeterValues samples received (the latest energy reading is ``meter_last_wh``)."""
+    updated_at: datetime = _when(default_factory=utcnow)
 
 
 class Event(SQLModel, table=True):
@@ -228,10 +263,19 @@ class ActionAttempt(SQLModel, table=True):
     automatic: bool = True
     """False when a technician approved it (blast-radius counts automatic actions only)."""
     executor: str = Field(max_length=32)
-    outcome: str | None = Field(default=None, max_length=32)
+    outcome: str | None = Field(default=None, max_length=32, index=True)
+    """``None`` while the command is in flight; ``verifying`` until the charger shows recovery or
+    the window ends; then ``fixed``, ``not_fixed`` or ``unknown``. A command that failed keeps its
+    status (``rejected``, ``call_error``, ``not_connected``, ``error``, ``dry_run``, …)."""
+    command_status: str | None = Field(default=None, max_length=32)
+    """What the executor reported: accepted, rejected, timeout, call_error, disconnected, …"""
     detail: dict = _json(dict)
     started_at: datetime = _when(default_factory=utcnow)
     finished_at: datetime | None = _when(default=None)
+    verify_until: datetime | None = _when(default=None)
+    status_requested_at: datetime | None = _when(default=None)
+    """When verification asked the charger for its status (TriggerMessage), at most once."""
+    verified_at: datetime | None = _when(default=None)
 
 
 class Escalation(SQLModel, table=True):
@@ -245,11 +289,29 @@ class Escalation(SQLModel, table=True):
     scope: str = Field(default="fault", max_length=16)
     """``fault`` (this charger's fault) or ``site`` (many chargers of a site: blast radius)."""
     state: str = Field(default="open", max_length=16, index=True)
-    priority: str = Field(default="normal", max_length=16)
+    """open → acknowledged → resolved."""
+    severity: str = Field(default="normal", max_length=16)
+    """critical (electrical safety), high (site-wide or a failed fix), normal, low."""
     instructions: str = ""
     detail: dict = _json(dict)
+    """The ticket: what happened, diagnosis with citations, steps, safety notes, what automation
+    tried, recent history (see :mod:`app.escalation`)."""
+    version: int = 1
+    """Raised by each update; delivery sends every version (the receiver dedupes on id+version)."""
     created_at: datetime = _when(default_factory=utcnow)
     updated_at: datetime = _when(default_factory=utcnow)
+    acknowledged_at: datetime | None = _when(default=None)
+    acknowledged_by: str | None = Field(default=None, max_length=100)
+    resolved_at: datetime | None = _when(default=None)
+    resolved_by: str | None = Field(default=None, max_length=100)
+    resolution_note: str | None = None
+    delivery_state: str = Field(default="pending", max_length=16, index=True)
+    """pending (to send), delivered, dead_letter (gave up after N tries), disabled (no webhook)."""
+    delivery_attempts: int = 0
+    next_delivery_at: datetime | None = _when(default=None)
+    delivered_version: int | None = None
+    delivered_at: datetime | None = _when(default=None)
+    last_delivery_error: str | None = None
 
 
 class AuditEntry(SQLModel, table=True):

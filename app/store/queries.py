@@ -12,6 +12,7 @@ from app.store.models import (
     ActionAttempt,
     AuditEntry,
     Charger,
+    ChargingSession,
     Decision,
     Escalation,
     Event,
@@ -98,11 +99,19 @@ def update_chargers(db: Executor, *, rows: list[dict[str, Any]]) -> None:
 
 
 def list_chargers(
-    session: Session, *, site_id: str | None = None, after: str | None = None, limit: int = 50
+    session: Session,
+    *,
+    site_id: str | None = None,
+    after: str | None = None,
+    connected: bool | None = None,
+    limit: int = 50,
 ) -> list[Charger]:
     query = select(Charger).order_by(Charger.id).limit(limit)
     if site_id:
         query = query.where(Charger.site_id == site_id)
+    if connected is not None:
+        node = col(Charger.connected_node)
+        query = query.where(node.is_not(None) if connected else node.is_(None))
     if after:
         query = query.where(Charger.id > after)
     return list(session.exec(query).all())
@@ -327,3 +336,25 @@ def add(session: Session, row: Any) -> Any:
     session.add(row)
     session.flush()
     return row
+
+
+def active_escalation(session: Session, *, fault_id: int) -> Escalation | None:
+    """The fault's ticket that is still open or acknowledged, if any."""
+    query = select(Escalation).where(
+        Escalation.fault_id == fault_id, Escalation.scope == "fault", col(Escalation.state) != "resolved"
+    )
+    return session.exec(query.order_by(col(Escalation.id).desc())).first()
+
+
+def fault_attempts(session: Session, *, fault_id: int, limit: int = 20) -> list[ActionAttempt]:
+    """The fault's action attempts, newest first."""
+    query = select(ActionAttempt).where(ActionAttempt.fault_id == fault_id)
+    return list(session.exec(query.order_by(col(ActionAttempt.id).desc()).limit(limit)).all())
+
+
+def open_sessions(session: Session, *, charger_id: str) -> list[ChargingSession]:
+    """The charger's charging sessions that have not stopped, oldest first."""
+    query = select(ChargingSession).where(
+        ChargingSession.charger_id == charger_id, col(ChargingSession.stopped_at).is_(None)
+    )
+    return list(session.exec(query.order_by(col(ChargingSession.id))).all())
