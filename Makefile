@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 
 .PHONY: run test bench bench-intake bench-agent bench-gateway eval lint corpus clean
 
-## run: create .venv, install, ingest the bundled corpus (incremental), serve the API
+## run: create .venv, install, ingest the bundled corpus (incremental), serve the API and the OCPP gateway
 run: $(VENV)/.runtime
 	$(BIN)/chargemedic ingest
 	$(BIN)/chargemedic serve

@@ -123,9 +123,14 @@ def serve(
     console.print(
         f"[bold]chargemedic[/] serving on http://{host or settings.host}:{port or settings.port} "
         f"with {settings.processes} process(es) of {settings.workers} queue worker(s), reasoner "
-        f"{settings.reasoner}. Until the OCPP gateway arrives, device actions run in dry-run: "
-        "decided and recorded, nothing sent."
+        f"{settings.reasoner}, executor {settings.executor}."
     )
+    if settings.gateway:
+        scheme = "wss" if settings.ocpp_tls_cert else "ws"
+        console.print(
+            f"OCPP gateway: {scheme}://{settings.ocpp_host}:{settings.ocpp_port}/ocpp/{{charger_id}} "
+            "(register chargers with `chargemedic chargers add`)."
+        )
     from app.knowledge import embed_function
 
     embed_function(settings)(["warm-up"])  # load the model now, not on the first fault

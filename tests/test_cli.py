@@ -62,3 +62,22 @@ def test_exit_code_reflects_failures(tmp_path: Path):
 def test_readme_configuration_table_matches_the_settings():
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     assert settings_table() in readme, "README table is stale: run `chargemedic settings --markdown`"
+
+
+def test_chargers_add_registers_a_hashed_password_it_shows_once(tmp_path: Path, monkeypatch):
+    from app.chargers.credentials import check_password
+    from app.store.db import make_engine, session_scope
+    from app.store.models import Charger
+
+    monkeypatch.setenv("CHARGEMEDIC_DATA_DIR", str(tmp_path / "data"))
+    result = runner.invoke(cli, ["chargers", "add", "CP-7", "--site", "site-a", "--vendor", "Voltra"])
+    assert result.exit_code == 0, result.output
+    password = result.stdout.strip().splitlines()[-1]
+    assert 16 <= len(password) <= 40
+    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'chargemedic.db'}")
+    with session_scope(engine) as session:
+        row = session.get(Charger, "CP-7")
+        assert (row.site_id, row.vendor) == ("site-a", "Voltra")
+        assert password not in row.password_hash and check_password(password, row.password_hash)
+    short = runner.invoke(cli, ["chargers", "add", "CP-7", "--password", "too-short"])
+    assert short.exit_code == 2 and "16–40" in short.output

@@ -98,6 +98,7 @@ class Gateway:
             ssl=self._tls(),
             ping_interval=60,
             ping_timeout=60,
+            reuse_port=self.settings.processes > 1,  # each service process takes a share of chargers
         )
         self._flusher = asyncio.create_task(self._flush_presence_forever())
         log.info("OCPP gateway listening on %s:%s", self.settings.ocpp_host, self.port)
