@@ -7,6 +7,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import shutil
+import ssl
+import subprocess
 from contextlib import asynccontextmanager
 from typing import ClassVar
 
@@ -23,7 +26,7 @@ from ocpp.v201 import call_result as result201
 from ocpp.v201.enums import Action as Action201
 from sqlmodel import select
 from websockets.asyncio.client import connect
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import InvalidHandshake, InvalidStatus
 
 from app.chargers.credentials import register_charger
 from app.chargers.executors import OutcomeStatus
@@ -422,3 +425,47 @@ async def test_a_2_0_1_reset_during_a_session_waits_for_it_to_end(engine, tmp_pa
         outcome = await gateway.send("CS-1", Action.SOFT_RESET, ActionParams())
     assert cs.received == ["OnIdle"]
     assert outcome.status is OutcomeStatus.ACCEPTED and "Scheduled" in outcome.detail
+
+
+@pytest.mark.skipif(
+    shutil.which("openssl") is None, reason="needs the openssl command to make a test certificate"
+)
+async def test_security_profile_2_serves_wss_with_the_configured_certificate(engine, tmp_path):
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    register_charger(engine, charger_id="CP-1", password=PASSWORD)
+    trust = ssl.create_default_context(cafile=str(cert))
+    async with running_gateway(engine, tmp_path, ocpp_tls_cert=cert, ocpp_tls_key=key) as gateway:
+        url = f"wss://127.0.0.1:{gateway.port}/ocpp/CP-1"
+        async with connect(url, subprotocols=["ocpp1.6"], additional_headers=_auth("CP-1"), ssl=trust) as ws:
+            await ws.send(json.dumps([2, "hb-1", "Heartbeat", {}]))
+            assert json.loads(await asyncio.wait_for(ws.recv(), 2))[:2] == [3, "hb-1"]
+        with pytest.raises((OSError, InvalidHandshake, TimeoutError)):  # plain ws:// is not served
+            async with connect(
+                f"ws://127.0.0.1:{gateway.port}/ocpp/CP-1",
+                subprotocols=["ocpp1.6"],
+                additional_headers=_auth("CP-1"),
+                open_timeout=2,
+            ):
+                pass
