@@ -110,7 +110,18 @@ class StationMixin:
     cannot be parsed with the version's CallError instead of dropping them."""
 
     services: StationServices
+    version: str
     raw: Any = None
+
+    def __init__(self, charger_id: str, connection, services: StationServices, *, response_timeout: float):
+        super().__init__(charger_id, connection, response_timeout=response_timeout)
+        self.services = services
+
+    async def _record(self, field: str, unique_id: str) -> None:
+        """Store the call being handled (its raw payload) through the intake."""
+        await self.services.record(
+            charger_id=self.id, version=self.version, field=field, payload=self.raw, unique_id=unique_id
+        )
 
     async def route_message(self, raw_msg):
         try:

@@ -15,22 +15,13 @@ from ocpp.v201 import ChargePoint, call_result
 from ocpp.v201.enums import Action, DataTransferStatusEnumType
 
 from app.chargers import sessions
-from app.chargers.station import StationMixin, StationServices, now_iso, parse_time
+from app.chargers.station import StationMixin, now_iso, parse_time
 
 ACCEPTED_TOKEN = {"status": "Accepted"}
 
 
 class Station201(StationMixin, ChargePoint):
     version = "2.0.1"
-
-    def __init__(self, charger_id: str, connection, services: StationServices, *, response_timeout: float):
-        super().__init__(charger_id, connection, response_timeout=response_timeout)
-        self.services = services
-
-    async def _record(self, field: str, unique_id: str) -> None:
-        await self.services.record(
-            charger_id=self.id, version=self.version, field=field, payload=self.raw, unique_id=unique_id
-        )
 
     @on(Action.boot_notification, skip_schema_validation=True)
     async def on_boot(self, call_unique_id: str, **_):
