@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from app.cli_chargers import chargers
+from app.cli_eval import evaluate_cases
 from app.cli_keys import keys
 from app.cli_simulate import simulate
 from app.settings import Settings, settings_table
@@ -155,6 +156,7 @@ def show_settings(
 cli.add_typer(keys, name="keys")
 cli.add_typer(chargers, name="chargers")
 cli.command()(simulate)
+cli.command("eval")(evaluate_cases)
 
 
 def main() -> None:

@@ -36,13 +36,12 @@ def build_pipeline(
     embed=None,
     executor: Executor | None = None,
     reasoner: Reasoner | None = None,
+    playbook: PlaybookReasoner | None = None,
 ) -> Processor:
     """A processor for claimed faults. ``executor`` defaults to dry-run until a charger
-    connection exists; ``reasoner`` defaults to ``settings.reasoner``."""
-    recurrence = Recurrence(
-        count=settings.recurrence_count, window_seconds=settings.recurrence_window_seconds
-    )
-    playbook = PlaybookReasoner(Classifier(load_playbook(settings.playbook_path), embed), recurrence)
+    connection exists; ``reasoner`` defaults to ``settings.reasoner``; ``playbook`` (the
+    fallback reasoner) to :func:`playbook_reasoner`."""
+    playbook = playbook or playbook_reasoner(settings, embed)
     agent = Agent(
         search=search,
         reasoner=reasoner or _configured_reasoner(settings, playbook),
@@ -65,6 +64,15 @@ def build_pipeline(
         graph.invoke(state, {"configurable": {"job": job}})
 
     return process
+
+
+def playbook_reasoner(settings: Settings, embed=None) -> PlaybookReasoner:
+    """The offline reasoner with the configured playbook and recurrence rule (``embed`` enables
+    its similarity fallback)."""
+    recurrence = Recurrence(
+        count=settings.recurrence_count, window_seconds=settings.recurrence_window_seconds
+    )
+    return PlaybookReasoner(Classifier(load_playbook(settings.playbook_path), embed), recurrence)
 
 
 def build_executor(settings: Settings, gateway: Gateway | None) -> Executor:

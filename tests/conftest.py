@@ -120,15 +120,23 @@ def bearer(key: str) -> dict[str, str]:
 
 # ---- the diagnosis pipeline on the bundled corpus ------------------------------------------------
 @pytest.fixture(scope="session")
-def bundled(tmp_path_factory):
-    """The bundled corpus, ingested once for the whole session (real Chroma, real model)."""
+def bundled_data(tmp_path_factory) -> Path:
+    """A data folder whose store holds the bundled corpus, ingested once for the whole session
+    (real Chroma, real model): ``Settings(data_dir=bundled_data)`` reads it."""
     from app.settings import BUNDLED_CORPUS
     from ingest.runner import IngestOptions, ingest
 
-    embed = CountingEmbed()
-    store = KnowledgeStore(open_client(path=tmp_path_factory.mktemp("bundled") / "chroma"), MODEL_ID)
-    ingest([BUNDLED_CORPUS], store, embed, IngestOptions())
-    return Searcher(store, embed, refresh_seconds=0)
+    data = tmp_path_factory.mktemp("bundled")
+    store = KnowledgeStore(open_client(path=data / "chroma"), MODEL_ID)
+    ingest([BUNDLED_CORPUS], store, CountingEmbed(), IngestOptions())
+    return data
+
+
+@pytest.fixture(scope="session")
+def bundled(bundled_data: Path) -> Searcher:
+    """A searcher over the bundled corpus (see :func:`bundled_data`)."""
+    store = KnowledgeStore(open_client(path=bundled_data / "chroma"), MODEL_ID)
+    return Searcher(store, CountingEmbed(), refresh_seconds=0)
 
 
 class Service:

@@ -19,7 +19,7 @@ from app.agent import record
 from app.agent.context import load_context
 from app.agent.guidance import with_guidance
 from app.agent.llm import ReasonerFailure
-from app.agent.state import AgentState, Diagnosis, Reasoner, Reasoning
+from app.agent.state import AgentState, ChargerFacts, Diagnosis, FaultFacts, Reasoner, Reasoning
 from app.chargers.executors import SENT_UNCONFIRMED, Executor, Outcome, OutcomeStatus
 from app.chargers.verify import verify_until
 from app.guard.actions import Action, ActionParams, Proposal
@@ -67,19 +67,7 @@ class Agent:
         }
 
     def retrieve(self, state: AgentState) -> AgentState:
-        fault, charger = state["fault"], state["charger"]
-        codes = [c for c in (fault.vendor_error_code, fault.error_code) if c]
-        terms = [
-            fault.error_code,
-            fault.vendor_error_code,
-            fault.component,
-            fault.variable,
-            (fault.info or "")[:200],
-        ]
-        query = " ".join(t for t in terms if t)
-        vendor = charger.vendor or STANDARD_VENDOR  # an unknown vendor reads only the standards
-        passages = self.search(query, vendor=vendor, model=charger.model, codes=codes, k=PASSAGES)
-        return {"passages": passages}
+        return {"passages": retrieve(self.search, state["fault"], state["charger"])}
 
     def diagnose(self, state: AgentState) -> AgentState:
         reasoning = self._reason(state)
@@ -202,6 +190,22 @@ class Agent:
 
 _NOT_FAILED = frozenset({OutcomeStatus.ACCEPTED, OutcomeStatus.DRY_RUN, *SENT_UNCONFIRMED})
 """Outcomes that do not escalate at once (an unanswered command is settled by verification)."""
+
+
+def retrieve(search: SearchFn, fault: FaultFacts, charger: ChargerFacts) -> list[Passage]:
+    """The passages about ``fault``: its codes, component, variable and text, searched in its
+    vendor's and model's documents and the standards."""
+    codes = [c for c in (fault.vendor_error_code, fault.error_code) if c]
+    terms = [
+        fault.error_code,
+        fault.vendor_error_code,
+        fault.component,
+        fault.variable,
+        (fault.info or "")[:200],
+    ]
+    query = " ".join(t for t in terms if t)
+    vendor = charger.vendor or STANDARD_VENDOR  # an unknown vendor reads only the standards
+    return search(query, vendor=vendor, model=charger.model, codes=codes, k=PASSAGES)
 
 
 def _safe_execute(executor: Executor, charger_id: str, decision: Decision, *, command_id: str) -> Outcome:

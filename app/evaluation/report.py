@@ -1,0 +1,183 @@
+"""Evaluation reports: Markdown (with the confusion matrix as an SVG file beside it) and a
+self-contained HTML page (the SVG inline, no external assets)."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from app.evaluation.cases import CaseError
+from app.evaluation.score import RATES, Scored, by_class, confusion
+
+_CELL = 64
+_MARGIN = 130
+
+
+def confusion_svg(scored: list[Scored]) -> str:
+    """Expected (rows) vs chosen (columns) actions as a heat map; the diagonal is right."""
+    labels, pairs = confusion(scored)
+    size = _MARGIN + _CELL * len(labels) + 10
+    peak = max(pairs.values(), default=1)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size + 20}" '
+        f'viewBox="0 0 {size} {size + 20}" font-family="sans-serif" font-size="12" role="img" '
+        'aria-label="Confusion matrix of expected vs chosen action">',
+        f'<text x="{_MARGIN}" y="14" font-weight="bold">chosen →</text>',
+        f'<text x="4" y="{_MARGIN - 8}" font-weight="bold">expected ↓</text>',
+    ]
+    for i, label in enumerate(labels):
+        x = _MARGIN + i * _CELL + _CELL / 2
+        parts.append(
+            f'<text x="{x}" y="{_MARGIN - 8}" text-anchor="start" transform="rotate(-40 {x} {_MARGIN - 8})">'
+            f"{html.escape(label)}</text>"
+        )
+        parts.append(
+            f'<text x="{_MARGIN - 6}" y="{_MARGIN + i * _CELL + _CELL / 2 + 4}" text-anchor="end">'
+            f"{html.escape(label)}</text>"
+        )
+    for r, expected in enumerate(labels):
+        for c, chosen in enumerate(labels):
+            count = pairs.get((expected, chosen), 0)
+            parts.append(_cell(r, c, count, peak, right=expected == chosen))
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def _cell(row: int, col: int, count: int, peak: int, *, right: bool) -> str:
+    x, y = _MARGIN + col * _CELL, _MARGIN + row * _CELL
+    strength = count / peak if peak else 0
+    hue = 140 if right else 5  # green on the diagonal, red off it
+    fill = f"hsl({hue}, 60%, {97 - 45 * strength:.0f}%)" if count else "#f6f6f6"
+    text = (
+        f'<text x="{x + _CELL / 2}" y="{y + _CELL / 2 + 5}" text-anchor="middle">{count}</text>'
+        if count
+        else ""
+    )
+    return f'<rect x="{x}" y="{y}" width="{_CELL - 2}" height="{_CELL - 2}" fill="{fill}" />{text}'
+
+
+def markdown(
+    title: str,
+    totals: dict[str, Any],
+    scored: list[Scored],
+    unreadable: list[CaseError],
+    *,
+    svg_name: str,
+) -> str:
+    """The Markdown report; the confusion matrix is the image ``svg_name`` (written beside it)."""
+    lines = [f"# {title}", "", *_totals_table(totals), ""]
+    lines += ["## Per fault class", "", *_class_table(scored), ""]
+    lines += ["## Confusion matrix (expected vs chosen action)", "", f"![confusion matrix]({svg_name})", ""]
+    lines += ["## Cases that failed", ""]
+    failed = [s for s in scored if not s.passed]
+    lines += [f"* `{s.case.id}`: " + "; ".join(s.failures) for s in failed] or ["None."]
+    if unreadable:
+        lines += ["", "## Lines that are not valid cases", ""]
+        lines += [f"* {e.where}" + (f" (`{e.id}`)" if e.id else "") + f": {e.reason}" for e in unreadable]
+    return "\n".join(lines) + "\n"
+
+
+def html_page(title: str, totals: dict[str, Any], scored: list[Scored], unreadable: list[CaseError]) -> str:
+    """The same report as one HTML page (inline style and SVG)."""
+    body = [f"<h1>{html.escape(title)}</h1>", _html_table(_totals_rows(totals))]
+    body += ["<h2>Per fault class</h2>", _html_table(_class_rows(scored))]
+    body += ["<h2>Confusion matrix (expected vs chosen action)</h2>", confusion_svg(scored)]
+    body += ["<h2>Cases</h2>", _html_table(_case_rows(scored), results=True)]
+    if unreadable:
+        body += ["<h2>Lines that are not valid cases</h2>", "<ul>"]
+        body += [f"<li>{html.escape(e.where)}: {html.escape(e.reason)}</li>" for e in unreadable]
+        body.append("</ul>")
+    style = (
+        "body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem;color:#1d2330}"
+        "table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccd;padding:.3rem .6rem;"
+        "text-align:left;vertical-align:top}th{background:#eef}.fail{background:#fdecea}.ok{background:#eaf7ee}"
+    )
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{style}</style></head>'
+        f"<body>{''.join(body)}</body></html>\n"
+    )
+
+
+# ---- tables as rows (shared by both formats) ---------------------------------------------------
+def _totals_rows(totals: dict[str, Any]) -> list[list[str]]:
+    rows = [["measure", "value"], ["cases", str(totals["cases"])]]
+    rows += [[name, _rate(totals[name])] for name in RATES]
+    rows += [["unsafe", str(totals["unsafe"])], ["errors", str(totals["errors"])]]
+    latency = totals["latency_ms"]
+    rows.append(["fault → decision latency p50 / p95", f"{_ms(latency['p50'])} / {_ms(latency['p95'])}"])
+    passed = sum(1 for c in totals["per_case"] if c["passed"])
+    rows.append(["cases passed", f"{passed} / {totals['cases']}"])
+    return rows
+
+
+def _class_rows(scored: list[Scored]) -> list[list[str]]:
+    rows = [
+        [
+            "class",
+            "cases",
+            "passed",
+            "action",
+            "escalation",
+            "class",
+            "diagnosis",
+            "citation",
+            "unsafe",
+            "p95",
+        ]
+    ]
+    for name, row in by_class(scored).items():
+        rates = [_rate(row[k]) for k in ("action", "escalation", "class", "diagnosis", "citation")]
+        rows.append(
+            [name, str(row["cases"]), str(row["passed"]), *rates, str(row["unsafe"]), _ms(row["p95_ms"])]
+        )
+    return rows
+
+
+def _case_rows(scored: list[Scored]) -> list[list[str]]:
+    rows = [["case", "class", "action", "verdict", "escalate", "result"]]
+    for s in scored:
+        result = "passed" if s.passed else "; ".join(s.failures)
+        rows.append(
+            [
+                s.case.id,
+                s.run.fault_class or "—",
+                s.run.action or "—",
+                s.run.verdict or "—",
+                str(s.run.escalate),
+                result,
+            ]
+        )
+    return rows
+
+
+def _totals_table(totals: dict[str, Any]) -> list[str]:
+    return _md_table(_totals_rows(totals))
+
+
+def _class_table(scored: list[Scored]) -> list[str]:
+    return _md_table(_class_rows(scored))
+
+
+def _md_table(rows: list[list[str]]) -> list[str]:
+    head, *body = rows
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    return lines + ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in body]
+
+
+def _html_table(rows: list[list[str]], *, results: bool = False) -> str:
+    """``results``: the last column says "passed" or why not; rows are coloured by it."""
+    head, *body = rows
+    out = ["<table><tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in head) + "</tr>"]
+    for row in body:
+        css = (' class="ok"' if row[-1] == "passed" else ' class="fail"') if results else ""
+        out.append(f"<tr{css}>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>")
+    return "".join(out) + "</table>"
+
+
+def _rate(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
+def _ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f} ms"
