@@ -53,6 +53,26 @@ def test_each_fault_class_gets_its_playbook_first_step(
         assert vendor_code in decision.diagnosis["summary"]
 
 
+@pytest.mark.parametrize(
+    ("charger", "vendor_code", "fault_class", "action", "title"),
+    [
+        # No safety word but "back-feed" / "foreign voltage": voltage on an idle socket is a safety fault.
+        (VOLTRA, "E-09", "electrical_safety", "set_inoperative", "Voltage on socket while idle"),
+        # Northwind's 0x11 (17) is its card reader, not the ChargeX CX017 (a safety code) of the standards.
+        ({"vendor": "Northwind", "model": "NWC-AC11-P"}, "0x11", "controller", "soft_reset", "reader"),
+        # Older Kestrel firmware sends the row's symbolic name instead of its number (504).
+        ({"vendor": "Kestrel", "model": "KW7"}, "BACKEND_OFFLINE", "connectivity", "none", "back office"),
+    ],
+)
+def test_vendor_codes_are_read_from_their_own_table_row(
+    service, charger, vendor_code, fault_class, action, title
+):
+    fault_id = service.fault("CP-V1", charger, errorCode="OtherError", vendorErrorCode=vendor_code)
+    decision = service.decision(fault_id)
+    assert (decision.diagnosis["fault_class"], decision.action) == (fault_class, action)
+    assert title.casefold() in decision.diagnosis["summary"].casefold()
+
+
 def test_unknown_fault_asks_for_a_status_report(service):
     fault_id = service.fault("CP-U1", None, errorCode="OtherError")
     decision = service.decision(fault_id)

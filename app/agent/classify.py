@@ -89,6 +89,9 @@ class ErrorRow:
     title: str
     cause: str
     remedy: str
+    name: str = ""
+    """The row's symbolic name when it has one (``Code 504 (BACKEND_OFFLINE)``): firmware may
+    report either."""
 
     @property
     def remote_step(self) -> str:
@@ -98,7 +101,7 @@ class ErrorRow:
 
 
 _ROW = re.compile(
-    r"(?:^|\n)Code\s+(?P<code>[^\s(]+)(?:\s+\([^)\n]*\))?\s+—\s+(?P<title>.*?)\.\s+Cause:\s*(?P<cause>.*?)\s*"
+    r"(?:^|\n)Code\s+(?P<code>[^\s(]+)(?:\s+\((?P<name>[^)\n]*)\))?\s+—\s+(?P<title>.*?)\.\s+Cause:\s*(?P<cause>.*?)\s*"
     r"(?:Remedy:\s*(?P<remedy>.*))?$",
     re.S,
 )
@@ -110,22 +113,35 @@ def error_row(passage: Passage) -> ErrorRow | None:
     if match is None:
         return None
     title, cause, remedy = match["title"].strip(), match["cause"].strip(), (match["remedy"] or "").strip()
-    return ErrorRow(passage, match["code"], title, cause, remedy)
+    return ErrorRow(passage, match["code"], title, cause, remedy, (match["name"] or "").strip())
 
 
 def find_row(passages: Sequence[Passage], code: str | None, *, standard: bool) -> ErrorRow | None:
     """The first row defining ``code`` among the vendor's passages (``standard=False``) or the
-    vendor-neutral references (``standard=True``)."""
-    keys = normalise_code(code).all() if code and normalise_code(code) else ()
-    if not keys:
+    vendor-neutral references (``standard=True``).
+
+    A vendor row matches by its code, its numeric alias (``E-06`` is ``6``) or its symbolic name.
+    A reference row must match exactly (its scheme included): a vendor's ``0x11`` is not the
+    ChargeX ``CX017``, whatever their numbers say."""
+    keys = normalise_code(code) if code else None
+    if keys is None:
         return None
+    wanted = {keys.primary} if standard else set(keys.all())
     for passage in passages:
         if (passage.vendor == STANDARD_VENDOR) != standard:
             continue
         row = error_row(passage)
-        if row is not None and (found := normalise_code(row.code)) and set(found.all()) & set(keys):
+        if row is not None and wanted & _row_keys(row, standard=standard):
             return row
     return None
+
+
+def _row_keys(row: ErrorRow, *, standard: bool) -> set[str]:
+    keys = set()
+    for code in filter(None, (row.code, row.name)):
+        if found := normalise_code(code):
+            keys |= {found.primary} if standard else set(found.all())
+    return keys
 
 
 @dataclass(frozen=True)
