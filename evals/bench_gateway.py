@@ -6,11 +6,14 @@ simulated fleet (real websockets on loopback, Basic auth, boot + status reports 
 intake). Measured: time until every charger is connected, booted and has reported its status;
 the gateway's resident memory per connection; then, while all stay connected and heartbeating,
 the round trip of commands (TriggerMessage StatusNotification via :meth:`Gateway.send`, answered
-by the charger) to random chargers, p50/p95. Report: evals/reports/bench_gateway.md.
+by the charger) to random chargers, p50/p95. Report: evals/reports/bench_gateway.md; ``--json PATH``
+also writes the measures (see :mod:`evals.measures`). Exits 1 when not every charger connected or
+the p95 target is missed.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -22,12 +25,18 @@ import tempfile
 import time
 from pathlib import Path
 
+from evals.measures import Measure, add_json_argument, checked, write_measures
+
 REPORT = Path(__file__).parent / "reports" / "bench_gateway.md"
 CHARGERS = int(os.environ.get("BENCH_CHARGERS", "1000"))
 COMMANDS = 1000
 CONCURRENCY = 8
 TARGET_P95_MS = 50
 PASSWORD = "bench-password-0000"
+GROUP = "ocpp"
+_CONNECTED = "chargers connected, booted and reported"
+_P95 = "command round trip p95"
+_EXIT_CODE_MEASURES = (_CONNECTED, _P95)
 
 
 # ---- the gateway process -------------------------------------------------------------------------
@@ -134,10 +143,22 @@ async def _ask(server: subprocess.Popen, line: str, timeout: float = 60) -> dict
     return json.loads(await asyncio.wait_for(asyncio.to_thread(server.stdout.readline), timeout))
 
 
-def main() -> int:
-    if len(sys.argv) > 2 and sys.argv[1] == "serve":
-        asyncio.run(serve(sys.argv[2]))
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) > 1 and argv[0] == "serve":
+        asyncio.run(serve(argv[1]))
         return 0
+    parser = argparse.ArgumentParser(description=__doc__)
+    add_json_argument(parser)
+    args = parser.parse_args(argv)
+    measures = run()
+    if args.json:
+        write_measures(args.json, measures)
+    return 0 if all(m.met for m in measures if m.name in _EXIT_CODE_MEASURES) else 1
+
+
+def run() -> list[Measure]:
+    """Run the benchmark, print and write its report; return its measures."""
     with tempfile.TemporaryDirectory() as tmp:
         database = f"sqlite:///{tmp}/bench.db"
         specs = register(database, CHARGERS)
@@ -159,6 +180,15 @@ def main() -> int:
     p50, p95 = statistics.median(latencies), q[94]
     after, statuses = result["after"], result["measured"]["statuses"]
     rss = f"{ready['rss_kb'] / 1024:.0f} → {after['rss_kb'] / 1024:.0f} MiB"
+    measures = [
+        checked(GROUP, _CONNECTED, after["connected"], "chargers", equals=CHARGERS),
+        Measure(GROUP, "time to connect all chargers", result["connect_s"], "s"),
+        Measure(GROUP, "gateway RSS with all chargers connected", after["rss_kb"] / 1024, "MiB"),
+        Measure(GROUP, "gateway memory per connection", per_conn_kb, "KiB"),
+        Measure(GROUP, "command round trip p50", p50, "ms"),
+        checked(GROUP, _P95, p95, "ms", at_most=TARGET_P95_MS),
+        checked(GROUP, "commands accepted", statuses.get("accepted", 0), "commands", equals=COMMANDS),
+    ]
     report = "\n".join(
         [
             "# Gateway benchmark (`make bench-gateway`)",
@@ -180,7 +210,7 @@ def main() -> int:
     )
     REPORT.write_text(report, encoding="utf-8")
     print(report)
-    return 0 if p95 <= TARGET_P95_MS and result["after"]["connected"] == CHARGERS else 1
+    return measures
 
 
 if __name__ == "__main__":

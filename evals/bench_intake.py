@@ -9,11 +9,13 @@ concurrent HTTP clients post StatusNotifications (faults and recoveries over man
    fault must have been processed exactly once (``duplicated``, ``unprocessed``).
 
 Runs on SQLite (a temporary data folder) and, when ``CHARGEMEDIC_TEST_DATABASE_URL`` is set, on
-PostgreSQL. The report is printed and written to ``evals/reports/bench_intake.md``.
+PostgreSQL. The report is printed and written to ``evals/reports/bench_intake.md``; ``--json PATH``
+also writes the measures (see :mod:`evals.measures`).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -25,11 +27,14 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
 import httpx
+
+from evals.measures import Measure, add_json_argument, checked, write_measures
 
 REPORT = Path(__file__).parent / "reports" / "bench_intake.md"
 TARGET_PER_SECOND = 500
@@ -37,6 +42,7 @@ CONCURRENCY = 32
 EVENTS = 6000
 CHARGERS = 300
 LEASE_SECONDS = 3
+GROUP = "intake"
 
 
 @dataclass
@@ -208,7 +214,8 @@ def audit_database(data_dir: Path, database_url: str | None, acked: set[str]) ->
     }
 
 
-def run_backend(label: str, database_url: str | None) -> list[str]:
+def run_backend(label: str, name: str, database_url: str | None) -> tuple[list[str], list[Measure]]:
+    """The report lines and the measures (named after ``name``) of one database backend."""
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
         key = prepare(data_dir, database_url)
@@ -234,8 +241,22 @@ def run_backend(label: str, database_url: str | None) -> list[str]:
     latencies = sorted(load.latencies)
     p50 = statistics.median(latencies) * 1000
     p95 = latencies[int(0.95 * (len(latencies) - 1))] * 1000
-    verdict = "met" if rate >= TARGET_PER_SECOND else "NOT met"
-    return [
+    throughput = checked(GROUP, f"throughput, {name}", rate, "events/s", at_least=TARGET_PER_SECOND)
+    measures = [
+        throughput,
+        Measure(GROUP, f"request latency p50, {name}", p50, "ms"),
+        Measure(GROUP, f"request latency p95, {name}", p95, "ms"),
+        Measure(GROUP, f"errors during load, {name}", sum(load.errors.values()), ""),
+        checked(GROUP, f"lost after SIGKILL + restart, {name}", counts["lost"], "events", equals=0),
+        checked(
+            GROUP, f"duplicated after SIGKILL + restart, {name}", counts["duplicated"], "faults", equals=0
+        ),
+        checked(
+            GROUP, f"unprocessed after SIGKILL + restart, {name}", counts["unprocessed"], "faults", equals=0
+        ),
+    ]
+    verdict = "met" if throughput.met else "NOT met"
+    lines = [
         f"### {label}",
         "",
         "| measure | value |",
@@ -251,11 +272,24 @@ def run_backend(label: str, database_url: str | None) -> list[str]:
         f"{counts['pending']} still queued after 120 s) |",
         "",
     ]
+    return lines, measures
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m evals.bench_intake [sqlite] [postgresql]`` (default: both)."""
-    backends = set(argv if argv is not None else sys.argv[1:]) or {"sqlite", "postgresql"}
+    """``python -m evals.bench_intake [sqlite] [postgresql] [--json PATH]`` (default: both)."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("backends", nargs="*", metavar="sqlite|postgresql", help="default: both")
+    add_json_argument(parser)
+    args = parser.parse_args(argv)
+    measures = run(set(args.backends) or {"sqlite", "postgresql"})
+    if args.json:
+        write_measures(args.json, measures)
+    return 0
+
+
+def run(backends: Collection[str] = ("sqlite", "postgresql")) -> list[Measure]:
+    """Run the benchmark on ``backends``, print and write its report; return its measures."""
+    measures: list[Measure] = []
     lines = [
         "# chargemedic intake benchmark",
         "",
@@ -263,17 +297,21 @@ def main(argv: list[str] | None = None) -> int:
         "",
     ]
     if "sqlite" in backends:
-        lines += run_backend("SQLite (WAL)", None)
+        backend_lines, backend_measures = run_backend("SQLite (WAL)", "SQLite", None)
+        lines += backend_lines
+        measures += backend_measures
     url = os.environ.get("CHARGEMEDIC_TEST_DATABASE_URL")
     if "postgresql" in backends and url:
-        lines += run_backend("PostgreSQL", url)
+        backend_lines, backend_measures = run_backend("PostgreSQL", "PostgreSQL", url)
+        lines += backend_lines
+        measures += backend_measures
     elif "postgresql" in backends:
         lines += ["PostgreSQL: skipped (CHARGEMEDIC_TEST_DATABASE_URL is not set).", ""]
     text = "\n".join(lines)
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(text, encoding="utf-8")
     print(text)
-    return 0
+    return measures
 
 
 if __name__ == "__main__":
