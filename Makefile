@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 BIN    := $(VENV)/bin
 
-.PHONY: run test bench bench-intake bench-agent bench-gateway eval lint corpus clean
+.PHONY: run test bench bench-knowledge bench-intake bench-agent bench-gateway eval lint corpus clean
 
 ## run: create .venv, install, ingest the bundled corpus (incremental), serve the API and the OCPP gateway
 run: $(VENV)/.runtime
@@ -16,8 +16,13 @@ test: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(PY) -m pytest
 
-## bench: retrieval quality (hybrid vs dense vs BM25), ingest throughput, search latency
+## bench: every benchmark below in turn, one table: evals/reports/BENCHMARKS.md + bench.json
+##        (BENCH_ARGS="--only agent --include other.json": a subset, other measures merged in)
 bench: $(VENV)/.dev
+	$(PY) -m evals.bench_all $(BENCH_ARGS)
+
+## bench-knowledge: retrieval quality (hybrid vs dense vs BM25), ingest throughput, search latency
+bench-knowledge: $(VENV)/.dev
 	$(PY) -m evals.bench
 
 ## bench-intake: events/s through real HTTP, then SIGKILL + restart (lost/duplicated must be 0)
@@ -32,9 +37,16 @@ bench-agent: $(VENV)/.dev
 bench-gateway: $(VENV)/.dev
 	$(PY) -m evals.bench_gateway
 
-## eval: score retrieval on the labelled query set and fail below the quality gate
+## eval: the quality gates: retrieval on the labelled queries, then the recorded-fault cases
+##       (dev and holdout, playbook reasoner) — fails on any unsafe or crashed case or a rate
+##       below evals/floors.yaml; reports in build/eval/
 eval: $(VENV)/.dev
 	$(PY) -m evals.retrieval --gate
+	$(BIN)/chargemedic ingest --json > /dev/null
+	for set in dev holdout; do \
+	  $(BIN)/chargemedic eval evals/cases/$$set.jsonl --floors evals/floors.yaml \
+	    --json build/eval/$$set.json --report build/eval/$$set.md --html build/eval/$$set.html || exit 1; \
+	done
 
 ## corpus: regenerate the bundled PDF manuals from their Markdown sources
 corpus: $(VENV)/.dev
