@@ -136,6 +136,16 @@ def test_thermal_fault_recurring_three_times_is_taken_out_of_service(service):
     assert any("2 earlier thermal fault" in line for line in decision.diagnosis["evidence"])
 
 
+def test_a_whole_charger_reset_waits_for_a_session_on_another_connector(service):
+    """HX-60 F021 on connector 0 calls for one hard reset; connector 1 is charging, so the reset
+    would cut that session off: it is escalated instead of offered for approval."""
+    service.status("CP-B1", connectorId=1, errorCode="NoError", status="Charging")
+    fault_id = service.fault("CP-B1", HELIOS, connectorId=0, errorCode="OtherError", vendorErrorCode="F021")
+    decision = service.decision(fault_id)
+    assert (decision.action, decision.verdict, decision.escalate) == ("hard_reset", "escalate", True)
+    assert decision.reasons[0].startswith("busy:")
+
+
 def test_connector_lock_during_a_session_is_left_alone(service):
     fault_id = service.fault("CP-L1", HELIOS, errorCode="ConnectorLockFailure", status="Charging")
     decision = service.decision(fault_id)

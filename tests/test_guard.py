@@ -120,6 +120,15 @@ def test_busy_forbidden_waits_for_the_session(action):
     assert_executes(decide(propose(action), ctx(active_session=False), auto_policy()))
 
 
+def test_a_session_on_another_connector_blocks_a_whole_charger_action_only():
+    """A reset for a fault on connector 0 would cut off the session charging on connector 1; an
+    unlock of the faulted connector would not."""
+    elsewhere = ctx(active_session=False, charger_busy=True)
+    assert_blocked(decide(propose(Action.HARD_RESET), elsewhere, auto_policy()), "busy")
+    unlock = propose(Action.UNLOCK_CONNECTOR, params=ActionParams(connector_id=2))
+    assert_executes(decide(unlock, elsewhere, auto_policy()))
+
+
 def test_busy_forbidden_is_the_policys_list():
     assert_executes(decide(propose(Action.SOFT_RESET), ctx(active_session=True), auto_policy()))
     strict = auto_policy(busy_forbidden=frozenset({Action.SOFT_RESET}))

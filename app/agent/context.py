@@ -39,6 +39,7 @@ def load_context(
     )
     fault = FaultFacts.model_validate(row.model_dump() | {"site_id": row.site_id or charger.site_id})
     since = now - timedelta(seconds=window_seconds)
+    sessions = queries.open_sessions(session, charger_id=fault.charger_id)
     history = History(
         faults=[
             _past_fault(f)
@@ -57,8 +58,8 @@ def load_context(
             )
             for a, fault_class in queries.recent_actions(session, charger_id=fault.charger_id, since=since)
         ],
-        active_session=active_session(charger, fault)
-        or charging(fault, queries.open_sessions(session, charger_id=fault.charger_id)),
+        active_session=active_session(charger, fault) or charging(fault, sessions),
+        charger_busy=bool(sessions) or any(_in_session(state) for state in charger.connectors.values()),
         window_seconds=window_seconds,
     )
     site_since = now - timedelta(seconds=blast_window_seconds)

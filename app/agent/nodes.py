@@ -127,6 +127,7 @@ class Agent:
             site_id=fault.site_id,
             fault_class=state["reasoning"].diagnosis.fault_class.value,
             active_session=state["history"].active_session,
+            charger_busy=state["history"].charger_busy,
             actions=[_prior(a) for a in state["history"].actions],
             site_automatic_actions=context.site_automatic_actions,
             site_escalation_raised=context.site_escalation_raised,

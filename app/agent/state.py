@@ -86,6 +86,9 @@ class History(BaseModel):
     faults: list[PastFault] = Field(default_factory=list)
     actions: list[PastAction] = Field(default_factory=list)
     active_session: bool = False
+    """A session may be running where the fault is."""
+    charger_busy: bool = False
+    """A session may be running on any connector of the charger."""
     window_seconds: float = 0
 
 

@@ -126,6 +126,10 @@ class GuardContext(BaseModel):
     site_id: str | None = None
     fault_class: str
     active_session: bool = False
+    """A session may be running where the fault is (its connector or EVSE)."""
+    charger_busy: bool = False
+    """A session may be running on any connector of the charger: what an action on the whole
+    charger (a reset, anything without a connector or EVSE) would interrupt."""
     actions: list[PriorAction] = []
     site_automatic_actions: int = Field(0, ge=0)
     site_escalation_raised: bool = False
@@ -214,8 +218,11 @@ def _mode_never(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
 
 
 def _busy(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
-    """Rule 4: actions in ``busy_forbidden`` never interrupt an active charging session."""
-    if c.active_session and p.action in pol.busy_forbidden:
+    """Rule 4: actions in ``busy_forbidden`` never interrupt an active charging session: one where
+    the fault is, or for an action on the whole charger, one on any of its connectors."""
+    whole_charger = p.params.connector_id is None and p.params.evse_id is None
+    busy = c.active_session or (whole_charger and c.charger_busy)
+    if busy and p.action in pol.busy_forbidden:
         return _block(f"busy: {p.action} is not allowed while a session is active on {c.charger_id}")
     return None
 
