@@ -13,7 +13,6 @@ measures (see :mod:`evals.measures`). ``make bench`` runs it with every other be
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import subprocess
 import sys
@@ -21,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from evals.measures import Measure, add_json_argument, checked, write_measures
+from evals.measures import Measure, bench_main, checked
 from evals.retrieval import RECALL5_TARGET, gate, load_queries, score, table
 
 REPORT = Path(__file__).parent / "reports" / "bench.md"
@@ -34,13 +33,7 @@ TARGET_SEARCH_P95_MS = 30
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    add_json_argument(parser)
-    args = parser.parse_args(argv)
-    measures = run()
-    if args.json:
-        write_measures(args.json, measures)
-    return 0
+    return bench_main(run, __doc__, argv)
 
 
 def run() -> list[Measure]:

@@ -10,7 +10,6 @@ after a warm-up; the per-node split comes from the audit trail. Report: evals/re
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import tempfile
@@ -18,7 +17,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from evals.measures import Measure, add_json_argument, checked, write_measures
+from evals.measures import Measure, bench_main, checked
 
 REPORT = Path(__file__).parent / "reports" / "bench_agent.md"
 TARGET_P95_MS = 50
@@ -42,13 +41,7 @@ FAULTS = [  # (vendor, model, errorCode, vendorErrorCode)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    add_json_argument(parser)
-    args = parser.parse_args(argv)
-    measures = run()
-    if args.json:
-        write_measures(args.json, measures)
-    return 0
+    return bench_main(run, __doc__, argv)
 
 
 def run() -> list[Measure]:

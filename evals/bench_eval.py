@@ -8,11 +8,10 @@ action accuracy ≥ 0.95 and unsafe = 0 on the holdout file, fault → decision 
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-from evals.measures import Measure, add_json_argument, checked, write_measures
+from evals.measures import Measure, bench_main, checked
 
 CASES = Path(__file__).parent / "cases"
 REPORTS = Path(__file__).parent / "reports"
@@ -23,16 +22,7 @@ TARGET_P95_MS = 50
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    add_json_argument(parser)
-    args = parser.parse_args(argv)
-    measures = run()
-    if args.json:
-        write_measures(args.json, measures)
-    for measure in measures:
-        target = f" (target {measure.target})" if measure.target else ""
-        print(f"{measure.name}: {measure.value:g} {measure.unit}".rstrip() + target)
-    return 0
+    return bench_main(run, __doc__, argv)
 
 
 def run() -> list[Measure]:
@@ -51,6 +41,9 @@ def run() -> list[Measure]:
         report = markdown(title, totals, result.scored, result.unreadable, svg_name=svg.name)
         (REPORTS / f"eval-{name}.md").write_text(report, encoding="utf-8")
         measures += _measures(name, totals, targets=name == "holdout")
+    for measure in measures:
+        target = f" (target {measure.target})" if measure.target else ""
+        print(f"{measure.name}: {measure.value:g} {measure.unit}".rstrip() + target)
     return measures
 
 

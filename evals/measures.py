@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -91,6 +92,17 @@ def add_json_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json", type=Path, metavar="PATH", help="also write the measures to PATH (for `make bench`)"
     )
+
+
+def bench_main(run: Callable[[], list[Measure]], description: str | None, argv: list[str] | None) -> int:
+    """The ``main`` of a benchmark module: ``[--json PATH]``, run it, write its measures."""
+    parser = argparse.ArgumentParser(description=description)
+    add_json_argument(parser)
+    args = parser.parse_args(argv)
+    measures = run()
+    if args.json:
+        write_measures(args.json, measures)
+    return 0
 
 
 def write_measures(path: Path, measures: list[Measure]) -> None:
