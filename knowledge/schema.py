@@ -93,3 +93,4 @@ class Passage(BaseModel):
     models: list[str] = Field(default_factory=list)
     doc_type: DocType
     codes: list[str] = Field(default_factory=list)
+    defines: list[str] = Field(default_factory=list, description="Codes this passage is the table entry for.")

@@ -237,4 +237,5 @@ def _passage(id_: str, chunk: Chunk, score: float, retrievers: list[str]) -> Pas
         models=chunk.models,
         doc_type=chunk.doc_type,
         codes=chunk.codes,
+        defines=chunk.defines,
     )

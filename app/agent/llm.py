@@ -9,10 +9,12 @@ this module.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Self
 
 import jinja2
 import openai
@@ -44,6 +46,82 @@ class ReasonerFailure(Exception):
         super().__init__(f"{kind}: {detail}")
         self.kind = kind
         self.detail = detail
+
+
+def openai_client(settings: Settings) -> openai.OpenAI:
+    """The client for the configured OpenAI-compatible endpoint; its own retries are off (callers retry)."""
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else ""
+    return openai.OpenAI(
+        base_url=settings.llm_base_url,
+        api_key=key or "none",
+        timeout=settings.llm_timeout_seconds,
+        max_retries=0,
+    )
+
+
+def prompt_template(prompts_dir: Path, name: str) -> jinja2.Template:
+    """A prompt template; data enters templates only through ``tojson``, so nothing is HTML-escaped."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(prompts_dir),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env.get_template(name)
+
+
+class PromptedModel:
+    """A model behind an OpenAI-compatible endpoint, prompted with ``prompts/<template_name>``.
+
+    ``client`` should have its own retries off (``max_retries=0``): subclasses retry up to
+    ``max_retries`` times, and only where a retry can help.
+    """
+
+    template_name: ClassVar[str]
+
+    def __init__(self, client: openai.OpenAI, *, model: str, prompts_dir: Path, max_retries: int = 1):
+        self.client = client
+        self.model = model
+        self.max_retries = max_retries
+        self.template = prompt_template(prompts_dir, self.template_name)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        """The model the settings describe (`llm_*` keys), with the bundled `prompts/`."""
+        return cls(
+            openai_client(settings),
+            model=settings.llm_model,
+            prompts_dir=PROJECT_ROOT / "prompts",
+            max_retries=settings.llm_max_retries,
+        )
+
+
+def numbered(passages: list[Passage]) -> list[dict[str, Any]]:
+    """Passages as the prompts show them: ``[n]`` from 1, with title, page, section and text."""
+    return [
+        {
+            "n": n,
+            "title": p.citation.title,
+            "page": p.citation.page,
+            "section": p.citation.section,
+            "text": p.text,
+        }
+        for n, p in enumerate(passages, start=1)
+    ]
+
+
+@contextlib.contextmanager
+def llm_errors() -> Iterator[None]:
+    """Turn the client's time-outs, HTTP and connection errors into :class:`ReasonerFailure`."""
+    try:
+        yield
+    except openai.APITimeoutError as err:
+        raise ReasonerFailure("timeout", str(err)) from err
+    except openai.APIStatusError as err:
+        raise ReasonerFailure("http_error", f"HTTP {err.status_code}: {err.message}") from err
+    except openai.APIConnectionError as err:
+        raise ReasonerFailure("http_error", str(err)) from err
 
 
 class _Answer(BaseModel):
@@ -85,64 +163,24 @@ def response_format() -> dict[str, Any]:
     return {"type": "json_schema", "json_schema": {"name": "diagnosis", "strict": True, "schema": schema}}
 
 
-class LlmReasoner:
+class LlmReasoner(PromptedModel):
     """Diagnoses through an OpenAI-compatible chat endpoint; see :class:`app.agent.state.Reasoner`.
 
-    ``client`` should have its own retries off (``max_retries=0``): this class retries up to
-    ``max_retries`` times, only on time-outs, HTTP errors and non-JSON content.
+    Retries up to ``max_retries`` times, only on time-outs, HTTP errors and non-JSON content.
     """
 
     name = "llm"
-
-    def __init__(self, client: openai.OpenAI, *, model: str, prompts_dir: Path, max_retries: int = 1):
-        self.client = client
-        self.model = model
-        self.max_retries = max_retries
-        env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(prompts_dir),
-            undefined=jinja2.StrictUndefined,
-            autoescape=False,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        self.template = env.get_template("diagnose.md")
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> LlmReasoner:
-        """The reasoner the settings describe (`llm_*` keys), with the bundled `prompts/`."""
-        key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else ""
-        client = openai.OpenAI(
-            base_url=settings.llm_base_url,
-            api_key=key or "none",
-            timeout=settings.llm_timeout_seconds,
-            max_retries=0,
-        )
-        return cls(
-            client,
-            model=settings.llm_model,
-            prompts_dir=PROJECT_ROOT / "prompts",
-            max_retries=settings.llm_max_retries,
-        )
+    template_name = "diagnose.md"
 
     def prompt(
         self, fault: FaultFacts, charger: ChargerFacts, history: History, passages: list[Passage]
     ) -> str:
         """The rendered prompt; fault, charger, history and passage texts enter it only as JSON data."""
-        numbered = [
-            {
-                "n": n,
-                "title": p.citation.title,
-                "page": p.citation.page,
-                "section": p.citation.section,
-                "text": p.text,
-            }
-            for n, p in enumerate(passages, start=1)
-        ]
         return self.template.render(
             fault=fault.model_dump(mode="json"),
             charger=charger.model_dump(mode="json"),
             history=history.model_dump(mode="json"),
-            passages=numbered,
+            passages=numbered(passages),
             actions=[a.value for a in Action],
             fault_classes=[c.value for c in FaultClass],
         )
@@ -170,16 +208,10 @@ class LlmReasoner:
 
     def _complete(self, messages: list[dict[str, str]], usage: dict[str, int]) -> str:
         """One chat call; returns the content, adds its token counts to ``usage``."""
-        try:
+        with llm_errors():
             response = self.client.chat.completions.create(
                 model=self.model, messages=messages, response_format=response_format()
             )
-        except openai.APITimeoutError as err:
-            raise ReasonerFailure("timeout", str(err)) from err
-        except openai.APIStatusError as err:
-            raise ReasonerFailure("http_error", f"HTTP {err.status_code}: {err.message}") from err
-        except openai.APIConnectionError as err:
-            raise ReasonerFailure("http_error", str(err)) from err
         if response.usage is not None:
             for key in ("prompt_tokens", "completion_tokens", "total_tokens"):
                 usage[key] = usage.get(key, 0) + (getattr(response.usage, key, 0) or 0)
@@ -221,12 +253,6 @@ def _cited_numbers(answer: _Answer, count: int) -> list[int]:
     return sorted(numbers)
 
 
-def _cited(n: int, passage: Passage) -> Cited:
-    c = passage.citation
-    snippet = " ".join(passage.text.split())[:SNIPPET_CHARS]
-    return Cited(n=n, source=c.source, title=c.title, page=c.page, section=c.section, snippet=snippet)
-
-
 def _reasoning(
     answer: _Answer, fault: FaultFacts, history: History, passages: list[Passage], usage: dict[str, int]
 ) -> Reasoning:
@@ -239,7 +265,7 @@ def _reasoning(
             likely_cause=answer.likely_cause,
             evidence=answer.evidence,
             remedy=answer.remedy,
-            citations=[_cited(n, passages[n - 1]) for n in numbers],
+            citations=[Cited.of(n, passages[n - 1], SNIPPET_CHARS) for n in numbers],
             recurring=any(f.signature == fault.signature and f.id != fault.id for f in history.faults),
         )
         proposal = Proposal(

@@ -119,17 +119,7 @@ def _citations(rows: list[ErrorRow], passages: list[Passage]) -> list[Cited]:
     unique: dict[str, Passage] = {}
     for passage in [r.passage for r in rows] + passages:
         unique.setdefault(passage.id, passage)
-    return [
-        Cited(
-            n=n,
-            source=p.citation.source,
-            title=p.citation.title,
-            page=p.citation.page,
-            section=p.citation.section,
-            snippet=p.text[:200],
-        )
-        for n, p in enumerate(list(unique.values())[:MAX_CITED], start=1)
-    ]
+    return [Cited.of(n, p) for n, p in enumerate(list(unique.values())[:MAX_CITED], start=1)]
 
 
 def _ref(cited: list[Cited], row: ErrorRow | None) -> str:

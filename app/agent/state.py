@@ -102,6 +102,13 @@ class Cited(BaseModel):
     section: str = ""
     snippet: str = ""
 
+    @classmethod
+    def of(cls, n: int, passage: Passage, snippet_chars: int = 200) -> Cited:
+        """Passage ``[n]``, its snippet the first ``snippet_chars`` of its text, whitespace collapsed."""
+        c = passage.citation
+        snippet = " ".join(passage.text.split())[:snippet_chars]
+        return cls(n=n, source=c.source, title=c.title, page=c.page, section=c.section, snippet=snippet)
+
 
 class Diagnosis(BaseModel):
     fault_class: FaultClass
