@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 BIN    := $(VENV)/bin
 
-.PHONY: run test bench bench-knowledge bench-intake bench-agent bench-gateway eval lint corpus clean
+.PHONY: run test bench bench-knowledge bench-intake bench-agent bench-chat bench-gateway eval lint corpus clean
 
 ## run: create .venv, install, ingest the bundled corpus (incremental), serve the API and the OCPP gateway
 run: $(VENV)/.runtime
@@ -32,6 +32,10 @@ bench-intake: $(VENV)/.dev
 ## bench-agent: fault → decision latency with the playbook reasoner (p50/p95, in-process)
 bench-agent: $(VENV)/.dev
 	$(PY) -m evals.bench_agent
+
+## bench-chat: offline chat answer latency (cold/warm) and grounding, time to first streamed token (LLM stub)
+bench-chat: $(VENV)/.dev
+	$(PY) -m evals.bench_chat
 
 ## bench-gateway: 1,000 simulated chargers on one OCPP gateway: connect time, memory, command p50/p95
 bench-gateway: $(VENV)/.dev

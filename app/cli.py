@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from app.cli_ask import ask
 from app.cli_chargers import chargers
 from app.cli_eval import evaluate_cases
 from app.cli_keys import keys
@@ -156,6 +157,7 @@ def show_settings(
 cli.add_typer(keys, name="keys")
 cli.add_typer(chargers, name="chargers")
 cli.command()(simulate)
+cli.command()(ask)
 cli.command("eval")(evaluate_cases)
 
 

@@ -14,11 +14,24 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from app.api import approvals, chargers, errors, escalations, events, faults, health, knowledge
+from app.api import (
+    approvals,
+    chargers,
+    chat,
+    console,
+    errors,
+    escalations,
+    events,
+    faults,
+    feed,
+    health,
+    knowledge,
+)
 from app.api.deps import KeyCache
 from app.chargers.gateway import Gateway
 from app.chargers.station import StationServices
 from app.chargers.verify import Verifier
+from app.chat.service import ChatService
 from app.escalation.delivery import deliver_forever
 from app.guard.approvals import expire_due
 from app.intake.accept import Accepted
@@ -57,14 +70,19 @@ def create_app(
         )
         app.state.intake.start()
         stop, wake = asyncio.Event(), asyncio.Event()
+        app.state.stopping = stop  # long-lived responses (the fault feed) end when it is set
         app.state.gateway = await _start_gateway(app, settings, wake) if settings.gateway else None
         executor = build_executor(settings, app.state.gateway)
+        embed = embed_function(settings)
         process = processor or build_pipeline(
             settings,
             engine=app.state.engine,
             search=app.state.searcher.search,
-            embed=embed_function(settings),
+            embed=embed,
             executor=executor,
+        )
+        app.state.chat = ChatService.from_settings(
+            settings, engine=app.state.engine, search=app.state.searcher.search, embed=embed
         )
         tasks = [
             asyncio.create_task(_worker(app.state.engine, process, settings, i).run(stop))
@@ -95,8 +113,10 @@ def create_app(
         lifespan=lifespan,
     )
     errors.install(app)
-    for module in (health, events, faults, chargers, approvals, escalations, knowledge):
+    # feed before faults: its /v1/faults/stream would otherwise be read as /v1/faults/{fault_id}
+    for module in (health, events, feed, faults, chargers, approvals, escalations, knowledge, chat):
         app.include_router(module.router)
+    console.install(app)
     return app
 
 

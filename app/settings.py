@@ -83,6 +83,23 @@ class Settings(BaseSettings):
     llm_model: str = Field("gpt-4o-mini", description="Model name sent to the LLM endpoint.")
     llm_timeout_seconds: float = Field(20.0, gt=0, le=600, description="Time-out per LLM call.")
     llm_max_retries: int = Field(1, ge=0, le=5, description="Retries of a failed LLM call, then fallback.")
+    chat_reasoner: Literal["auto", "extractive", "llm"] = Field(
+        "auto",
+        description="Who answers the chat: `extractive` (offline: the manuals' own sentences, cited), "
+        "`llm` (needs `llm_base_url`; falls back to extractive on any failure), "
+        "`auto` = `llm` when `llm_base_url` is set.",
+    )
+    chat_passages: int = Field(5, ge=1, le=20, description="Passages retrieved per chat question.")
+    chat_min_similarity: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="Cosine similarity a passage needs to the question to count as relevant; below it "
+        "for all passages, the chat says the manuals do not cover the question (`grounded: false`).",
+    )
+    chat_max_lines: int = Field(
+        6, ge=1, le=30, description="Most sentences or steps in an offline chat answer."
+    )
     playbook_path: Path | None = Field(
         None,
         description="Fault classes and first steps (YAML); unset = bundled `app/agent/playbook.yaml`.",
@@ -183,6 +200,19 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address the HTTP API binds to.")
     port: int = Field(8080, ge=1, le=65535, description="Port of the HTTP API.")
     log_level: str = Field("info", description="Log level: debug, info, warning, error.")
+    console_session_hours: float = Field(
+        12.0, gt=0, le=24 * 30, description="How long a web-console login lasts (its cookie's lifetime)."
+    )
+    console_feed_poll_seconds: float = Field(
+        1.0, gt=0, le=60, description="How often the live fault feed checks the database for changed faults."
+    )
+    console_feed_max_seconds: float = Field(
+        300.0,
+        gt=0,
+        le=86400,
+        description="How long one fault-feed stream lasts before the server ends it; browsers reconnect and "
+        "resume where they left off (this bounds how long an open feed delays a graceful shutdown).",
+    )
 
     @field_validator("log_level")
     @classmethod

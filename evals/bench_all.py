@@ -66,6 +66,12 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     ),
     Benchmark("agent", "evals.bench_agent", REPORTS / "bench_agent.md", "fault → decision latency"),
     Benchmark(
+        "chat",
+        "evals.bench_chat",
+        REPORTS / "bench_chat.md",
+        "offline chat latency and grounding, time to first streamed token",
+    ),
+    Benchmark(
         "eval",
         "evals.bench_eval",
         REPORTS / "eval-holdout.md",

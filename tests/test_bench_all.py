@@ -231,7 +231,7 @@ def test_subprocess_crash_does_not_stop_the_others(tmp_path: Path, fake_modules)
 
 # ---- the real benchmark modules' wiring (their run() is replaced: nothing is measured) -------------
 def test_every_benchmark_is_registered_with_its_report() -> None:
-    assert [b.group for b in bench_all.BENCHMARKS] == ["knowledge", "intake", "agent", "eval", "ocpp"]
+    assert [b.group for b in bench_all.BENCHMARKS] == ["knowledge", "intake", "agent", "chat", "eval", "ocpp"]
     for benchmark in bench_all.BENCHMARKS:
         module = importlib.import_module(benchmark.module)
         assert module.REPORT.resolve() == benchmark.report.resolve()
@@ -240,7 +240,14 @@ def test_every_benchmark_is_registered_with_its_report() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["evals.bench", "evals.bench_intake", "evals.bench_agent", "evals.bench_eval", "evals.bench_gateway"],
+    [
+        "evals.bench",
+        "evals.bench_intake",
+        "evals.bench_agent",
+        "evals.bench_chat",
+        "evals.bench_eval",
+        "evals.bench_gateway",
+    ],
 )
 def test_module_main_writes_its_measures_as_json(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -287,3 +294,17 @@ def test_eval_measures_carry_the_holdout_targets() -> None:
     assert "holdout (25 cases): diagnosis hit rate" not in holdout  # no case states it
     dev = {m.name: m for m in bench_eval._measures("dev", totals, targets=False)}
     assert dev["dev (25 cases): action accuracy"].target is None
+
+
+def test_chat_report_lists_every_measure() -> None:
+    from evals import bench_chat
+
+    measures = [
+        *bench_chat._percentiles("offline answer (cold)", [10.0, 20.0, 30.0]),
+        Measure(bench_chat.GROUP, "labelled questions answered grounded", 0.95, ""),
+    ]
+    text = bench_chat.report(measures, 82, 20)
+    assert "| offline answer (cold), p50 | 20.0 ms |" in text
+    assert "| offline answer (cold), p95 | 20.0 ms |" in text
+    assert "| labelled questions answered grounded | 0.950 |" in text
+    assert len(bench_chat.labelled()) >= 80 and len(bench_chat.off_topic()) == 20

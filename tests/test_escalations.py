@@ -139,6 +139,9 @@ def receiver():
 class NoSearch:
     """The API under test never searches the knowledge base (no Chroma needed)."""
 
+    def search(self, *args, **kwargs):
+        raise AssertionError("the escalation API does not search the knowledge base")
+
 
 @asynccontextmanager
 async def api(engine, tmp_path):

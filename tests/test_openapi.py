@@ -33,7 +33,11 @@ def test_every_success_response_has_a_typed_body():
     for path, method, operation in OPERATIONS:
         for code, response in operation["responses"].items():
             if code.startswith("2"):
-                schema = response["content"]["application/json"]["schema"]
+                content = response["content"]
+                if "application/json" in content:
+                    schema = content["application/json"]["schema"]
+                else:  # an event stream has no JSON body: each event's data is a typed JSON document
+                    schema = content["text/event-stream"]["itemSchema"]["properties"]["data"]["contentSchema"]
                 assert schema not in ({}, {"type": "object"}), (method, path, code)
                 assert "additionalProperties" not in schema or schema.get("$ref"), (method, path, code)
 

@@ -1,9 +1,16 @@
-"""Shared request dependencies: the database engine and the calling principal (API keys)."""
+"""Shared request dependencies: the database engine and the calling principal (API keys).
+
+A key arrives as ``Authorization: Bearer <key>``, or, from the web console, in the ``cm_key``
+cookie set at login. A cookie is sent by the browser on any request to this site, including one
+a hostile page triggers, so a cookie-authenticated request that changes something must also
+carry ``X-CSRF-Token`` (:func:`csrf_token` of the key), which only a page of ours can know.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import time
 from typing import Annotated
 
@@ -12,10 +19,21 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 
 from app.intake.writer import IntakeWriter
+from app.settings import Settings
 from app.store.db import read_scope
 from app.store.keys import Principal, authenticate
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer cm_…`")
+SESSION_COOKIE = "cm_key"
+"""The console's login cookie: the API key itself (HttpOnly, SameSite=Strict)."""
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def csrf_token(key: str) -> str:
+    """The token a cookie-authenticated change must send in ``X-CSRF-Token``: derived from the
+    key, so it needs no server state and cannot be computed without the key."""
+    return hashlib.sha256(f"chargemedic-csrf:{key}".encode()).hexdigest()
 
 
 async def get_engine(request: Request) -> Engine:
@@ -30,6 +48,13 @@ async def get_intake(request: Request) -> IntakeWriter:
 
 
 IntakeDep = Annotated[IntakeWriter, Depends(get_intake)]
+
+
+async def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 class KeyCache:
@@ -70,15 +95,36 @@ async def get_key_cache(request: Request) -> KeyCache:
 
 
 async def principal(
+    request: Request,
     keys: Annotated[KeyCache, Depends(get_key_cache)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """The caller, or 401 when the key is missing, malformed, unknown or revoked."""
+    """The caller, or 401 when the key is missing, malformed, unknown or revoked.
+
+    Without an ``Authorization`` header the console's cookie is accepted; then a request that is
+    not a GET/HEAD/OPTIONS is refused (403) unless it carries the key's CSRF token."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if "authorization" not in request.headers and cookie:
+        return await _cookie_principal(request, keys, cookie)
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise _unauthorized("missing API key: send 'Authorization: Bearer <key>'")
     found = await keys.principal(credentials.credentials)
     if found is None:
         raise _unauthorized("invalid or revoked API key")
+    return found
+
+
+async def _cookie_principal(request: Request, keys: KeyCache, key: str) -> Principal:
+    found = await keys.principal(key)
+    if found is None:
+        raise _unauthorized("invalid or revoked API key in the console session: log in again")
+    sent = request.headers.get(CSRF_HEADER, "").encode()
+    if request.method not in SAFE_METHODS and not hmac.compare_digest(sent, csrf_token(key).encode()):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"missing or wrong {CSRF_HEADER} header: a change made with the console's cookie must send "
+            "the token from the page's csrf-token meta tag",
+        )
     return found
 
 

@@ -15,7 +15,7 @@ from app.agent.state import Diagnosis, FaultClass
 from app.escalation import escalate
 from app.guard.actions import Action, ActionParams
 from app.store import queries
-from app.store.models import Decision, Fault
+from app.store.models import Decision, Fault, utcnow
 from app.store.queue import EXECUTE_APPROVED, enqueue
 
 PENDING, APPROVED, REJECTED, EXPIRED = "pending", "approved", "rejected", "expired"
@@ -126,7 +126,7 @@ def _carry_out(session: Session, decision: Decision) -> None:
     """Queue the approved ``decision``'s execution in this transaction."""
     fault = session.get(Fault, decision.fault_id)
     enqueue(session, kind=EXECUTE_APPROVED, items=[(fault.id, fault.charger_id)])
-    fault.state = "approved"
+    fault.state, fault.updated_at = "approved", utcnow()  # updated_at: the live feed shows the change
     session.add(fault)
 
 
@@ -172,5 +172,5 @@ def _hand_over(session: Session, decision: Decision, why: str) -> None:
     fault = session.get(Fault, decision.fault_id)
     text = f"{why}\n" + str(decision.diagnosis.get("text", ""))
     escalate(session, fault, text=text, actor="guard")
-    fault.state = "escalated"
+    fault.state, fault.updated_at = "escalated", utcnow()
     session.add(fault)

@@ -339,3 +339,35 @@ class ApiKey(SQLModel, table=True):
     created_at: datetime = _when(default_factory=utcnow)
     last_used_at: datetime | None = _when(default=None)
     revoked_at: datetime | None = _when(default=None)
+
+
+class Conversation(SQLModel, table=True):
+    """A technician's chat: who started it and what it is about (a charger, or a vendor/model)."""
+
+    __tablename__ = "conversations"
+    id: str = Field(primary_key=True, max_length=32)
+    owner: str = Field(max_length=100)
+    """``key:<id>`` of the API key that started it (only it and admins may continue it), or ``cli``."""
+    charger_id: str | None = Field(default=None, max_length=64, index=True)
+    vendor: str | None = Field(default=None, max_length=200)
+    model: str | None = Field(default=None, max_length=200)
+    created_at: datetime = _when(default_factory=utcnow)
+    updated_at: datetime = _when(default_factory=utcnow)
+
+
+class ChatTurn(SQLModel, table=True):
+    """One question and the answer given, as shown (follow-ups read the earlier turns)."""
+
+    __tablename__ = "chat_turns"
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: str = Field(foreign_key="conversations.id", max_length=32, index=True)
+    question: str
+    answer: str
+    citations: list = _json(list)
+    grounded: bool
+    reasoner: str = Field(max_length=32)
+    """``extractive`` (offline) or ``llm``."""
+    fallback: str | None = Field(default=None, max_length=500)
+    """Why the LLM's answer was not used (then ``reasoner`` is ``extractive``)."""
+    latency_ms: float | None = None
+    created_at: datetime = _when(default_factory=utcnow)

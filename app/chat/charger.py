@@ -1,0 +1,163 @@
+"""What the records say about one charger, for the chat: facts, links, and search terms.
+
+The lines are built from stored rows only (faults, the guard's decisions, action attempts and
+their verification, escalations); the fault's ``info`` text is quoted as data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session
+
+from app.chat.schema import ChatLink, without_markers
+from app.guard.approvals import effective_state
+from app.store import chat as store
+from app.store.models import ActionAttempt, Charger, Decision, Escalation, Fault
+
+MAX_INFO_CHARS = 200
+
+
+@dataclass
+class ChargerBrief:
+    """The charger, its recent record as readable lines, links to act on, and what to search for."""
+
+    charger: Charger
+    lines: list[str] = field(default_factory=list)
+    links: list[ChatLink] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)
+
+
+def charger_brief(session: Session, charger: Charger, *, now: datetime, limit: int = 5) -> ChargerBrief:
+    """The charger's identity and connection, then its open and latest faults, newest first,
+    each with the diagnosis, the guard's decision, attempts, verification and escalation."""
+    brief = ChargerBrief(charger, lines=[_identity(charger), *_connectors(charger)])
+    records = store.charger_faults(session, charger_id=charger.id, limit=limit)
+    if not records:
+        brief.lines.append("No faults on record.")
+    for record in records:
+        brief.lines += _fault_lines(record, now, brief.links)
+        if record.fault.cleared_at is None or not brief.terms:
+            brief.terms += _terms(record.fault, record.decision)
+            brief.codes += [c for c in (record.fault.vendor_error_code, record.fault.error_code) if c]
+    return brief
+
+
+def _identity(charger: Charger) -> str:
+    make = " ".join(p for p in (charger.vendor, charger.model) if p) or "vendor/model unknown"
+    parts = [make]
+    parts += [f"site {charger.site_id}"] if charger.site_id else []
+    parts += [f"firmware {charger.firmware}"] if charger.firmware else []
+    parts += [f"OCPP {charger.ocpp_version}"] if charger.ocpp_version else []
+    link = "connected" if charger.connected_node else "not connected"
+    seen = f", last seen {_when(charger.last_seen_at)}" if charger.last_seen_at else ""
+    return f"{charger.id}: {', '.join(parts)}; {link}{seen}."
+
+
+def _connectors(charger: Charger) -> list[str]:
+    lines = []
+    for key, state in sorted(charger.connectors.items()):
+        code = state.get("error_code")
+        detail = f" ({code})" if code and code != "NoError" else ""
+        at = f" since {_when_text(state.get('at'))}" if state.get("at") else ""
+        lines.append(f"Connector {key}: {state.get('status', 'unknown')}{detail}{at}.")
+    return lines
+
+
+def _fault_lines(record: store.FaultRecord, now: datetime, links: list[ChatLink]) -> list[str]:
+    fault = record.fault
+    links.append(ChatLink(rel="fault", href=f"/faults/{fault.id}", title=f"Fault #{fault.id}"))
+    lines = [_fault_head(fault)]
+    if record.decision is not None:
+        lines += _decision_lines(record.decision, now, links)
+    lines += [_attempt_line(a) for a in record.attempts]
+    if record.escalation is not None:
+        lines.append(_escalation_line(record.escalation))
+        links.append(
+            ChatLink(
+                rel="escalation",
+                href=f"/escalations#escalation-{record.escalation.id}",
+                title=f"Escalation #{record.escalation.id} ({record.escalation.state})",
+            )
+        )
+    return lines
+
+
+def _fault_head(fault: Fault) -> str:
+    where = f" on connector {fault.connector_id}" if fault.connector_id is not None else ""
+    where += f" (EVSE {fault.evse_id})" if fault.evse_id is not None else ""
+    status = "open" if fault.cleared_at is None else f"cleared {_when(fault.cleared_at)}"
+    what = [c for c in (fault.error_code, fault.component, fault.variable) if c]
+    what += [f"vendor code {fault.vendor_error_code}"] if fault.vendor_error_code else []
+    info = f' — charger said: "{fault.info[:MAX_INFO_CHARS]}"' if fault.info else ""
+    times = f", reported {fault.occurrences} times" if fault.occurrences > 1 else ""
+    return (
+        f"Fault #{fault.id}{where}, opened {_when(fault.opened_at)} "
+        f"({status}, processing {fault.state}{times}): {', '.join(what) or fault.signature}{info}."
+    )
+
+
+def _decision_lines(decision: Decision, now: datetime, links: list[ChatLink]) -> list[str]:
+    diagnosis = decision.diagnosis or {}
+    lines = []
+    if summary := diagnosis.get("summary"):
+        cls = diagnosis.get("fault_class", "unclassified")
+        lines.append(f"  Diagnosis ({cls}): {without_markers(summary)}")
+    reason = f" — {decision.reasons[0]}" if decision.reasons else ""
+    lines.append(f"  Guard: {decision.action} → {decision.verdict}{reason}")
+    state = effective_state(decision, now)
+    if state == "pending":
+        expires = f", expires {_when(decision.approval_expires_at)}" if decision.approval_expires_at else ""
+        lines.append(
+            f"  Awaiting approval: {decision.action} (decision #{decision.id}{expires}). "
+            f"A technician approves or rejects it in the console (/approvals#decision-{decision.id}) or with "
+            f"POST /v1/approvals/{decision.id}/approve|reject; this chat cannot."
+        )
+        links.append(
+            ChatLink(
+                rel="approval",
+                href=f"/approvals#decision-{decision.id}",
+                title=f"Approve or reject {decision.action} (decision #{decision.id})",
+            )
+        )
+    elif state:
+        by = f" by {decision.approved_by}" if decision.approved_by else ""
+        lines.append(f"  Approval {state}{by}.")
+    return lines
+
+
+def _attempt_line(attempt: ActionAttempt) -> str:
+    how = " (approved by a technician)" if not attempt.automatic else ""
+    status = attempt.command_status or "sent"
+    outcome = attempt.outcome or "in flight"
+    verified = f", verified {_when(attempt.verified_at)}" if attempt.verified_at else ""
+    return (
+        f"  Action {attempt.action}{how} via {attempt.executor}, {_when(attempt.started_at)}: "
+        f"charger answered {status}; outcome {outcome}{verified}."
+    )
+
+
+def _escalation_line(escalation: Escalation) -> str:
+    return f"  Escalation #{escalation.id}: {escalation.state}, severity {escalation.severity}."
+
+
+def _terms(fault: Fault, decision: Decision | None) -> list[str]:
+    """Words to search the manuals with: the codes, component and the charger's own text."""
+    terms = [t for t in (fault.error_code, fault.vendor_error_code, fault.component, fault.variable) if t]
+    terms += [fault.info[:MAX_INFO_CHARS]] if fault.info else []
+    if decision is not None and (cause := (decision.diagnosis or {}).get("likely_cause")):
+        terms.append(without_markers(cause))
+    return terms
+
+
+def _when(at: datetime | None) -> str:
+    return at.strftime("%Y-%m-%d %H:%M UTC") if at else "unknown"
+
+
+def _when_text(value: object) -> str:
+    try:
+        return _when(datetime.fromisoformat(str(value)))
+    except ValueError:
+        return str(value)
