@@ -17,6 +17,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from evals.bundled import bundled
 from evals.measures import Measure, bench_main, checked
 
 REPORT = Path(__file__).parent / "reports" / "bench_agent.md"
@@ -50,23 +51,14 @@ def run() -> list[Measure]:
 
     from app.intake.accept import accept_event
     from app.intake.envelope import EventIn
-    from app.knowledge import embed_function, ingest_options, open_store
     from app.pipeline import build_pipeline
-    from app.settings import BUNDLED_CORPUS, Settings
-    from app.store.db import make_engine, session_scope, upgrade
+    from app.store.db import session_scope
     from app.store.models import AuditEntry
     from app.worker import Worker
-    from ingest.runner import ingest
-    from knowledge.search import Searcher
 
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_dir=Path(tmp))
-        embed = embed_function(settings)
-        store = open_store(settings)
-        ingest([BUNDLED_CORPUS], store, embed, ingest_options(settings))
-        searcher = Searcher(store, embed, refresh_seconds=3600)
-        engine = make_engine(settings.database)
-        upgrade(engine)
+        parts = bundled(Path(tmp))
+        settings, embed, searcher, engine = parts.settings, parts.embed, parts.searcher, parts.engine
         process = build_pipeline(settings, engine=engine, search=searcher.search, embed=embed)
         worker = Worker(engine, process, owner="bench", lease_seconds=30, max_attempts=1, backoff_seconds=0)
         latencies: list[float] = []

@@ -29,6 +29,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from evals.bundled import bundled
 from evals.measures import Measure, bench_main
 
 HERE = Path(__file__).parent
@@ -56,20 +57,10 @@ def off_topic() -> list[str]:
 def run() -> list[Measure]:
     from app.chat.schema import ChatRequest
     from app.chat.service import ChatService
-    from app.knowledge import embed_function, ingest_options, open_store
-    from app.settings import BUNDLED_CORPUS, Settings
-    from app.store.db import make_engine, upgrade
-    from ingest.runner import ingest
-    from knowledge.search import Searcher
 
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_dir=Path(tmp), gateway=False, workers=0)
-        embed = embed_function(settings)
-        store = open_store(settings)
-        ingest([BUNDLED_CORPUS], store, embed, ingest_options(settings))
-        searcher = Searcher(store, embed, refresh_seconds=3600)
-        engine = make_engine(settings.database)
-        upgrade(engine)
+        parts = bundled(Path(tmp), gateway=False, workers=0)
+        settings, embed, searcher, engine = parts.settings, parts.embed, parts.searcher, parts.engine
         service = ChatService.from_settings(settings, engine=engine, search=searcher.search, embed=embed)
         service.answer(service.prepare(ChatRequest(question="warm-up: what is OCPP?"), owner="bench"))
 
