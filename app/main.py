@@ -29,6 +29,7 @@ from app.api import (
 )
 from app.api.deps import KeyCache
 from app.chargers.gateway import Gateway
+from app.chargers.relay_server import RelayServer
 from app.chargers.station import StationServices
 from app.chargers.verify import Verifier
 from app.chat.service import ChatService
@@ -72,7 +73,7 @@ def create_app(
         stop, wake = asyncio.Event(), asyncio.Event()
         app.state.stopping = stop  # long-lived responses (the fault feed) end when it is set
         app.state.gateway = await _start_gateway(app, settings, wake) if settings.gateway else None
-        executor = build_executor(settings, app.state.gateway)
+        executor = build_executor(settings, app.state.gateway, app.state.engine)
         embed = embed_function(settings)
         process = processor or build_pipeline(
             settings,
@@ -101,6 +102,7 @@ def create_app(
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)
             if app.state.gateway is not None:
+                await app.state.relay.close()
                 await app.state.gateway.close()
             await asyncio.to_thread(app.state.intake.close)
             if engine is None:
@@ -121,7 +123,8 @@ def create_app(
 
 
 async def _start_gateway(app: FastAPI, settings: Settings, wake: asyncio.Event) -> Gateway:
-    """The OCPP gateway on this event loop; a report that clears a fault wakes verification."""
+    """The OCPP gateway on this event loop, and the relay taking commands other replicas send to
+    its chargers (``app.state.relay``); a report that clears a fault wakes verification."""
 
     def cleared(accepted: Accepted) -> None:
         if accepted.result.faults_cleared:
@@ -135,6 +138,13 @@ async def _start_gateway(app: FastAPI, settings: Settings, wake: asyncio.Event) 
     )
     gateway = Gateway(settings, engine=app.state.engine, services=services)
     await gateway.start()
+    app.state.relay = RelayServer(
+        app.state.engine,
+        gateway,
+        poll_seconds=settings.relay_poll_seconds,
+        heartbeat_seconds=settings.node_heartbeat_seconds,
+    )
+    await app.state.relay.start()
     return gateway
 
 

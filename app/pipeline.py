@@ -19,8 +19,9 @@ from app.agent.playbook import PlaybookReasoner
 from app.agent.state import Reasoner
 from app.chargers.csms_webhook import CsmsWebhookExecutor
 from app.chargers.executors import DryRunExecutor, Executor, RoutingExecutor
-from app.chargers.gateway import Gateway
+from app.chargers.gateway import Gateway, node_id
 from app.chargers.ocpp_executor import OcppExecutor
+from app.chargers.relay import RelayExecutor
 from app.guard.policy import load_policy
 from app.settings import Settings
 from app.store.models import utcnow
@@ -75,22 +76,34 @@ def playbook_reasoner(settings: Settings, embed=None) -> PlaybookReasoner:
     return PlaybookReasoner(Classifier(load_playbook(settings.playbook_path), embed), recurrence)
 
 
-def build_executor(settings: Settings, gateway: Gateway | None) -> Executor:
+def build_executor(settings: Settings, gateway: Gateway | None, engine: Engine | None = None) -> Executor:
     """The executor ``settings.executor`` names (see its description); ``ValueError`` when it names
-    one that is not available (``ocpp`` without the gateway, ``csms_webhook`` without a URL)."""
+    one that is not available (``ocpp`` without the gateway, ``csms_webhook`` without a URL). With
+    ``engine``, commands for chargers held by another replica are relayed to it."""
     csms = CsmsWebhookExecutor.from_settings(settings)
     ocpp = OcppExecutor(gateway) if gateway is not None else None
+    relay = _relay(settings, gateway, engine) if engine is not None else None
     match settings.executor:
         case "dry_run":
             return DryRunExecutor()
         case "ocpp" if ocpp is not None:
-            return ocpp
+            return RoutingExecutor(ocpp, ocpp, None, relay)
         case "csms_webhook" if csms is not None:
             return csms
         case "auto":
-            return RoutingExecutor(ocpp, ocpp, csms)
+            return RoutingExecutor(ocpp, ocpp, csms, relay)
     needs = "CHARGEMEDIC_GATEWAY=true" if settings.executor == "ocpp" else "CHARGEMEDIC_CSMS_WEBHOOK_URL"
     raise ValueError(f"CHARGEMEDIC_EXECUTOR={settings.executor} needs {needs}")
+
+
+def _relay(settings: Settings, gateway: Gateway | None, engine: Engine) -> RelayExecutor:
+    return RelayExecutor(
+        engine,
+        node=gateway.node if gateway is not None else node_id(),
+        call_timeout=settings.ocpp_call_timeout_seconds,
+        poll_seconds=settings.relay_poll_seconds,
+        node_timeout=3 * settings.node_heartbeat_seconds,
+    )
 
 
 def _configured_reasoner(settings: Settings, playbook: Reasoner) -> Reasoner:

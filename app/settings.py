@@ -154,6 +154,20 @@ class Settings(BaseSettings):
     ocpp_max_message_bytes: int = Field(
         65536, ge=1024, le=16 * 1024 * 1024, description="Largest OCPP frame accepted from a charger."
     )
+    relay_poll_seconds: float = Field(
+        1.0,
+        gt=0,
+        le=60,
+        description="How often a replica looks for commands other replicas relay to the chargers it holds "
+        "(PostgreSQL also wakes it at once with LISTEN/NOTIFY; on SQLite this is the delay).",
+    )
+    node_heartbeat_seconds: float = Field(
+        10.0,
+        gt=0,
+        le=600,
+        description="How often a replica records that its OCPP gateway is alive; one silent for 3× this "
+        "is treated as gone (its chargers count as not connected; nothing is relayed to it).",
+    )
     executor: Literal["auto", "ocpp", "csms_webhook", "dry_run"] = Field(
         "auto",
         description="Who carries actions to chargers: `auto` = the OCPP gateway when the charger is "

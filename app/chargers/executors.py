@@ -1,9 +1,10 @@
 """Executors carry an allowed action to a charger: ``execute(charger_id, action, params) → Outcome``.
 
 Only the guard's ``execute`` node calls them, with an :class:`~app.guard.actions.Action` — the
-allowlist is the only vocabulary they accept. Three exist: the OCPP gateway's
-(:mod:`app.chargers.ocpp_executor`), the CSMS webhook's (:mod:`app.chargers.csms_webhook`) and
-dry-run (here); :class:`RoutingExecutor` picks one per charger.
+allowlist is the only vocabulary they accept. Four exist: the OCPP gateway's
+(:mod:`app.chargers.ocpp_executor`), the relay to the replica holding the charger's socket
+(:mod:`app.chargers.relay`), the CSMS webhook's (:mod:`app.chargers.csms_webhook`) and dry-run
+(here); :class:`RoutingExecutor` picks one per charger.
 """
 
 from __future__ import annotations
@@ -77,22 +78,36 @@ class Reachability(Protocol):
 
 
 class RoutingExecutor:
-    """``executor = auto``: the OCPP gateway when the charger is connected to it, else the CSMS
-    webhook when one is configured, else ``not_connected`` (nothing sent; the fault escalates)."""
+    """Picks the route per charger: this replica's OCPP gateway when the charger is connected to
+    it; else the replica holding its socket (``relay``); else the CSMS webhook when configured;
+    else ``not_connected`` (nothing sent; the fault escalates). A route that answers
+    ``not_connected`` sent nothing, so the next one is tried."""
 
     name = "auto"
 
-    def __init__(self, gateway: Executor | None, gateway_state: Reachability | None, csms: Executor | None):
-        self.gateway, self.gateway_state, self.csms = gateway, gateway_state, csms
+    def __init__(
+        self,
+        gateway: Executor | None,
+        gateway_state: Reachability | None,
+        csms: Executor | None,
+        relay: Executor | None = None,
+    ):
+        self.gateway, self.gateway_state, self.csms, self.relay = gateway, gateway_state, csms, relay
 
     def execute(
         self, charger_id: str, action: Action, params: ActionParams, *, command_id: str | None = None
     ) -> Outcome:
         if self.gateway is not None and self.gateway_state and self.gateway_state.is_connected(charger_id):
             return self.gateway.execute(charger_id, action, params, command_id=command_id)
-        if self.csms is not None:
-            return self.csms.execute(charger_id, action, params, command_id=command_id)
-        if self.gateway is not None:  # its own answer names why (e.g. connected to another replica)
+        outcome = None
+        for route in (self.relay, self.csms):
+            if route is not None:
+                outcome = route.execute(charger_id, action, params, command_id=command_id)
+                if outcome.status is not OutcomeStatus.NOT_CONNECTED:
+                    return outcome
+        if outcome is not None:
+            return outcome
+        if self.gateway is not None:
             return self.gateway.execute(charger_id, action, params, command_id=command_id)
         return Outcome(
             status=OutcomeStatus.NOT_CONNECTED,

@@ -21,6 +21,7 @@ import hashlib
 import logging
 import os
 import re
+import secrets
 import socket
 import ssl
 import time
@@ -77,7 +78,7 @@ class Gateway:
         self.settings = settings
         self.engine = engine
         self.services = services
-        self.node = f"{socket.gethostname()}:{os.getpid()}"
+        self.node = node_id()
         self.connections: dict[str, Connection] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
         self._server: Server | None = None
@@ -220,7 +221,7 @@ class Gateway:
                         conn.connected_at,
                         conn.version,
                     )
-                else:
+                elif row.connected_node == self.node:  # not if it reconnected to another replica since
                     row.connected_node, row.disconnected_at = None, utcnow()
                 row.last_seen_at = utcnow()
                 session.add(row)
@@ -278,7 +279,7 @@ class Gateway:
                 .where(col(Charger.connected_node).startswith(f"{host}:"))
                 .distinct()
             ).all()
-            dead = [n for n in nodes if not _alive(int(n.rsplit(":", 1)[1])) or n == self.node]
+            dead = [n for n in nodes if not _alive(_pid(n)) or n == self.node]
             if dead:
                 session.exec(
                     update(Charger)
@@ -331,7 +332,22 @@ def _fingerprint(password: str) -> str:
     return hashlib.sha256(password.encode()).hexdigest()
 
 
+def node_id() -> str:
+    """A name for this service process, unique across hosts, processes and restarts:
+    ``host:pid:random``."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def _pid(node: str) -> int:
+    try:
+        return int(node.split(":")[1])
+    except (IndexError, ValueError):
+        return -1
+
+
 def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

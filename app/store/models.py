@@ -371,3 +371,39 @@ class ChatTurn(SQLModel, table=True):
     """Why the LLM's answer was not used (then ``reasoner`` is ``extractive``)."""
     latency_ms: float | None = None
     created_at: datetime = _when(default_factory=utcnow)
+
+
+class GatewayNode(SQLModel, table=True):
+    """A service process serving the OCPP gateway; other replicas relay commands to it for the
+    chargers whose sockets it holds (``chargers.connected_node``)."""
+
+    __tablename__ = "gateway_nodes"
+    id: str = Field(primary_key=True, max_length=100)
+    started_at: datetime = _when(default_factory=utcnow)
+    heartbeat_at: datetime = _when(default_factory=utcnow)
+    """Refreshed while the process runs; a node silent for long is treated as gone."""
+
+
+class RelayedCommand(SQLModel, table=True):
+    """A command one replica asked the replica holding the charger's socket to send."""
+
+    __tablename__ = "relayed_commands"
+    __table_args__ = (Index("ix_relayed_commands_node_status", "node", "status"),)
+    id: int | None = Field(default=None, primary_key=True)
+    command_id: str | None = Field(default=None, max_length=64)
+    """The requester's idempotency key (its action attempt's id)."""
+    charger_id: str = Field(max_length=64)
+    node: str = Field(max_length=100)
+    """The replica that holds the charger's socket and is to send the command."""
+    requested_by: str = Field(max_length=100)
+    action: str = Field(max_length=32)
+    params: dict = _json(dict)
+    status: str = Field(default="pending", max_length=16)
+    """pending → sending → done; or pending → expired (nobody took it: nothing was sent)."""
+    outcome_status: str | None = Field(default=None, max_length=32)
+    outcome_detail: str | None = None
+    created_at: datetime = _when(default_factory=utcnow)
+    deadline_at: datetime = _when()
+    """After it, a pending command expires and the requester stops waiting."""
+    picked_at: datetime | None = _when(default=None)
+    done_at: datetime | None = _when(default=None)
