@@ -4,17 +4,24 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 BIN    := $(VENV)/bin
 
-.PHONY: run test bench bench-knowledge bench-intake bench-agent bench-chat bench-gateway eval lint corpus clean
+.PHONY: run test chaos bench bench-knowledge bench-intake bench-agent bench-chat bench-gateway eval lint corpus clean
 
 ## run: create .venv, install, ingest the bundled corpus (incremental), serve the API and the OCPP gateway
 run: $(VENV)/.runtime
 	$(BIN)/chargemedic ingest
 	$(BIN)/chargemedic serve
 
-## test: install dev extras and run the whole suite
+## test: install dev extras and run the whole suite: every test but the chaos scenarios, then `make chaos`
 test: $(VENV)/.dev
 	$(BIN)/ruff check .
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not chaos"
+	$(MAKE) --no-print-directory chaos
+
+## chaos: the chaos scenarios (tests/chaos): the LLM, the knowledge store, the database, chargers and
+##        the ticketing webhook fail under the running service; nothing acknowledged is lost, nothing
+##        is processed twice, nothing unsafe is sent (PostgreSQL scenarios skip without its binaries)
+chaos: $(VENV)/.dev
+	$(PY) -m pytest tests/chaos -m chaos
 
 ## bench: every benchmark below in turn, one table: evals/reports/BENCHMARKS.md + bench.json
 ##        (BENCH_ARGS="--only agent --include other.json": a subset, other measures merged in)

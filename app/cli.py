@@ -111,10 +111,14 @@ def serve(
     """Serve the HTTP API (event intake, faults, chargers, knowledge search) and queue workers."""
     import uvicorn
 
+    from app.api.limits import uvicorn_options
     from app.cli_keys import bootstrap_admin_key
     from app.main import create_app
+    from app.observability.exporter import share_between_processes
+    from app.observability.logs import configure_logging, logging_config
 
     settings = _settings()
+    configure_logging(settings)
     if key := bootstrap_admin_key(settings):
         console.print(
             "[bold yellow]No API key existed, so an admin key was created. It is shown only now:[/]\n"
@@ -137,9 +141,12 @@ def serve(
 
     embed_function(settings)(["warm-up"])  # load the model now, not on the first fault
     where = {"host": host or settings.host, "port": port or settings.port, "log_level": settings.log_level}
+    where["log_config"] = logging_config(settings)  # applied here and in each worker process
+    where |= uvicorn_options(settings)  # header size, keep-alive and concurrency bounds
     if settings.processes == 1:
         uvicorn.run(create_app(settings), **where)
-    else:  # each process builds its app from the same environment
+    else:  # each process builds its app from the same environment; their metrics are summed
+        share_between_processes(settings)
         uvicorn.run("app.main:create_app", factory=True, workers=settings.processes, **where)
 
 

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 
 from app.settings import Settings
-from app.store.db import make_engine, session_scope, upgrade
+from app.store.db import exclusive, make_engine, session_scope, upgrade
 from app.store.keys import ROLES, active_key_count, create_key, list_keys, revoke_key
 
 keys = typer.Typer(help="Manage API keys (stored hashed; a key is shown once, when created).")
@@ -59,8 +59,10 @@ def revoke(key_id: Annotated[int, typer.Argument(help="The key's id (see `keys l
 
 
 def bootstrap_admin_key(settings: Settings) -> str | None:
-    """With no active key at all, create an admin key and return it (the service never runs open)."""
+    """With no active key at all, create an admin key and return it (the service never runs open).
+    Replicas starting at once on one empty database create one key between them."""
     with session_scope(_engine(settings)) as session:
+        exclusive(session.connection(), "chargemedic:bootstrap-key")  # replicas starting together
         if active_key_count(session):
             return None
         return create_key(session, role="admin", name="bootstrap")[1]

@@ -26,8 +26,11 @@ from app.api import (
     feed,
     health,
     knowledge,
+    metrics,
 )
 from app.api.deps import KeyCache
+from app.api.limits import KeyRateLimiter
+from app.api.limits import install as install_limits
 from app.chargers.gateway import Gateway
 from app.chargers.relay_server import RelayServer
 from app.chargers.station import StationServices
@@ -38,6 +41,8 @@ from app.guard.approvals import expire_due
 from app.intake.accept import Accepted
 from app.intake.writer import IntakeWriter
 from app.knowledge import build_searcher, embed_function
+from app.observability.exporter import Exporter
+from app.observability.http import ObserveRequests
 from app.pipeline import build_executor, build_pipeline
 from app.settings import Settings
 from app.store.db import make_engine, session_scope, upgrade
@@ -65,7 +70,11 @@ def create_app(
         app.state.engine = engine or make_engine(settings.database)
         await asyncio.to_thread(upgrade, app.state.engine)
         app.state.searcher = searcher or build_searcher(settings)
-        app.state.keys = KeyCache(app.state.engine, ttl=settings.auth_cache_seconds)
+        app.state.keys = KeyCache(
+            app.state.engine,
+            ttl=settings.auth_cache_seconds,
+            limiter=KeyRateLimiter.from_settings(settings),
+        )
         app.state.intake = IntakeWriter(
             app.state.engine, max_batch=settings.intake_batch, reprocess_at=settings.recurrence_count
         )
@@ -89,6 +98,10 @@ def create_app(
             asyncio.create_task(_worker(app.state.engine, process, settings, i).run(stop))
             for i in range(settings.workers)
         ]
+        app.state.exporter = Exporter(
+            app.state.engine, app.state.gateway, cache_seconds=settings.metrics_cache_seconds
+        )
+        tasks.append(asyncio.create_task(app.state.exporter.sample_forever(stop)))
         if settings.workers:
             tasks.append(asyncio.create_task(_expire_approvals(app.state.engine, stop)))
             tasks.append(asyncio.create_task(deliver_forever(app.state.engine, settings, stop, every=1.0)))
@@ -115,8 +128,10 @@ def create_app(
         lifespan=lifespan,
     )
     errors.install(app)
+    install_limits(app, settings)
+    app.add_middleware(ObserveRequests)
     # feed before faults: its /v1/faults/stream would otherwise be read as /v1/faults/{fault_id}
-    for module in (health, events, feed, faults, chargers, approvals, escalations, knowledge, chat):
+    for module in (health, metrics, events, feed, faults, chargers, approvals, escalations, knowledge, chat):
         app.include_router(module.router)
     console.install(app)
     return app
@@ -135,6 +150,7 @@ async def _start_gateway(app: FastAPI, settings: Settings, wake: asyncio.Event) 
         intake=app.state.intake,
         heartbeat_seconds=settings.ocpp_heartbeat_seconds,
         on_accepted=cleared,
+        messages_per_minute=settings.ocpp_messages_per_minute,
     )
     gateway = Gateway(settings, engine=app.state.engine, services=services)
     await gateway.start()

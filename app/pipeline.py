@@ -10,6 +10,8 @@ completion — or not at all (an action attempt is committed before it is sent, 
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import Engine
 
 from app.agent.classify import Classifier, Recurrence, load_playbook
@@ -23,10 +25,13 @@ from app.chargers.gateway import Gateway, node_id
 from app.chargers.ocpp_executor import OcppExecutor
 from app.chargers.relay import RelayExecutor
 from app.guard.policy import load_policy
+from app.observability.logs import bound
 from app.settings import Settings
 from app.store.models import utcnow
 from app.store.queue import EXECUTE_APPROVED, PROCESS_FAULT
 from app.worker import Job, Processor
+
+log = logging.getLogger("chargemedic.pipeline")
 
 
 def build_pipeline(
@@ -62,7 +67,10 @@ def build_pipeline(
         if graph is None:
             raise ValueError(f"work item {item.id} has unknown kind {item.kind!r}")
         state = {"fault_id": item.fault_id, "now": utcnow(), "actor": f"worker:{item.owner}", "trace": []}
-        graph.invoke(state, {"configurable": {"job": job}})
+        with bound(fault_id=item.fault_id, charger_id=item.charger_id):
+            final = graph.invoke(state, {"configurable": {"job": job}})
+            path = " → ".join(step["node"] for step in final["trace"])
+            log.info("fault %s %s: %s → record", item.fault_id, item.kind, path)
 
     return process
 

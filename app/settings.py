@@ -18,7 +18,11 @@ BUNDLED_CORPUS = PROJECT_ROOT / "knowledge" / "corpus"
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="CHARGEMEDIC_", env_file=".env", extra="ignore", validate_default=True
+        env_prefix="CHARGEMEDIC_",
+        env_file=".env",
+        extra="ignore",
+        validate_default=True,
+        env_ignore_empty=True,  # `X=` (compose passes unset variables so) means the default
     )
 
     data_dir: Path = Field(
@@ -67,6 +71,49 @@ class Settings(BaseSettings):
         le=300,
         description="How long a verified API key is trusted without a database read; a key revoked "
         "with `chargemedic keys revoke` stops working within this time (0 = check every request).",
+    )
+    rate_limit_per_minute: int = Field(
+        600,
+        ge=0,
+        le=10_000_000,
+        description="Requests per minute one `technician` or `admin` API key may make on average (web "
+        "console included; a token bucket per key, by the key's hash); beyond it the answer is 429 with "
+        "`Retry-After`. Counted in each service process: with several processes or replicas each allows "
+        "this many. 0 = no limit.",
+    )
+    rate_limit_burst: int = Field(
+        120,
+        ge=1,
+        le=10_000_000,
+        description="Requests a `technician` or `admin` key may make at once beyond its average rate "
+        "(the size of its token bucket).",
+    )
+    rate_limit_csms_per_minute: int = Field(
+        120_000,
+        ge=0,
+        le=100_000_000,
+        description="Requests per minute one `csms` key may make on average (429 with `Retry-After` "
+        "beyond). The default, 2,000 a second, is above what one process records (about 1,700 events "
+        "a second on SQLite), so it never slows a CSMS; it bounds a runaway or leaked key. Counted in each "
+        "service process. 0 = no limit.",
+    )
+    rate_limit_csms_burst: int = Field(
+        10_000,
+        ge=1,
+        le=100_000_000,
+        description="Requests a `csms` key may make at once beyond its average rate (its token "
+        "bucket's size).",
+    )
+    auth_failures_per_minute: int = Field(
+        10,
+        ge=0,
+        le=1_000_000,
+        description="Failed authentications (an unknown, malformed or revoked API key, from the API, the "
+        "console or its login form) one client address may make per minute, in bursts of as many; beyond "
+        "it every request from that address carrying a key gets 429 until the budget refills. IPv6 "
+        "addresses count per /64. Counted in each service process. Behind a reverse proxy the address is "
+        "the one it forwards (uvicorn trusts `X-Forwarded-For` from `FORWARDED_ALLOW_IPS`, default "
+        "127.0.0.1). 0 = no limit.",
     )
     intake_batch: int = Field(
         256, ge=1, le=10_000, description="Most events committed together in one intake transaction."
@@ -154,6 +201,26 @@ class Settings(BaseSettings):
     ocpp_max_message_bytes: int = Field(
         65536, ge=1024, le=16 * 1024 * 1024, description="Largest OCPP frame accepted from a charger."
     )
+    ocpp_messages_per_minute: int = Field(
+        300,
+        ge=0,
+        le=1_000_000,
+        description="Messages one charger connection may send per minute; beyond it each call is answered "
+        "with a CallError (`GenericError`), and a charger that sends as many again within the minute is "
+        "disconnected (close code 1008, policy violation; logged and audited). 0 = no limit.",
+    )
+    ocpp_auth_failures_per_minute: int = Field(
+        10,
+        ge=0,
+        le=1_000_000,
+        description="Failed OCPP handshakes (wrong password, unknown charger) one client address may make "
+        "per minute for one charger id, in bursts of as many; beyond it that charger id is refused from "
+        "that address with 429 until the budget refills (bounds password guessing and the cost of "
+        "checking passwords). Counted in each service process. 0 = no limit.",
+    )
+    ocpp_open_timeout_seconds: float = Field(
+        10.0, gt=0, le=300, description="How long a charger has to complete the websocket handshake."
+    )
     relay_poll_seconds: float = Field(
         1.0,
         gt=0,
@@ -213,7 +280,57 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address the HTTP API binds to.")
     port: int = Field(8080, ge=1, le=65535, description="Port of the HTTP API.")
+    max_request_bytes: int = Field(
+        1_048_576,
+        ge=1024,
+        le=1024**3,
+        description="Largest HTTP request body accepted, by its Content-Length or counted as it arrives "
+        "(chunked); a larger one gets 413. One event is a few kB (an OCPP frame at most "
+        "`ocpp_max_message_bytes`), so 1 MiB leaves room for batches of a few hundred.",
+    )
+    request_body_timeout_seconds: float = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        description="Longest wait for the next part of a request body; a client that stalls longer "
+        "gets 408 (a slow upload cannot hold a request open).",
+    )
+    http_keep_alive_seconds: int = Field(
+        5, ge=1, le=3600, description="How long an idle keep-alive HTTP connection stays open."
+    )
+    http_max_header_bytes: int = Field(
+        16384,
+        ge=0,
+        le=1024**2,
+        description="A request line and headers still incomplete beyond this many bytes get 400: what one "
+        "client's headers can hold in memory is bounded (to about this plus one 64 KiB read). Enforced by "
+        "uvicorn's h11 parser, which `chargemedic serve` then uses; 0 = uvicorn's faster httptools parser, "
+        "which accepts headers of any size (only behind a proxy that limits them).",
+    )
+    http_limit_concurrency: int = Field(
+        1000,
+        ge=0,
+        le=1_000_000,
+        description="Most HTTP connections and requests in progress per process before new requests "
+        "get 503 (an open live-feed stream holds one). 0 = no limit.",
+    )
     log_level: str = Field("info", description="Log level: debug, info, warning, error.")
+    log_format: Literal["json", "text"] = Field(
+        "json",
+        description="Log lines as `json` (one object per line, with correlation ids) or `text` "
+        "(for a human at a terminal). Secrets are redacted in both.",
+    )
+    metrics_public: bool = Field(
+        False,
+        description="Serve `GET /metrics` without an API key (only on a private network); "
+        "otherwise any role's key is needed.",
+    )
+    metrics_cache_seconds: float = Field(
+        5.0,
+        ge=0,
+        le=300,
+        description="How long `/metrics` reuses the cluster-wide figures it read from the database.",
+    )
     console_session_hours: float = Field(
         12.0, gt=0, le=24 * 30, description="How long a web-console login lasts (its cookie's lifetime)."
     )

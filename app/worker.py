@@ -14,12 +14,15 @@ import contextlib
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable, Iterator
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from app.observability import metrics
+from app.observability.logs import bound
 from app.store import queue
 from app.store.db import read_scope, session_scope
 from app.store.queue import Claim, LeaseLost
@@ -89,7 +92,14 @@ class Worker:
         return item
 
     def finish(self, item: Claim) -> None:
-        """Process a claimed item and complete it, or record the failure."""
+        """Process a claimed item and complete it, or record the failure; everything it logs
+        carries the item's fault and charger ids."""
+        started = time.perf_counter()
+        with bound(fault_id=item.fault_id, charger_id=item.charger_id):
+            result = self._finish(item)
+        metrics.work_item(item.kind, result, time.perf_counter() - started)
+
+    def _finish(self, item: Claim) -> str:
         try:
             if item.attempts > self.max_attempts:
                 raise RuntimeError(f"abandoned by {item.attempts - 1} workers (crashed or timed out)")
@@ -99,8 +109,17 @@ class Worker:
                 raise RuntimeError("the processor returned without completing the item")
         except LeaseLost:
             log.warning("lost the lease on work item %s; its work was rolled back", item.id)
+            return "lease_lost"
         except Exception as exc:  # any processing error is recorded on the item, never lost
-            log.warning("work item %s failed (attempt %s): %s", item.id, item.attempts, exc)
+            log.warning("work item %s failed (attempt %s): %s", item.id, item.attempts, exc, exc_info=True)
+            self._record_failure(item, exc)
+            return "failed"
+        return "done"
+
+    def _record_failure(self, item: Claim, exc: Exception) -> None:
+        """Record the failure on the item; if even that fails (the database is down), the lease
+        expires and the item is claimed again, so its attempts still count towards parking."""
+        try:
             with contextlib.suppress(LeaseLost), session_scope(self.engine) as session:
                 queue.fail(
                     session,
@@ -109,6 +128,8 @@ class Worker:
                     max_attempts=self.max_attempts,
                     backoff_seconds=self.backoff_seconds,
                 )
+        except Exception:  # the worker must outlive a database outage
+            log.exception("recording the failure of work item %s failed; its lease will expire", item.id)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work until ``stop`` is set."""
@@ -127,13 +148,22 @@ class Worker:
             renewing = asyncio.create_task(self._renew(item))
             try:
                 await asyncio.to_thread(self.finish, item)
+            except Exception:  # never let one item end the worker
+                log.exception("work item %s could not be finished", item.id)
             finally:
                 renewing.cancel()
 
     async def _renew(self, item: Claim) -> None:
+        """Keep the lease while the item is processed; stop once another worker owns it. A failed
+        renewal (database briefly unavailable) is retried at the next interval."""
         while True:
             await asyncio.sleep(self.lease_seconds / 3)
-            if not await asyncio.to_thread(
-                queue.renew, self.engine, item=item, lease_seconds=self.lease_seconds
-            ):
+            try:
+                held = await asyncio.to_thread(
+                    queue.renew, self.engine, item=item, lease_seconds=self.lease_seconds
+                )
+            except Exception:
+                log.warning("renewing the lease on work item %s failed; retrying", item.id, exc_info=True)
+                continue
+            if not held:
                 return

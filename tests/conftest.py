@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -209,3 +214,58 @@ class Service:
 @pytest.fixture
 def service(engine, bundled, tmp_path) -> Service:
     return Service(engine, bundled, tmp_path)
+
+
+# ---- subprocess servers ------------------------------------------------------------------------
+def free_port() -> int:
+    """A TCP port free on loopback at the time of the call (the OS picks it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def stop_process_group(process: subprocess.Popen, timeout: float = 10) -> None:
+    """End a process started with ``start_new_session=True`` and everything it spawned:
+    SIGTERM to its group, SIGKILL if it is still there after ``timeout`` seconds."""
+    if process.poll() is not None:
+        return
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+@pytest.fixture
+def chroma_url(tmp_path: Path):
+    """A real Chroma server (``chroma run``) on a free loopback port, storing in ``tmp_path``;
+    stopped (with its process group) when the test ends."""
+    chroma = Path(sys.executable).parent / "chroma"
+    if not chroma.exists():
+        pytest.skip("chroma CLI not installed in this environment")
+    port = free_port()
+    process = subprocess.Popen(
+        [str(chroma), "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                open_client(url=url).heartbeat()
+                break
+            except Exception:
+                time.sleep(0.2)
+        else:
+            pytest.fail("chroma server did not start within 30 s")
+        yield url
+    finally:
+        stop_process_group(process)

@@ -30,9 +30,10 @@ class Received:
 class Receiver:
     """A real HTTP endpoint: records every request, answers from a script (then 200 ``default``).
 
-    ``delay`` holds each answer back (time-outs, overlap); ``on_request`` runs before answering."""
+    ``delay`` holds each answer back (time-outs, overlap); ``on_request`` runs before answering.
+    ``port`` 0 takes a free one; a given port lets an endpoint that was down come back at its URL."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.requests: list[Received] = []
         self.script: list[tuple[int, dict[str, str], bytes]] = []
         self.default: tuple[int, dict[str, str], bytes] = (200, {}, b'{"status": "accepted"}')
@@ -64,7 +65,7 @@ class Receiver:
             def log_message(self, *args) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.server.block_on_close = False
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"

@@ -123,6 +123,29 @@ async def test_admission_needs_a_known_charger_its_password_and_an_ocpp_subproto
     assert kinds.count("ocpp.connected") == 1 and kinds.count("ocpp.disconnected") == 1
 
 
+async def _status(gateway, charger_id: str, password: str):
+    with pytest.raises(InvalidStatus) as refused:
+        async with connect(
+            _url(gateway, charger_id),
+            subprotocols=["ocpp1.6"],
+            additional_headers=_auth(charger_id, password),
+        ):
+            pass
+    return refused.value.response
+
+
+async def test_password_guessing_is_cut_off_per_address_and_charger_id(engine, tmp_path):
+    for charger_id in ("CP-1", "CP-2"):
+        register_charger(engine, charger_id=charger_id, password=PASSWORD, site_id="s1")
+    async with running_gateway(engine, tmp_path, ocpp_auth_failures_per_minute=3) as gateway:
+        statuses = [(await _status(gateway, "CP-1", f"guess-{n:016d}")).status_code for n in range(3)]
+        assert statuses == [401, 401, 401]
+        refused = await _status(gateway, "CP-1", PASSWORD)  # even the right one, until it refills
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+        async with client(gateway, "CP-2") as (_, ws):  # another charger id is not locked out
+            assert ws.subprotocol == "ocpp1.6"
+
+
 async def test_auto_registration_trusts_the_first_password_and_then_requires_it(engine, tmp_path):
     async with running_gateway(engine, tmp_path, ocpp_auto_register=True) as gateway:
         async with client(gateway, "NEW-1", Client201, "ocpp2.0.1"):

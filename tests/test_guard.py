@@ -67,7 +67,7 @@ def assert_blocked(decision: Decision, by: str) -> None:
     ("escalate", "verdict"), [(False, Verdict.NO_ACTION), (True, Verdict.ESCALATE)], ids=["quiet", "escalate"]
 )
 def test_none_sends_nothing(escalate, verdict):
-    # confidence 0 would trip rule 2: rule 1 comes first
+    # confidence 0 would trip rule 3: rule 1 comes first
     decision = decide(propose(Action.NONE, escalate=escalate, confidence=0.0), ctx(), auto_policy())
     assert decision.verdict == verdict
     assert decision.escalate is escalate
@@ -75,7 +75,28 @@ def test_none_sends_nothing(escalate, verdict):
     assert decision.action == Action.NONE
 
 
-# --- rule 2: confidence -------------------------------------------------------------------------
+# --- rule 2: uncited ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "action", [a for a in DEVICE_ACTIONS if a not in (Action.SET_INOPERATIVE, Action.TRIGGER_STATUS)]
+)
+def test_an_action_resting_on_no_citation_escalates(action):
+    decision = decide(propose(action), ctx(grounded=False), auto_policy())
+    assert_blocked(decision, "uncited")
+    assert f"{action} is not sent" in decision.reasons[0]
+    assert_executes(decide(propose(action), ctx(grounded=True), auto_policy()))
+    assert_executes(decide(propose(action), ctx(grounded=False), auto_policy(require_citations=False)))
+
+
+@pytest.mark.parametrize("action", [Action.SET_INOPERATIVE, Action.TRIGGER_STATUS])
+def test_without_citations_the_safe_state_a_status_request_and_no_action_still_apply(action):
+    assert_executes(decide(propose(action), ctx(grounded=False), auto_policy()))
+    quiet = decide(propose(Action.NONE), ctx(grounded=False), auto_policy())
+    assert quiet.verdict == Verdict.NO_ACTION and not quiet.escalate
+
+
+# --- rule 3: confidence -------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("confidence", "blocked"), [(0.49, True), (0.5, False), (0.51, False)])
@@ -88,7 +109,7 @@ def test_low_confidence_escalates(confidence, blocked):
         assert_executes(decision)
 
 
-# --- rule 3: mode never / missing ---------------------------------------------------------------
+# --- rule 4: mode never / missing ---------------------------------------------------------------
 
 
 def test_mode_never_escalates_and_auto_does_not():
@@ -111,7 +132,7 @@ def test_unknown_mode_value_escalates():
     assert_blocked(decide(propose(), ctx(), policy), "mode")
 
 
-# --- rule 4: busy -------------------------------------------------------------------------------
+# --- rule 5: busy -------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("action", [Action.UNLOCK_CONNECTOR, Action.HARD_RESET])
@@ -135,7 +156,7 @@ def test_busy_forbidden_is_the_policys_list():
     assert_blocked(decide(propose(Action.SOFT_RESET), ctx(active_session=True), strict), "busy")
 
 
-# --- rule 5: in flight --------------------------------------------------------------------------
+# --- rule 6: in flight --------------------------------------------------------------------------
 def test_the_same_action_being_verified_waits_instead_of_resending_or_escalating():
     decision = decide(propose(), ctx(prior(Action.SOFT_RESET, 5, outcome="verifying")), auto_policy())
     assert decision.verdict is Verdict.NO_ACTION and not decision.escalate
@@ -155,7 +176,7 @@ def test_the_same_action_being_verified_waits_instead_of_resending_or_escalating
         assert_blocked(decision, "cooldown")
 
 
-# --- rule 6: reboot loop ------------------------------------------------------------------------
+# --- rule 7: reboot loop ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("outcome", ["not_fixed", "timeout"])
@@ -183,7 +204,7 @@ def test_reboot_loop_only_stops_resets():
     assert_blocked(decide(propose(Action.SOFT_RESET), history, auto_policy()), "reboot loop")
 
 
-# --- rule 7: cooldown ---------------------------------------------------------------------------
+# --- rule 8: cooldown ---------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("outcome", ["fixed", "rejected", "timeout", "dry_run", None])
@@ -221,7 +242,7 @@ def test_attempt_dated_in_the_future_counts_as_recent():
     )
 
 
-# --- rule 8: max attempts -----------------------------------------------------------------------
+# --- rule 9: max attempts -----------------------------------------------------------------------
 
 
 def test_max_attempts_in_window():
@@ -243,7 +264,7 @@ def test_max_attempts_counts_only_that_action():
     )
 
 
-# --- rule 9: blast radius -----------------------------------------------------------------------
+# --- rule 10: blast radius ----------------------------------------------------------------------
 
 
 def test_blast_radius_needs_approval_and_escalates_the_site_once():
@@ -266,7 +287,7 @@ def test_blast_radius_needs_a_site():
     assert_executes(decide(propose(), ctx(site_automatic_actions=99), auto_policy(blast_radius_max=5)))
 
 
-# --- rule 10 and 11: approval, execute -----------------------------------------------------------
+# --- rule 11 and 12: approval, execute ----------------------------------------------------------
 
 
 def test_approval_mode_waits_for_an_operator():
@@ -283,8 +304,15 @@ def test_rules_apply_in_order():
     policy_fields = {"modes": dict.fromkeys(DEVICE_ACTIONS, Mode.APPROVAL) | {Action.HARD_RESET: Mode.NEVER}}
     proposal = {"action": Action.HARD_RESET, "confidence": 0.1}
     attempts = [prior(Action.HARD_RESET, 60 + i, "not_fixed") for i in range(3)]
-    context = {"active_session": True, "actions": attempts, "site_id": "S-1", "site_automatic_actions": 9}
+    context = {
+        "grounded": False,
+        "active_session": True,
+        "actions": attempts,
+        "site_id": "S-1",
+        "site_automatic_actions": 9,
+    }
     steps = [
+        ("uncited", lambda: context.update(grounded=True)),
         ("confidence", lambda: proposal.update(confidence=0.9)),
         ("mode", lambda: policy_fields.update(modes=dict.fromkeys(DEVICE_ACTIONS, Mode.APPROVAL))),
         ("busy", lambda: context.update(active_session=False)),
@@ -317,7 +345,7 @@ def test_escalate_flag_follows_the_proposal_unless_a_rule_blocks():
     assert decide(propose(escalate=False, confidence=0.0), ctx(), auto_policy()).escalate
 
 
-# --- rule 12: dry run ---------------------------------------------------------------------------
+# --- rule 13: dry run ---------------------------------------------------------------------------
 
 
 def test_dry_run_everywhere():

@@ -36,6 +36,9 @@ def test_every_success_response_has_a_typed_body():
                 content = response["content"]
                 if "application/json" in content:
                     schema = content["application/json"]["schema"]
+                elif "text/plain" in content:  # the Prometheus exposition format, named
+                    assert content["text/plain"]["schema"]["format"].startswith("prometheus-text")
+                    continue
                 else:  # an event stream has no JSON body: each event's data is a typed JSON document
                     schema = content["text/event-stream"]["itemSchema"]["properties"]["data"]["contentSchema"]
                 assert schema not in ({}, {"type": "object"}), (method, path, code)

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.agent.state import ChargerFacts, Cited, Diagnosis, FaultClass, FaultFacts, History, Reasoning
 from app.guard.actions import Action, ActionParams, Proposal
+from app.observability import metrics
 from app.settings import PROJECT_ROOT, Settings
 from knowledge.schema import Passage
 
@@ -197,14 +198,14 @@ class LlmReasoner(PromptedModel):
         usage: dict[str, int] = {}
         for attempt in range(self.max_retries + 1):
             try:
-                content = self._complete(messages, usage)
-                answer = _parse(content)
-                break
+                with metrics.llm_call("diagnosis"):
+                    answer = _parse(self._complete(messages, usage))
+                    return _reasoning(answer, fault, history, passages, usage)
             except ReasonerFailure as failure:
                 log.warning("LLM attempt %d for fault %s failed: %s", attempt + 1, fault.id, failure)
                 if failure.kind not in RETRYABLE or attempt == self.max_retries:
                     raise
-        return _reasoning(answer, fault, history, passages, usage)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _complete(self, messages: list[dict[str, str]], usage: dict[str, int]) -> str:
         """One chat call; returns the content, adds its token counts to ``usage``."""
@@ -212,6 +213,7 @@ class LlmReasoner(PromptedModel):
             response = self.client.chat.completions.create(
                 model=self.model, messages=messages, response_format=response_format()
             )
+        metrics.llm_usage("diagnosis", response.usage)
         if response.usage is not None:
             for key in ("prompt_tokens", "completion_tokens", "total_tokens"):
                 usage[key] = usage.get(key, 0) + (getattr(response.usage, key, 0) or 0)

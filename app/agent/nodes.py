@@ -24,6 +24,8 @@ from app.chargers.executors import SENT_UNCONFIRMED, Executor, Outcome, OutcomeS
 from app.chargers.verify import verify_until
 from app.guard.actions import Action, ActionParams, Proposal
 from app.guard.policy import Decision, GuardContext, Policy, PriorAction, Verdict, decide
+from app.observability import metrics
+from app.observability.logs import bound
 from app.store.models import utcnow
 from knowledge.names import STANDARD_VENDOR
 from knowledge.schema import Passage
@@ -67,7 +69,15 @@ class Agent:
         }
 
     def retrieve(self, state: AgentState) -> AgentState:
-        return {"passages": retrieve(self.search, state["fault"], state["charger"])}
+        """The fault's passages (:func:`retrieve`). A failed search (the knowledge store down)
+        yields none and ``retrieval_error`` (in the audit trail): the diagnosis goes on from the
+        OCPP codes and the history, and the guard sends no device action resting on no citation."""
+        try:
+            return {"passages": retrieve(self.search, state["fault"], state["charger"])}
+        except Exception as exc:  # an outside service failing is a fact of this run, not a crash
+            why = f"{type(exc).__name__}: {exc}"[:500]
+            log.warning("knowledge search for fault %s failed: %s", state["fault"].id, why)
+            return {"passages": [], "retrieval_error": why}
 
     def diagnose(self, state: AgentState) -> AgentState:
         reasoning = self._reason(state)
@@ -131,6 +141,7 @@ class Agent:
             actions=[_prior(a) for a in state["history"].actions],
             site_automatic_actions=context.site_automatic_actions,
             site_escalation_raised=context.site_escalation_raised,
+            grounded=bool(state["reasoning"].diagnosis.citations or state.get("approved_by")),
         )
         decision = decide(state["proposal"], guard_context, self.policy)
         if (by := state.get("approved_by")) and decision.verdict is Verdict.NEEDS_APPROVAL:
@@ -210,14 +221,19 @@ def retrieve(search: SearchFn, fault: FaultFacts, charger: ChargerFacts) -> list
 
 
 def _safe_execute(executor: Executor, charger_id: str, decision: Decision, *, command_id: str) -> Outcome:
-    try:
-        outcome = executor.execute(charger_id, decision.action, decision.params, command_id=command_id)
-    except Exception as exc:  # an executor bug is an outcome (escalated), never a retry that resends
-        log.exception("executor %s failed", executor.name)
-        return Outcome(
-            status=OutcomeStatus.ERROR, detail=f"{type(exc).__name__}: {exc}", executor=executor.name
-        )
-    return outcome if outcome.executor else outcome.model_copy(update={"executor": executor.name})
+    """The executor's outcome for ``decision`` (an exception becomes an ``error`` outcome), counted
+    and logged with the attempt's id (``command_id``)."""
+    with bound(attempt_id=int(command_id)):
+        try:
+            outcome = executor.execute(charger_id, decision.action, decision.params, command_id=command_id)
+        except Exception as exc:  # an executor bug is an outcome (escalated), never a retry that resends
+            log.exception("executor %s failed", executor.name)
+            outcome = Outcome(status=OutcomeStatus.ERROR, detail=f"{type(exc).__name__}: {exc}")
+        outcome = outcome if outcome.executor else outcome.model_copy(update={"executor": executor.name})
+        metrics.command(decision.action, outcome.status, outcome.executor)
+        action, status = decision.action.value, outcome.status.value
+        log.info("%s → %s via %s: %s", action, charger_id, outcome.executor, status)
+    return outcome
 
 
 def _prior(action) -> PriorAction:

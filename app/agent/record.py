@@ -9,6 +9,7 @@ no outcome, and the guard's cooldown stops a blind repeat.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy import Engine
@@ -25,6 +26,7 @@ from app.store.db import session_scope
 from app.store.models import ActionAttempt, Fault, utcnow
 from app.store.models import Decision as DecisionRow
 
+log = logging.getLogger("chargemedic.agent")
 FAULT_STATE = {
     Verdict.EXECUTE: "action_sent",
     Verdict.DRY_RUN: "dry_run",
@@ -128,6 +130,8 @@ def write_run(session: Session, state: AgentState) -> None:
         _audit(session, fault, f"agent.{step['node']}", step, actor)
     detail = {"decision_id": row.id, "verdict": decision.verdict.value, "action": decision.action.value}
     _audit(session, fault, "fault.decided", detail, actor)
+    reasons = "; ".join(decision.reasons) or "no objection"
+    log.info("fault %s: guard %s %s (%s)", fault.id, detail["verdict"], detail["action"], reasons)
 
 
 def _decision_row(session: Session, state: AgentState) -> DecisionRow:

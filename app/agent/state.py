@@ -163,6 +163,8 @@ class AgentState(TypedDict, total=False):
     charger: ChargerFacts
     history: History
     passages: list[Passage]
+    retrieval_error: str
+    """Why the knowledge search failed (``passages`` is then empty)."""
     reasoning: Reasoning
     proposal: Proposal
     decision: Any

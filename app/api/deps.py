@@ -12,7 +12,7 @@ import asyncio
 import hashlib
 import hmac
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -22,6 +22,9 @@ from app.intake.writer import IntakeWriter
 from app.settings import Settings
 from app.store.db import read_scope
 from app.store.keys import Principal, authenticate
+
+if TYPE_CHECKING:
+    from app.api.limits import KeyRateLimiter
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer cm_…`")
 SESSION_COOKIE = "cm_key"
@@ -63,16 +66,34 @@ class KeyCache:
     A key revoked elsewhere (``chargemedic keys revoke``, another replica) stops working within
     ``ttl``. Only valid keys are remembered (by their SHA-256, never in clear), so unknown keys
     cannot fill memory; the cache is emptied when it reaches ``max_entries``.
+
+    Every request a key authenticates passes here (API and console), so here it is counted against
+    the key's rate limit: ``limiter`` raises :class:`~app.api.limits.RateLimited` (429).
     """
 
-    def __init__(self, engine: Engine, *, ttl: float, max_entries: int = 10_000) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        ttl: float,
+        max_entries: int = 10_000,
+        limiter: KeyRateLimiter | None = None,
+    ) -> None:
         self.engine = engine
         self.ttl = ttl
         self.max_entries = max_entries
+        self.limiter = limiter
         self._entries: dict[str, tuple[Principal, float]] = {}
 
     async def principal(self, key: str) -> Principal | None:
+        """The key's principal, or ``None``; raises ``RateLimited`` when the key is over its limit."""
         digest = hashlib.sha256(key.encode()).hexdigest()
+        found = await self._verified(key, digest)
+        if found is not None and self.limiter is not None:
+            self.limiter.charge(digest, found.role)
+        return found
+
+    async def _verified(self, key: str, digest: str) -> Principal | None:
         now = time.monotonic()
         if (entry := self._entries.get(digest)) is not None and entry[1] > now:
             return entry[0]

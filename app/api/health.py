@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Literal
 
 from fastapi import APIRouter, Request
@@ -9,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 router = APIRouter(tags=["health"])
+log = logging.getLogger("chargemedic.api")
 
 
 class Health(BaseModel):
@@ -36,7 +38,7 @@ async def healthz() -> Health:
 )
 def readyz(request: Request) -> JSONResponse:
     """200 when the database and the knowledge store answer (and the store holds passages),
-    else 503 naming what is wrong."""
+    else 503 naming what is wrong — by error type only (the probe is public; the log has the rest)."""
     store = request.app.state.searcher.store
     checks: dict[str, str] = {}
     try:
@@ -44,13 +46,15 @@ def readyz(request: Request) -> JSONResponse:
             connection.exec_driver_sql("SELECT 1")
         checks["database"] = "ok"
     except Exception as exc:  # any driver error means not ready; the probe must not raise
-        checks["database"] = f"unreachable: {type(exc).__name__}: {exc}"
+        log.warning("readiness: database unreachable: %s", exc)
+        checks["database"] = f"unreachable: {type(exc).__name__}"
     try:
         store.ping()
         count = store.count()
         checks["knowledge"] = "ok" if count else "empty: run `chargemedic ingest`"
     except Exception as exc:  # any client error means not ready; the probe must not raise
-        checks["knowledge"] = f"unreachable: {type(exc).__name__}: {exc}"
+        log.warning("readiness: knowledge store unreachable: %s", exc)
+        checks["knowledge"] = f"unreachable: {type(exc).__name__}"
     ready = all(v == "ok" for v in checks.values())
     return JSONResponse(
         {"status": "ready" if ready else "degraded", "checks": checks}, status_code=200 if ready else 503

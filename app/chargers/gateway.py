@@ -4,7 +4,8 @@
 * HTTP Basic authentication per charger (security profile 1; profile 2 with ``ocpp_tls_*``):
   the username must be the charger id and the password must match its stored hash. An unknown
   charger is refused (404, as OCPP-J asks) unless ``ocpp_auto_register`` is on, which registers
-  it with the password it presented. A wrong password gets 401.
+  it with the password it presented. A wrong password gets 401. Failed handshakes are limited
+  per client address and charger id (``ocpp_auth_failures_per_minute``; then 429).
 * One connection per charger: a new one replaces the old (a charger that reconnects before the
   old socket timed out). The registry says who is connected, since when, over which protocol,
   and the ``chargers`` table mirrors it (``connected_node``, ``connected_at``) for the API.
@@ -19,6 +20,7 @@ import base64
 import binascii
 import hashlib
 import logging
+import math
 import os
 import re
 import secrets
@@ -43,6 +45,8 @@ from app.chargers.station import StationServices
 from app.chargers.station16 import Station16
 from app.chargers.station201 import Station201
 from app.guard.actions import Action, ActionParams
+from app.processes import alive
+from app.ratelimit import Buckets, Rate
 from app.settings import Settings
 from app.store import queries
 from app.store.db import read_scope, session_scope
@@ -84,6 +88,8 @@ class Gateway:
         self._server: Server | None = None
         self._flusher: asyncio.Task | None = None
         self._auth_cache: dict[str, tuple[str, float]] = {}
+        failures = settings.ocpp_auth_failures_per_minute
+        self._auth_failures = Buckets(Rate(failures, failures, "CHARGEMEDIC_OCPP_AUTH_FAILURES_PER_MINUTE"))
 
     # ---- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -97,6 +103,7 @@ class Gateway:
             process_request=self._admit,
             max_size=self.settings.ocpp_max_message_bytes,
             ssl=self._tls(),
+            open_timeout=self.settings.ocpp_open_timeout_seconds,
             ping_interval=60,
             ping_timeout=60,
             reuse_port=self.settings.processes > 1,  # each service process takes a share of chargers
@@ -153,7 +160,15 @@ class Gateway:
             response = connection.respond(HTTPStatus.UNAUTHORIZED, "HTTP Basic authentication required\n")
             response.headers["WWW-Authenticate"] = 'Basic realm="chargemedic OCPP"'
             return response
+        remote = (connection.remote_address or ("?",))[0]
+        attempts_key = f"{remote}|{charger_id}"
+        if (wait := self._auth_failures.wait(attempts_key)) > 0:
+            response = connection.respond(HTTPStatus.TOO_MANY_REQUESTS, "too many failed attempts\n")
+            response.headers["Retry-After"] = str(math.ceil(wait))
+            return response
         verdict = await self._check(charger_id, password)
+        if verdict != "ok" and self._auth_failures.rate.per_minute:
+            self._auth_failures.take(attempts_key)
         if verdict == "unknown":
             return connection.respond(HTTPStatus.NOT_FOUND, f"unknown charger {charger_id}\n")
         if verdict != "ok":
@@ -279,7 +294,7 @@ class Gateway:
                 .where(col(Charger.connected_node).startswith(f"{host}:"))
                 .distinct()
             ).all()
-            dead = [n for n in nodes if not _alive(_pid(n)) or n == self.node]
+            dead = [n for n in nodes if not alive(_pid(n)) or n == self.node]
             if dead:
                 session.exec(
                     update(Charger)
@@ -343,15 +358,3 @@ def _pid(node: str) -> int:
         return int(node.split(":")[1])
     except (IndexError, ValueError):
         return -1
-
-
-def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -25,6 +25,7 @@ from sqlmodel import col
 from app.chargers.executors import Outcome, OutcomeStatus
 from app.chargers.relay import DONE, DONE_CHANNEL, EXPIRED, NODE_CHANNEL, PENDING, SENDING, libpq_url, notify
 from app.guard.actions import Action, ActionParams
+from app.observability.logs import bound
 from app.store.db import session_scope
 from app.store.models import GatewayNode, RelayedCommand, utcnow
 
@@ -80,7 +81,7 @@ class RelayServer:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
 
-    def _take(self) -> list[tuple[int, str, str, dict]]:
+    def _take(self) -> list[tuple[int, str, str, dict, str | None]]:
         """Claim this node's pending commands whose deadline has not passed."""
         now = utcnow()
         with session_scope(self.engine) as session:
@@ -93,17 +94,23 @@ class RelayServer:
                 )
                 .values(status=SENDING, picked_at=now)
                 .returning(
-                    RelayedCommand.id, RelayedCommand.charger_id, RelayedCommand.action, RelayedCommand.params
+                    RelayedCommand.id,
+                    RelayedCommand.charger_id,
+                    RelayedCommand.action,
+                    RelayedCommand.params,
+                    RelayedCommand.command_id,
                 )
             )
             return [tuple(row) for row in result.all()]
 
-    async def _carry(self, row_id: int, charger_id: str, action: str, params: dict) -> None:
-        try:
-            outcome = await self.gateway.send(charger_id, Action(action), ActionParams(**params))
-        except (ValueError, ValidationError) as exc:  # not an allowlist member: never sent
-            outcome = Outcome(status=OutcomeStatus.ERROR, detail=f"refused, not sent: {exc}"[:500])
-        log.info("relayed %s to %s for command %s: %s", action, charger_id, row_id, outcome.status.value)
+    async def _carry(self, row_id: int, charger_id: str, action: str, params: dict, command_id: str) -> None:
+        attempt_id = int(command_id) if command_id and command_id.isdigit() else None
+        with bound(charger_id=charger_id, attempt_id=attempt_id):
+            try:
+                outcome = await self.gateway.send(charger_id, Action(action), ActionParams(**params))
+            except (ValueError, ValidationError) as exc:  # not an allowlist member: never sent
+                outcome = Outcome(status=OutcomeStatus.ERROR, detail=f"refused, not sent: {exc}"[:500])
+            log.info("relayed %s to %s (relay row %s): %s", action, charger_id, row_id, outcome.status.value)
         for attempt in range(FINISH_TRIES):
             try:
                 await asyncio.to_thread(self._finish, row_id, outcome)

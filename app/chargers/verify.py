@@ -29,6 +29,8 @@ from app.chargers.executors import Executor, OutcomeStatus
 from app.escalation import escalate
 from app.escalation.content import compose
 from app.guard.actions import Action, ActionParams
+from app.observability import metrics
+from app.observability.logs import bound
 from app.store import queries
 from app.store.db import read_scope, session_scope
 from app.store.models import ActionAttempt, Charger, Decision, Event, Fault, Observation, utcnow
@@ -97,14 +99,22 @@ class Verifier:
         now = now or utcnow()
         settled: dict[int, str] = {}
         for attempt, fault in self._waiting():
-            reports = self._reports(attempt)
-            verdict = judge(fault, reports, expired=now >= attempt.verify_until)
-            if verdict is not None:
-                if self._settle(attempt.id, verdict, now):
+            with bound(fault_id=fault.id, charger_id=fault.charger_id, attempt_id=attempt.id):
+                if (verdict := self._check_one(attempt, fault, now)) is not None:
                     settled[attempt.id] = verdict
-            elif not reports and self._ask_due(attempt, now):
-                self._ask(attempt, fault, now)
         return settled
+
+    def _check_one(self, attempt: ActionAttempt, fault: Fault, now: datetime) -> str | None:
+        """Settle ``attempt`` if its verdict is in (returned), or ask for the status when due."""
+        reports = self._reports(attempt)
+        verdict = judge(fault, reports, expired=now >= attempt.verify_until)
+        if verdict is not None and self._settle(attempt.id, verdict, now):
+            metrics.verification(attempt.action, verdict)
+            log.info("attempt %s (%s on %s): %s", attempt.id, attempt.action, fault.charger_id, verdict)
+            return verdict
+        if verdict is None and not reports and self._ask_due(attempt, now):
+            self._ask(attempt, fault, now)
+        return None
 
     async def run(self, stop: asyncio.Event, wake: asyncio.Event, every: float) -> None:
         """Check every ``every`` seconds, or as soon as ``wake`` is set (a fault was cleared)."""
@@ -156,6 +166,7 @@ class Verifier:
             return
         params = ActionParams(connector_id=fault.connector_id, evse_id=fault.evse_id)
         outcome = self.executor.execute(fault.charger_id, Action.TRIGGER_STATUS, params)
+        metrics.command(Action.TRIGGER_STATUS, outcome.status, outcome.executor or self.executor.name)
         with session_scope(self.engine) as session:
             queries.audit(
                 session,

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 
 from app.agent.llm import PromptedModel, ReasonerFailure, llm_errors, numbered
 from app.chat.schema import without_markers
+from app.observability import metrics
 from app.store.models import ChatTurn
 from knowledge.schema import Passage
 
@@ -60,9 +61,13 @@ class ChatLlm(PromptedModel):
                     raise
 
     def _deltas(self, messages: list[dict[str, str]]) -> Iterator[str]:
-        with llm_errors():
-            chunks = self.client.chat.completions.create(model=self.model, messages=messages, stream=True)
+        """The streamed answer's text pieces; asks for the token usage, sent in a last chunk."""
+        with metrics.llm_call("chat"), llm_errors():
+            chunks = self.client.chat.completions.create(
+                model=self.model, messages=messages, stream=True, stream_options={"include_usage": True}
+            )
             for chunk in chunks:
+                metrics.llm_usage("chat", getattr(chunk, "usage", None))
                 if not chunk.choices:
                     continue
                 choice = chunk.choices[0]

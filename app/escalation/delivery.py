@@ -31,6 +31,8 @@ from sqlalchemy import Engine, or_, update
 from sqlmodel import Session, col, select
 
 from app.escalation.tickets import ACKNOWLEDGED, RESOLVED, EscalationError, requeue
+from app.observability import metrics
+from app.observability.logs import bound
 from app.settings import Settings
 from app.store import queries
 from app.store.db import session_scope
@@ -72,9 +74,13 @@ def deliver_due(
         if claim is None:
             break
         sent.append(claim.id)
-        error = _post(client, settings, claim)
-        with session_scope(engine) as session:
-            _record(session, claim, error, settings, now)
+        ticket = claim.payload["escalation"]
+        with bound(fault_id=ticket["fault_id"], charger_id=ticket["charger_id"]):
+            error = _post(client, settings, claim)
+            metrics.escalation_delivery(delivered=error is None)
+            log.info("escalation %s v%s: %s", claim.id, claim.version, error or "delivered")
+            with session_scope(engine) as session:
+                _record(session, claim, error, settings, now)
     return len(sent)
 
 

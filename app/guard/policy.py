@@ -64,6 +64,7 @@ class Policy(BaseModel):
     blast_radius_window_seconds: float = Field(600, gt=0)
     busy_forbidden: frozenset[DeviceAction] = frozenset({Action.UNLOCK_CONNECTOR, Action.HARD_RESET})
     min_confidence: float = Field(0.5, ge=0, le=1)
+    require_citations: bool = True
     dry_run: bool = False
     dry_run_sites: frozenset[str] = frozenset()
     approval_ttl_seconds: float = Field(3600, gt=0)
@@ -133,6 +134,9 @@ class GuardContext(BaseModel):
     actions: list[PriorAction] = []
     site_automatic_actions: int = Field(0, ge=0)
     site_escalation_raised: bool = False
+    grounded: bool = True
+    """The diagnosis cites the manufacturer's documents, or a person asked for the action. False when
+    no document could be cited (the knowledge store unreachable, or nothing found): rule 2."""
 
 
 class Verdict(StrEnum):
@@ -200,15 +204,30 @@ def _no_action(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
     return _Hit(Verdict.NO_ACTION, "no action: nothing to send to the charger")
 
 
+UNCITED_ALLOWED = frozenset({Action.SET_INOPERATIVE, Action.TRIGGER_STATUS})
+"""Actions rule 2 never holds back: the safe state, and asking the charger for its status (read-only)."""
+
+
+def _uncited(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
+    """Rule 2: with ``require_citations``, a device action resting on no cited document (the
+    manuals could not be read) is not sent: a technician decides — except :data:`UNCITED_ALLOWED`."""
+    if c.grounded or not pol.require_citations or p.action in UNCITED_ALLOWED:
+        return None
+    return _block(
+        f"uncited: the diagnosis cites no manufacturer document (knowledge store unavailable or "
+        f"nothing found); {p.action} is not sent without one"
+    )
+
+
 def _confidence(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
-    """Rule 2: a proposal less sure than ``min_confidence`` goes to a technician instead."""
+    """Rule 3: a proposal less sure than ``min_confidence`` goes to a technician instead."""
     if p.confidence >= pol.min_confidence:
         return None
     return _block(f"confidence: {p.confidence:g} is below the minimum {pol.min_confidence:g}")
 
 
 def _mode_never(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
-    """Rule 3: mode ``never`` escalates, and so does an action with no valid mode."""
+    """Rule 4: mode ``never`` escalates, and so does an action with no valid mode."""
     mode = pol.modes.get(p.action)
     if mode in (Mode.AUTO, Mode.APPROVAL):
         return None
@@ -218,7 +237,7 @@ def _mode_never(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
 
 
 def _busy(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
-    """Rule 4: actions in ``busy_forbidden`` never interrupt an active charging session: one where
+    """Rule 5: actions in ``busy_forbidden`` never interrupt an active charging session: one where
     the fault is, or for an action on the whole charger, one on any of its connectors."""
     whole_charger = p.params.connector_id is None and p.params.evse_id is None
     busy = c.active_session or (whole_charger and c.charger_busy)
@@ -228,7 +247,7 @@ def _busy(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
 
 
 def _in_flight(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
-    """Rule 5: while the same action, or a reset, is being verified on this charger (e.g. for a
+    """Rule 6: while the same action, or a reset, is being verified on this charger (e.g. for a
     sibling report of the same incident), wait for its result instead of sending more. Taking a
     connector out of service (``set_inoperative``) never waits."""
     if p.action == Action.SET_INOPERATIVE:
@@ -245,7 +264,7 @@ def _in_flight(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
 
 
 def _reboot_loop(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
-    """Rule 6: after a reset that ended not_fixed, unknown or timeout, no further reset within the window."""
+    """Rule 7: after a reset that ended not_fixed, unknown or timeout, no further reset within the window."""
     window = pol.reboot_loop_window_seconds
     failed = [a for a in c.actions if a.action.is_reset and a.outcome in FAILED_OUTCOMES]
     failed = [a for a in failed if _age(c, a) < window]
@@ -257,7 +276,7 @@ def _reboot_loop(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
 
 
 def _cooldown(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
-    """Rule 7: the same action on this charger less than ``cooldown_seconds`` ago, any outcome."""
+    """Rule 8: the same action on this charger less than ``cooldown_seconds`` ago, any outcome."""
     cooldown = pol.cooldown_seconds.get(p.action)
     if cooldown is None:
         return _block(f"cooldown: the policy has no cooldown for {p.action}; failing closed")
@@ -270,7 +289,7 @@ def _cooldown(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
 
 
 def _max_attempts(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
-    """Rule 8: at most ``max_attempts`` attempts of one action per charger in the attempts window."""
+    """Rule 9: at most ``max_attempts`` attempts of one action per charger in the attempts window."""
     window = pol.attempts_window_seconds
     count = sum(1 for a in c.actions if a.action == p.action and _age(c, a) < window)
     if count < pol.max_attempts:
@@ -280,7 +299,7 @@ def _max_attempts(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
 
 
 def _blast_radius(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
-    """Rule 9: beyond ``blast_radius_max`` automatic actions on a site, approval; the site escalates once."""
+    """Rule 10: beyond ``blast_radius_max`` automatic actions on a site, approval; the site escalates once."""
     if not c.site_id or c.site_automatic_actions < pol.blast_radius_max:
         return None
     first = not c.site_escalation_raised
@@ -292,7 +311,7 @@ def _blast_radius(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
 
 
 def _approval(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
-    """Rule 10: mode ``approval`` waits for an operator."""
+    """Rule 11: mode ``approval`` waits for an operator."""
     if pol.modes.get(p.action) != Mode.APPROVAL:
         return None
     ttl = _span(pol.approval_ttl_seconds)
@@ -303,6 +322,7 @@ def _approval(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
 
 RULES: tuple[Rule, ...] = (
     _no_action,
+    _uncited,
     _confidence,
     _mode_never,
     _busy,
@@ -313,11 +333,11 @@ RULES: tuple[Rule, ...] = (
     _blast_radius,
     _approval,
 )
-"""Rules 1–10 in the order they are applied; rule 11 (execute) is what remains."""
+"""Rules 1–11 in the order they are applied; rule 12 (execute) is what remains."""
 
 
 def _dry_run(hit: _Hit, p: Proposal, c: GuardContext, pol: Policy) -> str | None:
-    """Rule 12: in shadow mode an execution or an approval request is only recorded."""
+    """Rule 13: in shadow mode an execution or an approval request is only recorded."""
     if hit.verdict not in (Verdict.EXECUTE, Verdict.NEEDS_APPROVAL):
         return None
     if pol.dry_run:

@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from app.intake import normalise
 from app.intake.envelope import EventAccepted, EventIn, PayloadError, parse_payload
 from app.intake.payloads import StatusNotification16
+from app.observability import metrics
 from app.store import queries
 from app.store.models import utcnow
 from app.store.queue import PROCESS_FAULT, enqueue
@@ -89,7 +90,21 @@ def record_events(
     group = _Group(connection, submissions, reprocess_at)
     plans = [group.apply(submission) for submission in submissions]
     group.write()
-    return [plan if isinstance(plan, PayloadError) else plan.answer() for plan in plans]
+    answers = [plan if isinstance(plan, PayloadError) else plan.answer() for plan in plans]
+    for submission, answer in zip(submissions, answers, strict=True):
+        _count(submission, answer)
+    return answers
+
+
+def _count(submission: Submission, answer: Accepted | PayloadError) -> None:
+    """The intake metrics (counted when the group is written: a commit that then fails and is
+    retried counts its events twice)."""
+    if isinstance(answer, PayloadError):
+        metrics.event_received(submission.source, "rejected")
+    else:
+        outcome = "accepted" if answer.created else "duplicate"
+        opened = len(answer.result.faults_opened) if answer.created else 0
+        metrics.event_received(submission.source, outcome, faults_opened=opened)
 
 
 @dataclass(eq=False)

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from app.intake.limits import UtcTime, nul_path
+from app.intake.limits import UtcTime, unstorable_path
 from app.intake.payloads import (
     BootNotification16,
     BootNotification201,
@@ -83,8 +83,8 @@ class EventIn(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _no_nul(cls, data: object) -> object:
-        if where := nul_path(data):
-            raise ValueError(f"{where}: text must not contain NUL characters")
+        if where := unstorable_path(data):
+            raise ValueError(f"{where}: text must not contain NUL characters or lone surrogates")
         return data
 
     @model_validator(mode="after")

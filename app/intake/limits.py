@@ -39,15 +39,26 @@ NO_NUL = r"^[^\x00]*$"
 """Pattern for query and path text: anything but NUL."""
 
 
-def nul_path(value: object, path: str = "body") -> str | None:
-    """The dotted path of the first key or string holding a NUL character, if any."""
+def unstorable_path(value: object, path: str = "body") -> str | None:
+    """The dotted path of the first key or string no database can store — one holding a NUL
+    character or a lone surrogate (valid JSON, ``"\\ud800"``, but not UTF-8) — if any."""
     if isinstance(value, str):
-        return path if "\x00" in value else None
+        return path if _unstorable(value) else None
     items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for key, item in items:
         where = f"{path}.{key}"
-        if "\x00" in str(key):
+        if _unstorable(str(key)):
             return where
-        if found := nul_path(item, where):
+        if found := unstorable_path(item, where):
             return found
     return None
+
+
+def _unstorable(text: str) -> bool:
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False

@@ -7,9 +7,13 @@ instead of one per event is what lets a single SQLite file take hundreds of even
 
 A payload error answers only its own request (:func:`record_event` writes nothing before the
 payload is parsed). Any other error rolls the whole group back; its events are then recorded
-one per transaction, so only the faulty event fails and the others are still accepted.
-Events of the same group are recorded in arrival order, so a repeated event id within a group
-is answered as a duplicate of the first.
+one per transaction, so only the faulty event fails and the others are still accepted — unless
+the database is unavailable (:func:`~app.store.db.unavailable`: down, restarting, connection
+lost): then every request of the group is answered with that error at once (the API turns it
+into 503 + ``Retry-After``), and the next group starts on fresh connections (the pool replaces
+dead ones), so intake recovers by itself when the database is back. Events of the same group
+are recorded in arrival order, so a repeated event id within a group is answered as a
+duplicate of the first.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from sqlalchemy import Engine
 
 from app.intake.accept import Accepted, Submission, accept_events, record_events
 from app.intake.envelope import EventIn
+from app.store.db import unavailable
 
 log = logging.getLogger("chargemedic.intake")
 
@@ -96,7 +101,12 @@ class IntakeWriter:
             with self.engine.begin() as connection:
                 submissions = [request.submission for request in batch]
                 results = record_events(connection, submissions, reprocess_at=self.reprocess_at)
-        except Exception:
+        except Exception as exc:
+            if unavailable(exc):
+                log.warning("database unavailable: %d events not recorded: %s", len(batch), exc)
+                for request in batch:
+                    _settle(request.answer, exc)
+                return
             log.warning("a group of %d events failed; recording them one by one", len(batch), exc_info=True)
             for request in batch:
                 self._answer_alone(request)
