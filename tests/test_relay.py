@@ -139,7 +139,7 @@ def test_a_charger_held_by_a_replica_that_stopped_is_not_connected_and_nothing_i
     _connected(engine, "GONE-2", "ghost:2:cccccc", heartbeat_age=None)
     for charger_id in ("GONE-1", "GONE-2", "NEVER-SEEN"):
         outcome = _relay(engine).execute(charger_id, Action.SOFT_RESET, ActionParams())
-        assert outcome.status is OutcomeStatus.NOT_CONNECTED
+        assert (outcome.status, outcome.executor) == (OutcomeStatus.NOT_CONNECTED, "ocpp")
     assert "no longer running" in _relay(engine).execute("GONE-1", Action.SOFT_RESET, ActionParams()).detail
     assert rows(engine, RelayedCommand) == []
 

@@ -193,4 +193,5 @@ def _relayed(row: RelayedCommand) -> Outcome:
 
 
 def _not_connected(detail: str) -> Outcome:
-    return Outcome(status=OutcomeStatus.NOT_CONNECTED, detail=detail, executor=RelayExecutor.name)
+    """Nothing sent; the route is OCPP (the relay is how one replica reaches another's sockets)."""
+    return Outcome(status=OutcomeStatus.NOT_CONNECTED, detail=detail, executor="ocpp")
