@@ -413,9 +413,9 @@ async def test_list_filter_get_acknowledge_and_resolve(engine, keys, tmp_path):
             assert answer.status_code == 200, answer.text
             return [e["id"] for e in answer.json()]
 
-        assert await ids() == [c, b, a]  # newest first
-        assert await ids(site="site-b") == [c, b] and await ids(charger="CP-A") == [a]
-        assert await ids(limit=1) == [c]
+        assert await ids() == [a, b, c]  # one severity: the longest waiting first
+        assert await ids(site="site-b") == [b, c] and await ids(charger="CP-A") == [a]
+        assert await ids(limit=1) == [a]
         assert (
             await client.get("/v1/escalations", params={"limit": 501}, headers=technician)
         ).status_code == 422
@@ -448,8 +448,8 @@ async def test_list_filter_get_acknowledge_and_resolve(engine, keys, tmp_path):
         late = await client.post(f"/v1/escalations/{b}/acknowledge", json={}, headers=technician)
         assert late.status_code == 409 and "resolved" in late.json()["message"]
 
-        assert await ids() == [c, a] and await ids(state="resolved") == [b]
-        assert await ids(state="all") == [c, b, a] and await ids(state="acknowledged") == []
+        assert await ids() == [a, c] and await ids(state="resolved") == [b]
+        assert await ids(state="all") == [a, c, b] and await ids(state="acknowledged") == []
         one = await client.get(f"/v1/escalations/{b}", headers=technician)
         assert one.json()["state"] == "resolved" and one.json()["links"]["fault"].startswith("/v1/faults/")
         for method, path, payload in [
@@ -462,6 +462,48 @@ async def test_list_filter_get_acknowledge_and_resolve(engine, keys, tmp_path):
     kinds = [a.kind for a in rows(engine, AuditEntry) if a.kind.startswith("escalation.")]
     assert "escalation.acknowledged" in kinds and "escalation.resolved" in kinds
     assert rows(engine, WorkItem) == []  # resolving without reenable queues nothing
+
+
+async def test_the_list_puts_the_most_severe_first_the_longest_waiting_first_then_resolved_ones(
+    engine, keys, tmp_path
+):
+    """A dispatcher reads from the top: critical before high before normal before low whatever
+    their age; within a severity the ticket waiting longest; resolved tickets last, the latest
+    resolution first. A ``limit`` drops the least urgent."""
+    opened = {}
+    for name, severity in [
+        ("low", "low"),
+        ("critical-old", "critical"),
+        ("normal", "normal"),
+        ("high", "high"),
+        ("critical-new", "critical"),
+        ("gone-first", "critical"),
+        ("gone-later", "low"),
+    ]:
+        opened[name] = open_ticket(engine, add_fault(engine, f"CP-{name}"), severity=severity)
+    for name in ("gone-first", "gone-later"):
+        with session_scope(engine) as session:
+            resolve(session, escalation_id=opened[name], by="tech", note="done", reenable=False, now=utcnow())
+    with session_scope(engine) as session:  # acknowledging changes neither severity nor age
+        acknowledge(session, escalation_id=opened["critical-old"], by="tech", comment="", now=utcnow())
+    raised = add_fault(engine, "CP-raised")  # an update raises a low ticket to high: it moves up
+    opened["raised"] = open_ticket(engine, raised, severity="low")
+    open_ticket(engine, raised, text="Worse now.", severity="high")
+    technician = bearer(keys["technician"])
+    async with api(engine, tmp_path) as client:
+
+        async def listed(**params) -> list[str]:
+            answer = await client.get("/v1/escalations", params=params, headers=technician)
+            assert answer.status_code == 200, answer.text
+            names = {ticket_id: name for name, ticket_id in opened.items()}
+            return [names[e["id"]] for e in answer.json()]
+
+        active = ["critical-old", "critical-new", "high", "raised", "normal", "low"]
+        assert await listed() == active
+        assert await listed(limit=3) == active[:3]
+        assert await listed(state="all") == [*active, "gone-later", "gone-first"]
+        assert await listed(state="resolved") == ["gone-later", "gone-first"]
+        assert await listed(state="open") == active[1:]
 
 
 class Recorder:

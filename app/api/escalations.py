@@ -88,7 +88,9 @@ class Resolution(BaseModel):
 
 
 @router.get(
-    "", response_model=list[EscalationOut], summary="Tickets (default: open and acknowledged), newest first"
+    "",
+    response_model=list[EscalationOut],
+    summary="Tickets (default: open and acknowledged), most urgent first",
 )
 def list_escalations(
     _: Reader,
@@ -101,6 +103,8 @@ def list_escalations(
     delivery_state: Annotated[DeliveryState | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[EscalationOut]:
+    """Open and acknowledged tickets by severity (critical, high, normal, low), the longest
+    waiting first within a severity; then resolved ones, the latest resolution first."""
     states = tickets.ACTIVE if state is None else () if state == "all" else (state,)
     with read_scope(engine) as session:
         rows = tickets.list_escalations(

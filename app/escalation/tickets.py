@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
+from sqlalchemy import ColumnElement, case
 from sqlmodel import Session, col, select
 
 from app.guard.actions import Action
@@ -152,9 +153,9 @@ def list_escalations(
     delivery_state: str | None = None,
     limit: int = 100,
 ) -> list[Escalation]:
-    """Tickets in ``states`` (all when empty), newest first, optionally of one site or charger or
-    in one delivery state."""
-    query = select(Escalation).order_by(col(Escalation.id).desc()).limit(limit)
+    """Tickets in ``states`` (all when empty), most urgent first (see :func:`urgency_order`),
+    optionally of one site or charger or in one delivery state."""
+    query = select(Escalation).order_by(*urgency_order()).limit(limit)
     if states:
         query = query.where(col(Escalation.state).in_(states))
     filters = (
@@ -166,6 +167,23 @@ def list_escalations(
         if value is not None:
             query = query.where(column == value)
     return list(session.exec(query).all())
+
+
+def urgency_order() -> tuple[ColumnElement, ...]:
+    """The order a dispatcher works through tickets: active ones (open or acknowledged) first,
+    by severity (critical, high, normal, low), and within a severity the oldest first — the ticket
+    that has waited longest is the most overdue, and newest-first would bury it under each new
+    arrival. Resolved tickets follow, newest resolution first (history: the latest is the one
+    asked about, and a ``limit`` keeps the recent ones rather than the oldest)."""
+    resolved = Escalation.state == RESOLVED
+    rank = case({s: i for i, s in enumerate(SEVERITIES)}, value=Escalation.severity, else_=-1)
+    return (
+        case((resolved, 1), else_=0),
+        case((resolved, None), else_=rank).desc(),
+        case((resolved, None), else_=Escalation.created_at),
+        col(Escalation.resolved_at).desc(),
+        col(Escalation.id),
+    )
 
 
 def requeue(row: Escalation, now: datetime) -> None:
