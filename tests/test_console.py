@@ -26,7 +26,7 @@ from app.settings import Settings
 from app.store import queries
 from app.store.db import session_scope
 from app.store.keys import create_key, revoke_key
-from app.store.models import AuditEntry, Charger, Decision, Event, Fault, utcnow
+from app.store.models import AuditEntry, Charger, Decision, Escalation, Event, Fault, utcnow
 from ingest.loaders import load
 from knowledge.schema import Chunk, DocType
 from knowledge.search import Searcher
@@ -316,6 +316,52 @@ async def test_lists_show_approvals_tickets_chargers_and_the_feed(engine, keys, 
     assert f'href="/faults/{fault_id}"' in charger and "/chat?charger_id=CP-T1" in charger
     assert 'value="CP-T1"' in chat and 'value="ACME"' in chat and 'value="DC50-CCS"' in chat
     assert missing.status_code == 404 and "There is no fault 99999" in missing.text
+
+
+def text_of(html: str) -> str:
+    """The text of an HTML fragment, tags dropped and whitespace collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+async def test_the_escalation_list_is_one_line_each_most_severe_first_with_details_on_demand(
+    engine, keys, tmp_path, library
+):
+    older, _ = seed(engine, "CP-OLD")  # a normal ticket, waiting for two hours
+    newer, _ = seed(engine, "CP-NEW")  # a newer one, raised to critical by an update
+    with session_scope(engine) as session:
+        row = session.exec(select(Escalation).where(Escalation.fault_id == older)).one()
+        row.created_at = utcnow() - timedelta(hours=2, minutes=5, seconds=10)
+        session.add(row)
+        fault = session.get(Fault, newer)
+        raised = escalate(session, fault, text="Isolation failed.", actor="verify", severity="critical").id
+        waiting = row.id
+    async with console(engine, tmp_path, library) as client:
+        logged_in(client, keys["technician"])
+        html = (await client.get("/escalations")).text
+    tickets = re.findall(
+        r'<details class="card ticket sev-(\w+)" id="escalation-(\d+)"([^>]*)>\s*'
+        r'<summary class="ticket-line">(.*?)</summary>(.*?)</details>\s*(?=<details class="card|</div>)',
+        html,
+        re.S,
+    )
+    assert [(severity, int(ticket_id)) for severity, ticket_id, *_ in tickets] == [
+        ("critical", raised),
+        ("normal", waiting),
+    ]
+    assert all(" open" not in attributes for _, _, attributes, _, _ in tickets)  # details on demand
+    lines = [text_of(summary) for *_, summary, _ in tickets]
+    assert re.fullmatch(
+        rf"critical CP-NEW #1 GroundFailure · F005 electrical safety waiting \d+ s open Ticket {raised}",
+        lines[0],
+    )
+    assert lines[1] == (
+        f"normal CP-OLD #1 GroundFailure · F005 electrical safety waiting 2 h 5 min open Ticket {waiting}"
+    )
+    details = tickets[0][-1]
+    assert (
+        "Isolation failed." in details and "Acknowledge</button>" in details and "Resolve</button>" in details
+    )
+    assert "&lt;script&gt;" in details and "<script>alert" not in html
 
 
 # ---- documents -----------------------------------------------------------------------------------

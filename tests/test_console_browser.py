@@ -199,12 +199,20 @@ def test_a_technician_sees_a_fault_arrive_live_opens_it_and_approves_the_action(
     ]
 
     deadline = time.monotonic() + 20  # the approved reset cannot reach the charger (no gateway): escalated
-    while page.goto("/escalations") and not page.locator("article.ticket").count():
+    while page.goto("/escalations") and not page.locator("details.ticket").count():
         assert time.monotonic() < deadline, "the undeliverable reset was not escalated"
         time.sleep(0.5)
-    ticket = page.locator("article.ticket").first
-    expect(ticket).to_contain_text("CP-N1")
-    shot(page, "08-escalations", full_page=True)
+    ticket = page.locator("details.ticket").first
+    line = ticket.locator("summary.ticket-line")  # one line: severity, charger, what, how long it waits
+    expect(line).to_have_text(
+        re.compile(r"high\s+CP-N1 #1\s+InternalError · 0x12 controller\s+waiting \d+ s\s+open")
+    )
+    expect(ticket.locator("form.acknowledge")).to_be_hidden()  # the rest on demand
+    shot(page, "08-escalations")
+    line.click()
+    expect(ticket.locator("form.acknowledge")).to_be_visible()
+    expect(ticket.locator(".instructions")).to_contain_text("Why this reached you")
+    shot(page, "08b-escalation-open", full_page=True)
     ticket.locator("form.acknowledge input").fill("On my way, ETA 40 min")
     ticket.locator("form.acknowledge button").click()
     expect(ticket.locator(".result")).to_contain_text("Acknowledged")

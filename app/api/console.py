@@ -196,7 +196,8 @@ def escalations_page(
     states = {"active": tickets.ACTIVE, "resolved": (tickets.RESOLVED,), "all": ()}[state]
     with read_scope(engine) as session:
         rows = tickets.list_escalations(session, states=states, limit=200)
-    context = {"rows": rows, "state": state, "nav": "escalations"}
+        faults = console.faults_by_id(session, fault_ids=[row.fault_id for row in rows])
+    context = {"rows": rows, "faults": faults, "now": utcnow(), "state": state, "nav": "escalations"}
     return page(request, user, engine, "escalations.html", context)
 
 

@@ -105,6 +105,22 @@ def verdict_chip(verdict: str | None) -> Markup:
     return Markup('<span class="chip chip-{}">{}</span>').format(tone, label)
 
 
+def age(value: datetime | None, now: datetime) -> str:
+    """How long before ``now`` ``value`` was, in the two largest units read at a glance:
+    ``45 s``, ``12 min``, ``3 h 20 min``, ``2 d 4 h``."""
+    if value is None:
+        return "—"
+    minutes, seconds = divmod(max(int((now - value).total_seconds()), 0), 60)
+    if not minutes:
+        return f"{seconds} s"
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    big, small = ((days, "d"), (hours, "h")) if days else ((hours, "h"), (minutes, "min"))
+    if not big[0]:
+        return f"{minutes} min"
+    return f"{big[0]} {big[1]} {small[0]} {small[1]}" if small[0] else f"{big[0]} {big[1]}"
+
+
 def cite_links(text: str | None, prefix: str = "cite") -> Markup:
     """``text`` escaped, each ``[n]`` a link to the anchor ``#<prefix>-<n>`` of this page."""
     escaped = str(escape(text or ""))
@@ -164,7 +180,7 @@ def _asset_version() -> str:
 def templates() -> Jinja2Templates:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, trim_blocks=True)
     env.filters |= {"when": when, "chip": chip, "verdict": verdict_chip, "cite_links": cite_links}
-    env.filters |= {"pretty": pretty, "fault_code": fault_code}
+    env.filters |= {"pretty": pretty, "fault_code": fault_code, "age": age}
     env.globals |= {
         "document_href": document_href,
         "audit_summary": audit_summary,

@@ -159,8 +159,9 @@ function wireEscalations() {
         let text = resolving ? "Resolved." : "Acknowledged: the ticket is yours.";
         if (resolving && answer.data.reenable) text += " Re-enabling the connector is queued (the guard still checks it).";
         cm.say(result, text, true);
-        const before = box.closest("article").querySelector(".ticket-state .chip")?.textContent.replace(/^\W+/, "");
-        box.closest("article").querySelector(".ticket-state").replaceChildren(cm.chip(ticket.state));
+        const state = box.closest(".ticket").querySelector(".ticket-state");
+        const before = state.querySelector(".chip")?.textContent.replace(/^\W+/, "");
+        state.replaceChildren(cm.chip(ticket.state));
         if (before === "open") cm.bumpCount("/escalations", -1);
         form.remove();
         if (!resolving) box.querySelectorAll("button").forEach((b) => { b.disabled = false; });
@@ -187,8 +188,16 @@ function wireNavigation() {
   });
 }
 
+// A link to one item of a list of collapsed items (e.g. /escalations#escalation-12) opens it.
+function openLinkedDetails() {
+  let target = null;
+  try { target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1))); } catch { return; }
+  if (target instanceof HTMLDetailsElement) target.open = true;
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("time[datetime]").forEach(cm.localize);
+  openLinkedDetails();
   wireNavigation();
   wireApprovals();
   wireEscalations();
