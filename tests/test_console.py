@@ -26,7 +26,16 @@ from app.settings import Settings
 from app.store import queries
 from app.store.db import session_scope
 from app.store.keys import create_key, revoke_key
-from app.store.models import AuditEntry, Charger, Decision, Escalation, Event, Fault, utcnow
+from app.store.models import (
+    ActionAttempt,
+    AuditEntry,
+    Charger,
+    Decision,
+    Escalation,
+    Event,
+    Fault,
+    utcnow,
+)
 from ingest.loaders import load
 from knowledge.schema import Chunk, DocType
 from knowledge.search import Searcher
@@ -162,6 +171,57 @@ def seed(engine, charger: str = "CP-T1") -> tuple[int, int]:
         )
         escalate(session, fault, text=f"Check the cable. Charger said: {HOSTILE}", actor="agent")
         return fault.id, decision.id
+
+
+def seed_sent(
+    engine, charger: str, action: str, outcome: str, fault_class: str, verdict: str = "execute"
+) -> int:
+    """A fault whose latest decision sent ``action`` and got ``outcome``; the fault's id."""
+    now = utcnow()
+    with session_scope(engine) as session:
+        session.add(Charger(id=charger, vendor="ACME", model="DC50-CCS", site_id="site-t"))
+        event = queries.add(
+            session,
+            Event(
+                source="test",
+                external_id=uuid.uuid4().hex,
+                charger_id=charger,
+                kind="status_notification",
+                ocpp_version="1.6",
+                occurred_at=now,
+            ),
+        )
+        fault = queries.add(
+            session,
+            Fault(
+                charger_id=charger,
+                event_id=event.id,
+                signature=f"{charger}:GroundFailure",
+                connector_id=1,
+                error_code="GroundFailure",
+                opened_at=now,
+                last_seen_at=now,
+                state="escalated",
+                fault_class=fault_class,
+            ),
+        )
+        decision = queries.add(
+            session, Decision(fault_id=fault.id, action=action, verdict=verdict, reasoner="playbook")
+        )
+        session.add(
+            ActionAttempt(
+                fault_id=fault.id,
+                decision_id=decision.id,
+                charger_id=charger,
+                action=action,
+                params={"connector_id": 1},
+                executor="ocpp",
+                outcome=outcome,
+                command_status=outcome,
+                detail={"detail": f"{charger} is not connected to any gateway replica"},
+            )
+        )
+        return fault.id
 
 
 # ---- login and the session cookie ----------------------------------------------------------------
@@ -318,6 +378,55 @@ async def test_lists_show_approvals_tickets_chargers_and_the_feed(engine, keys, 
     assert missing.status_code == 404 and "There is no fault 99999" in missing.text
 
 
+async def test_the_decision_column_says_what_became_of_the_action_and_a_failed_isolation_is_an_alarm(
+    engine, keys, tmp_path, library
+):
+    """The same verdict (execute set_inoperative) reads differently when the charger accepted it
+    and when it was never sent: the failure of taking a safety fault out of service is an alarm
+    in words and colour, on the feed (page and stream) and on the fault page."""
+    failed = seed_sent(engine, "CP-LIVE", "set_inoperative", "not_connected", "electrical_safety")
+    isolated = seed_sent(engine, "CP-SAFE", "set_inoperative", "accepted", "electrical_safety")
+    checking = seed_sent(engine, "CP-RESET", "soft_reset", "verifying", "controller")
+    shadow = seed_sent(engine, "CP-SHADOW", "soft_reset", "dry_run", "controller", verdict="dry_run")
+    async with console(engine, tmp_path, library, console_feed_max_seconds=0.5) as client:
+        logged_in(client, keys["technician"])
+        dashboard = (await client.get("/")).text
+        fault_page = (await client.get(f"/faults/{failed}")).text
+        calm_page = (await client.get(f"/faults/{isolated}")).text
+        client.cookies.clear()
+        stream = await client.get(
+            "/v1/faults/stream", params={"since": "2000-01-01T00:00:00Z"}, headers=bearer(keys["technician"])
+        )
+    rows = {
+        int(fault_id): (attributes, text_of(cell))
+        for fault_id, attributes, cell in re.findall(
+            r'<tr data-fault-id="(\d+)"([^>]*)>.*?<td data-label="Decision">(.*?)</td>', dashboard, re.S
+        )
+    }
+    assert rows[failed][1] == "set inoperative NOT ISOLATED: not sent: charger not connected"
+    assert rows[isolated][1] == "set inoperative done: the charger accepted"
+    assert rows[checking][1] == "soft reset sent: checking it worked"
+    assert rows[shadow][1] == "soft reset dry run: nothing sent"
+    assert 'class="alarm"' in rows[failed][0] and all(
+        "alarm" not in rows[other][0] for other in (isolated, checking, shadow)
+    )
+    assert '<span class="chip chip-alarm outcome">NOT ISOLATED: not sent' in dashboard
+    assert '<span class="chip chip-ok outcome">done: the charger accepted</span>' in dashboard
+
+    assert 'class="alert alert-alarm" role="alert"' in fault_page
+    assert "set inoperative — NOT ISOLATED: not sent: charger not connected." in text_of(fault_page)
+    assert fault_page.count("chip chip-alarm outcome") == 2  # the decision and the actions table
+    assert "alert-alarm" not in calm_page and "chip chip-ok outcome" in calm_page
+
+    outcomes = {e["data"]["id"]: e["data"]["decision"]["outcome"] for e in parse_events(stream.text)}
+    assert outcomes == {
+        failed: "not_connected",
+        isolated: "accepted",
+        checking: "verifying",
+        shadow: "dry_run",
+    }
+
+
 def text_of(html: str) -> str:
     """The text of an HTML fragment, tags dropped and whitespace collapsed."""
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
@@ -437,6 +546,7 @@ async def test_the_feed_streams_new_faults_and_resumes_after_the_last_event(engi
             "action": "hard_reset",
             "verdict": "needs_approval",
             "approval_state": "pending",
+            "outcome": None,  # nothing sent while it waits
         }
         assert event["href"] == f"/faults/{new}" and event["site_id"] == "site-t"
 

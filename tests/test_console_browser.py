@@ -109,9 +109,9 @@ def log_in(tab, key: str, path: str = "/") -> None:
     tab.wait_for_url(f"**{path}")
 
 
-def post_fault(service: Running, event_id: str, charger: str) -> int:
-    """A Northwind controller fault (InternalError 0x12): its manual prescribes a hard reset,
-    which the policy holds back for approval."""
+def post_fault(service: Running, event_id: str, charger: str, **status) -> int:
+    """A Northwind controller fault (InternalError 0x12) unless ``status`` says otherwise: its
+    manual prescribes a hard reset, which the policy holds back for approval."""
     body = {
         "event_id": event_id,
         "charger_id": charger,
@@ -123,7 +123,8 @@ def post_fault(service: Running, event_id: str, charger: str) -> int:
             "status": "Faulted",
             "vendorErrorCode": "0x12",
             "info": "<b>watchdog</b> reset",
-        },
+        }
+        | status,
     }
     answer = httpx.post(f"{service.url}/v1/events", json=body, headers=bearer(service.csms), timeout=10)
     assert answer.status_code == 202, answer.text
@@ -224,6 +225,48 @@ def test_a_technician_sees_a_fault_arrive_live_opens_it_and_approves_the_action(
     page.goto("/chargers")
     expect(page.locator("table")).to_contain_text("CP-N1")
     shot(page, "09-chargers")
+
+
+def test_a_failed_isolation_of_a_safety_fault_is_an_alarm_live_on_its_page_and_first_in_tickets(
+    page, service
+):
+    """A ground fault is taken out of service automatically; with no gateway the command cannot
+    be sent. The feed row changes live to say so and looks alarming, so does the fault page, and
+    its critical ticket is the first line of the escalations, opened by a link to it."""
+    expect = sync_api.expect
+    log_in(page, service.technician, "/")
+    expect(page.locator("#feed-status")).to_have_attribute("data-state", "live")
+    fault_id = post_fault(
+        service, "browser-iso", "CP-N2", errorCode="GroundFailure", vendorErrorCode=None, info=None
+    )
+    row = page.locator(f'#feed tr[data-fault-id="{fault_id}"]')
+    cell = row.locator('td[data-label="Decision"]')
+    expect(cell).to_have_text("set inoperative NOT ISOLATED: not sent: charger not connected", timeout=30_000)
+    expect(row).to_have_class(re.compile(r"\balarm\b"))
+    chip = cell.locator(".chip-alarm")
+    assert chip.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(180, 35, 24)"  # solid red
+    assert chip.evaluate("e => getComputedStyle(e, '::before').content") == '"⚠ "'
+    shot(page, "12-failed-isolation-feed")
+
+    page.goto(f"/faults/{fault_id}")
+    alarm = page.locator(".alert-alarm")
+    expect(alarm).to_contain_text("set inoperative — NOT ISOLATED: not sent: charger not connected.")
+    expect(alarm).to_contain_text("Treat the connector as live")
+    expect(page.locator("#actions .chip-alarm")).to_have_text("NOT ISOLATED: not sent: charger not connected")
+    shot(page, "13-failed-isolation-fault")
+
+    page.goto("/escalations")
+    first = page.locator("details.ticket").first
+    expect(first.locator("summary.ticket-line")).to_contain_text(
+        re.compile(r"critical\s+CP-N2 #1\s+GroundFailure")
+    )
+    ticket_id = first.get_attribute("id")
+    page.goto(f"/escalations?state=all#{ticket_id}")  # as the fault page links to its ticket
+    expect(page.locator(f"#{ticket_id}")).to_have_attribute("open", "")
+    expect(page.locator(f"#{ticket_id} form.resolve")).to_be_visible()
+    opened = page.locator("details.ticket[open]")
+    expect(opened).to_have_count(1)  # the others stay one line each
+    shot(page, "14-escalations-linked", full_page=True)
 
 
 def test_the_chat_answers_with_numbered_citations(page, service):

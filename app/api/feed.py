@@ -24,8 +24,9 @@ from app.api.deps import EngineDep, Reader, SettingsDep
 from app.api.errors import GUARDED
 from app.intake.limits import INT32_MAX, UtcTime
 from app.store import console
+from app.store.console import LatestDecision
 from app.store.db import read_scope
-from app.store.models import Decision, Fault
+from app.store.models import Fault
 
 router = APIRouter(prefix="/v1/faults", tags=["faults"], responses=GUARDED)
 LATE_COMMIT_SECONDS = 2.0
@@ -42,6 +43,13 @@ class FeedDecision(BaseModel):
     action: str
     verdict: str = Field(examples=["needs_approval"])
     approval_state: str | None = Field(None, description="pending, approved, rejected or expired.")
+    outcome: str | None = Field(
+        None,
+        description="What became of the action it sent: accepted, verifying, fixed, not_fixed, unknown, "
+        "rejected, timeout, call_error, disconnected, not_connected, error or dry_run; null when it sent "
+        "nothing.",
+        examples=["not_connected"],
+    )
 
 
 class FeedFault(BaseModel):
@@ -63,7 +71,7 @@ class FeedFault(BaseModel):
     href: str = Field(description="The fault's page in the web console.", examples=["/faults/42"])
 
     @classmethod
-    def of(cls, fault: Fault, decision: Decision | None) -> FeedFault:
+    def of(cls, fault: Fault, decision: LatestDecision | None) -> FeedFault:
         return cls(
             **fault.model_dump(include=set(cls.model_fields) - {"decision", "href"}),
             decision=FeedDecision(**decision.model_dump()) if decision else None,

@@ -22,6 +22,8 @@ from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup, escape
 from starlette.responses import Response
 
+from app.console import outcomes
+
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 PAGE_HEADERS = {
@@ -187,6 +189,8 @@ def templates() -> Jinja2Templates:
         "section_label": section_label,
     }
     env.globals |= {"tones": STATES, "verdicts": VERDICTS, "asset_version": _asset_version()}
+    env.globals |= {"outcome_view": outcomes.outcome_view, "outcome_rules": outcomes.for_script()}
+    env.filters |= {"outcome_chip": outcomes.outcome_chip}
     return Jinja2Templates(env=env)
 
 

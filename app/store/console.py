@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import BaseModel
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from app.guard.approvals import PENDING
-from app.store.models import Decision, Escalation, Fault
+from app.store.models import ActionAttempt, Decision, Escalation, Fault
 
 
 def changed_faults(
@@ -40,8 +41,20 @@ def recently_changed(session: Session, *, limit: int = 50) -> list[Fault]:
     return list(session.exec(query).all())
 
 
-def latest_decisions(session: Session, *, fault_ids: list[int]) -> dict[int, Decision]:
-    """Each fault's most recent decision, by fault id (faults without one are absent)."""
+class LatestDecision(BaseModel):
+    """A fault's latest decision and what became of the action it sent."""
+
+    action: str
+    verdict: str
+    approval_state: str | None = None
+    outcome: str | None = None
+    """The outcome of the decision's latest action attempt (``ActionAttempt.outcome``); ``None``
+    when it sent nothing (no action, waiting for approval, escalated without acting)."""
+
+
+def latest_decisions(session: Session, *, fault_ids: list[int]) -> dict[int, LatestDecision]:
+    """Each fault's most recent decision with its action's outcome, by fault id (faults without
+    a decision are absent)."""
     if not fault_ids:
         return {}
     newest = (
@@ -50,7 +63,29 @@ def latest_decisions(session: Session, *, fault_ids: list[int]) -> dict[int, Dec
         .group_by(Decision.fault_id)
     )
     rows = session.exec(select(Decision).where(col(Decision.id).in_(newest))).all()
-    return {row.fault_id: row for row in rows}
+    outcomes = _attempt_outcomes(session, decision_ids=[row.id for row in rows])
+    return {
+        row.fault_id: LatestDecision(
+            action=row.action,
+            verdict=row.verdict,
+            approval_state=row.approval_state,
+            outcome=outcomes.get(row.id),
+        )
+        for row in rows
+    }
+
+
+def _attempt_outcomes(session: Session, *, decision_ids: list[int]) -> dict[int, str | None]:
+    """The outcome of each decision's latest action attempt, by decision id."""
+    if not decision_ids:
+        return {}
+    newest = (
+        select(func.max(ActionAttempt.id))
+        .where(col(ActionAttempt.decision_id).in_(sorted(set(decision_ids))))
+        .group_by(ActionAttempt.decision_id)
+    )
+    query = select(ActionAttempt.decision_id, ActionAttempt.outcome).where(col(ActionAttempt.id).in_(newest))
+    return dict(session.exec(query).all())
 
 
 def open_fault_counts(session: Session, *, charger_ids: list[str]) -> dict[str, int]:

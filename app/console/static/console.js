@@ -4,7 +4,7 @@
 const cm = (() => {
   const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
   // The colours of states and verdicts, as the server renders them (app/console/views.py).
-  const { tones: TONES, verdicts: VERDICTS } = JSON.parse(document.getElementById("cm-tones")?.textContent || '{"tones": {}, "verdicts": {}}');
+  const { tones: TONES, verdicts: VERDICTS, outcomes: OUTCOMES } = JSON.parse(document.getElementById("cm-tones")?.textContent || '{"tones": {}, "verdicts": {}}');
 
   function el(tag, attrs = {}, ...children) {
     const node = document.createElement(tag);
@@ -28,6 +28,21 @@ const cm = (() => {
   function verdictChip(verdict) {
     const [label, tone] = VERDICTS[verdict] || [verdict || "—", "muted"];
     return el("span", { class: `chip chip-${tone}` }, label);
+  }
+
+  // What became of an action, as app/console/outcomes.py words it (an alarm: a hazard left live).
+  function outcomeView(action, outcome, faultClass) {
+    const rules = OUTCOMES;
+    if (!outcome) return { label: rules.in_flight[0], tone: rules.in_flight[1], alarm: false };
+    let [label, tone] = rules.outcomes[outcome] || [outcome.replaceAll("_", " "), "muted"];
+    const failed = rules.failed_tones.includes(tone);
+    const isolating = rules.isolating.includes(action);
+    if (failed && isolating) label = `${rules.not_isolated}: ${label}`;
+    return { label, tone, alarm: failed && (isolating || rules.safety_classes.includes(faultClass)) };
+  }
+
+  function outcomeChip(view) {
+    return el("span", { class: `chip chip-${view.alarm ? "alarm" : view.tone} outcome` }, view.label);
   }
 
   // Local time, 24-hour; the year only when it is not this year.
@@ -108,7 +123,7 @@ const cm = (() => {
     if (count === 0) badge.classList.remove("count-warn", "count-bad");
   }
 
-  return { csrf, el, chip, verdictChip, timeEl, localize, post, say, consoleHref, documentHref, bumpCount };
+  return { csrf, el, chip, verdictChip, outcomeView, outcomeChip, timeEl, localize, post, say, consoleHref, documentHref, bumpCount };
 })();
 
 function wireApprovals() {

@@ -9,11 +9,18 @@ function faultCode(f) {
   return (parts.length ? parts : alt).join(" · ") || "—";
 }
 
-function decisionCell(decision) {
+// As the decision_cell macro (templates/_macros.html): what became of the action sent, else the verdict.
+function decisionCell(decision, faultClass) {
   if (!decision) return [cm.el("span", { class: "muted" }, "—")];
-  const cells = [cm.el("span", { class: "action" }, decision.action.replaceAll("_", " ")), " ", cm.verdictChip(decision.verdict)];
+  const action = cm.el("span", { class: "action" }, decision.action.replaceAll("_", " "));
+  if (decision.outcome) return [action, " ", cm.outcomeChip(cm.outcomeView(decision.action, decision.outcome, faultClass))];
+  const cells = [action, " ", cm.verdictChip(decision.verdict)];
   if (decision.approval_state) cells.push(" ", cm.chip(decision.approval_state));
   return cells;
+}
+
+function isAlarm(f) {
+  return Boolean(f.decision?.outcome) && cm.outcomeView(f.decision.action, f.decision.outcome, f.fault_class).alarm;
 }
 
 function feedRow(f, label) {
@@ -22,13 +29,13 @@ function feedRow(f, label) {
   if (label) updated.append(el("span", { class: "badge-new" }, label));
   const charger = el("td", { "data-label": "Charger" }, el("strong", {}, f.charger_id));
   if (f.connector_id !== null && f.connector_id !== undefined) charger.append(" ", el("span", { class: "muted" }, `#${f.connector_id}`));
-  return el("tr", { "data-fault-id": f.id, "data-updated": f.updated_at, "data-href": f.href, class: "fresh" },
+  return el("tr", { "data-fault-id": f.id, "data-updated": f.updated_at, "data-href": f.href, class: isAlarm(f) ? "fresh alarm" : "fresh" },
     updated,
     charger,
     el("td", { "data-label": "Site" }, f.site_id || "—"),
     el("td", { "data-label": "Fault" }, el("a", { href: f.href }, el("code", {}, faultCode(f)))),
     el("td", { "data-label": "Class" }, (f.fault_class || "—").replaceAll("_", " ")),
-    el("td", { "data-label": "Decision" }, decisionCell(f.decision)),
+    el("td", { "data-label": "Decision" }, decisionCell(f.decision, f.fault_class)),
     el("td", { "data-label": "State" }, cm.chip(f.state)),
   );
 }
