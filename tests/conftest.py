@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -78,13 +79,64 @@ def realworld(name: str) -> Path:
 
 # ---- database -----------------------------------------------------------------------------
 PG_URL_VARIABLE = "CHARGEMEDIC_TEST_DATABASE_URL"
+DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+"""The PostgreSQL the tests use when ``CHARGEMEDIC_TEST_DATABASE_URL`` is unset (CI's, too)."""
+PG_PROBE_SECONDS = 3
+
+
+@cache
+def postgres_probe(url: str | None) -> tuple[str | None, str]:
+    """``(url, "")`` for the PostgreSQL tests' server, or ``(None, why they skip)``.
+
+    ``url`` is the variable's value: unset means :data:`DEFAULT_PG_URL`; empty means "no
+    PostgreSQL". The server is tried once per process (cached), for at most
+    :data:`PG_PROBE_SECONDS`, so a machine without one skips quickly instead of timing out per test.
+    """
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import NullPool
+
+    if url == "":
+        return None, f"{PG_URL_VARIABLE} is set empty: the PostgreSQL tests are turned off"
+    url = url or DEFAULT_PG_URL
+    shown = make_url(url).render_as_string(hide_password=True)
+    probe = create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": PG_PROBE_SECONDS})
+    try:
+        with probe.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:  # any failure to reach it: the reason names the URL and the error
+        said = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        return None, (
+            f"PostgreSQL at {shown} is unreachable ({said[0] if said else type(exc).__name__}); "
+            f"start it or set {PG_URL_VARIABLE} (empty: skip these tests)"
+        )
+    finally:
+        probe.dispose()
+    return url, ""
+
+
+def postgres_or_skip(configured: str | None) -> str:
+    """The URL of the PostgreSQL server for tests, given the variable's value (see
+    :func:`postgres_probe`). Without a server the test skips — unless the variable named one:
+    then it fails, so a run that asked for PostgreSQL (CI does) never passes by skipping it."""
+    url, reason = postgres_probe(configured)
+    if url is None and configured:
+        pytest.fail(reason, pytrace=False)
+    if url is None:
+        pytest.skip(reason)
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """:func:`postgres_or_skip` for ``$CHARGEMEDIC_TEST_DATABASE_URL``, decided once per session."""
+    return postgres_or_skip(os.environ.get(PG_URL_VARIABLE))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request, tmp_path: Path):
-    """A migrated, empty database: a SQLite file, and PostgreSQL where its URL is configured."""
-    import os
-
+    """A migrated, empty database: a SQLite file, and a PostgreSQL schema of this process on the
+    test server (:func:`postgres_url`)."""
     from sqlalchemy import text
 
     from app.store.db import make_engine, upgrade
@@ -92,9 +144,7 @@ def engine(request, tmp_path: Path):
     if request.param == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
     else:
-        url = os.environ.get(PG_URL_VARIABLE)
-        if not url:
-            pytest.skip(f"{PG_URL_VARIABLE} is not set (e.g. postgresql+psycopg://postgres@127.0.0.1/test)")
+        url = request.getfixturevalue("postgres_url")
         schema = f"test_{os.getpid()}"  # per process: concurrent test runs never clobber each other
         admin = make_engine(url)
         with admin.begin() as connection:
@@ -148,7 +198,13 @@ class Service:
     """The pipeline as the service runs it, with a way to post events and inspect results."""
 
     def __init__(
-        self, engine, searcher: Searcher, tmp_path: Path, policy: str | None = None, reasoner=None
+        self,
+        engine,
+        searcher: Searcher,
+        tmp_path: Path,
+        policy: str | None = None,
+        reasoner=None,
+        executor=None,
     ) -> None:
         overrides = {}
         if policy is not None:
@@ -157,7 +213,12 @@ class Service:
         settings = Settings(data_dir=tmp_path / "data", **overrides)
         self.engine = engine
         process = build_pipeline(
-            settings, engine=engine, search=searcher.search, embed=searcher._embed, reasoner=reasoner
+            settings,
+            engine=engine,
+            search=searcher.search,
+            embed=searcher._embed,
+            reasoner=reasoner,
+            executor=executor,
         )
         self.worker = Worker(
             engine, process, owner="test", lease_seconds=30, max_attempts=2, backoff_seconds=0

@@ -29,7 +29,7 @@ from sqlalchemy.engine import make_url
 
 from app.settings import BUNDLED_CORPUS, PROJECT_ROOT, Settings
 from app.store.models import ApiKey, AuditEntry, Decision, Event, Fault, WorkItem
-from tests.conftest import PG_URL_VARIABLE, bearer, free_port, stop_process_group
+from tests.conftest import bearer, free_port, stop_process_group
 
 REPLICAS = ("chargemedic-a", "chargemedic-b")
 APP_SERVICES = ("init", *REPLICAS)
@@ -409,11 +409,9 @@ def test_entrypoint_init_bootstraps_then_ingests_and_serve_only_serves(tmp_path:
 
 # ---- the topology, natively ----------------------------------------------------------------------
 @pytest.fixture
-def database() -> Iterator[str]:
+def database(postgres_url: str) -> Iterator[str]:
     """A fresh PostgreSQL database on the test server (``cm_topo_<pid>``), dropped afterwards."""
-    base = os.environ.get(PG_URL_VARIABLE)
-    if not base:
-        pytest.skip(f"{PG_URL_VARIABLE} is not set (e.g. postgresql+psycopg://postgres@127.0.0.1/test)")
+    base = postgres_url
     name = f"cm_topo_{os.getpid()}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:

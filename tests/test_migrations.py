@@ -16,13 +16,12 @@ def test_migrated_schema_matches_the_models(engine):
     assert differences == []
 
 
-def test_replicas_starting_together_migrate_once_and_bootstrap_one_admin_key(tmp_path):
+def test_replicas_starting_together_migrate_once_and_bootstrap_one_admin_key(tmp_path, postgres_url):
     """Two processes' start-up steps at once on one empty PostgreSQL schema: both upgrades succeed
     (the second waits, then finds the schema current) and exactly one admin key is created."""
     import os
     from concurrent.futures import ThreadPoolExecutor
 
-    import pytest
     from sqlalchemy import text
 
     from app.cli_keys import bootstrap_admin_key
@@ -30,9 +29,7 @@ def test_replicas_starting_together_migrate_once_and_bootstrap_one_admin_key(tmp
     from app.store.db import make_engine, session_scope, upgrade
     from app.store.keys import active_key_count
 
-    url = os.environ.get("CHARGEMEDIC_TEST_DATABASE_URL")
-    if not url:
-        pytest.skip("CHARGEMEDIC_TEST_DATABASE_URL is not set")
+    url = postgres_url
     schema = f"startup_{os.getpid()}"
     admin = make_engine(url)
     with admin.begin() as connection:
