@@ -6,6 +6,7 @@ and ends the connection; ``NaN`` and ``1e999`` become floats PostgreSQL cannot s
 or action of the wrong type reaches the router. :func:`read_frame` turns every such frame into the
 version's OCPP error (answered as a CallError), and holds a call's payload to what OCPP-J allows:
 32-bit integers, text without NUL characters, and a nesting no OCPP message comes near.
+:func:`unhandled_action` is the error for a call no handler takes.
 """
 
 from __future__ import annotations
@@ -23,18 +24,37 @@ from ocpp.exceptions import (
     TypeConstraintViolationError,
 )
 from ocpp.messages import Call, CallError, CallResult
+from ocpp.v16.enums import Action as Action16
+from ocpp.v201.enums import Action as Action201
 
 MAX_DEPTH = 16
 """Deepest nesting of objects and arrays in a payload (OCPP's deepest messages need about 6)."""
 MAX_ID_LENGTH = 36
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 Frame = Call | CallResult | CallError
+ACTIONS = {
+    "1.6": frozenset(a.value for a in Action16),
+    "2.0.1": frozenset(a.value for a in Action201),
+}
+"""Every action of each version, in either direction (the names of its official JSON schemas)."""
 
 
 class MessageTypeNotSupportedError(OCPPError):
     """OCPP 2.0.1: the MessageTypeId is not one this endpoint knows."""
 
     code = "MessageTypeNotSupported"
+
+
+class UnknownActionError(OCPPError):
+    """OCPP-J (1.6 §4.2.3, 2.0.1 Part 4 §4.3): the requested action is not known by the receiver."""
+
+    code = "NotImplemented"
+
+
+class UnsupportedActionError(OCPPError):
+    """OCPP-J: the requested action is recognised but not supported by the receiver."""
+
+    code = "NotSupported"
 
 
 class RpcFrameworkError(OCPPError):
@@ -60,6 +80,18 @@ def read_frame(raw: Any, version: str) -> Frame:
     if not isinstance(data[1], str) or not 0 < len(data[1]) <= MAX_ID_LENGTH:
         raise _rpc_error(version, f"the message id must be text of 1 to {MAX_ID_LENGTH} characters")
     return _BUILD[kind](data, version)
+
+
+def unhandled_action(action: str, version: str) -> OCPPError:
+    """The error for a call of ``action`` that no handler takes: ``NotSupported`` when the version
+    defines the action (e.g. a central-system-to-charger command sent by a charger),
+    ``NotImplemented`` when it does not. (``ocpp`` answers the other way round, so its error is
+    never let through.) An unknown name is not echoed back."""
+    if action in ACTIONS[version]:
+        return UnsupportedActionError(
+            description=f"{action} is an OCPP {version} action this central system does not accept"
+        )
+    return UnknownActionError(description=f"the action is not one OCPP {version} defines")
 
 
 def _parse(raw: Any, version: str) -> Any:

@@ -5,7 +5,8 @@ same intake as ``POST /v1/events`` (stored and committed before the charger gets
 runs database work off the event loop, and audits what has no table of its own.
 :class:`StationMixin` gives the version-specific ``ChargePoint`` classes the raw payload of the
 call being handled, reads every frame strictly (:mod:`app.chargers.frames`) and answers what is
-not OCPP with the version's CallError, and holds each connection to
+not OCPP with the version's CallError (an action no handler takes with ``NotImplemented`` or
+``NotSupported``, as OCPP-J defines them), and holds each connection to
 ``StationServices.messages_per_minute`` (:class:`MessageLimit`).
 
 Everything a station writes names its own charger (``self.id``, the identity the connection
@@ -31,7 +32,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from app.chargers.frames import format_error, read_frame
+from app.chargers.frames import format_error, read_frame, unhandled_action
 from app.intake.accept import Accepted
 from app.intake.envelope import EventIn, PayloadError
 from app.intake.writer import IntakeWriter
@@ -255,6 +256,8 @@ class StationMixin:
     async def _handle_call(self, msg: Call):
         self.raw = msg.payload
         self.services.touch(self.id)
+        if "_on_action" not in self.route_map.get(msg.action, {}):
+            raise unhandled_action(msg.action, self.version)
         try:
             return await super()._handle_call(msg)
         except OCPPError:
