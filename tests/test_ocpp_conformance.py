@@ -4,16 +4,22 @@ strict OCPP implementation found the service wrong:
 * a CALL of an action the receiver does not know is answered ``NotImplemented``; of an action the
   version defines but the central system does not handle, ``NotSupported`` (OCPP-J 1.6 §4.2.3,
   2.0.1 Part 4 §4.3 — the ``ocpp`` library answers the other way round);
+* a charger that hangs up while its call is being handled (a reboot) is no error of the gateway's;
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
+from contextlib import contextmanager
 
 import pytest
+from sqlmodel import select
 
 from app.chargers.credentials import register_charger
+from app.store.db import session_scope
+from app.store.models import AuditEntry
 from tests.test_ocpp_fuzz import PASSWORD, ocpp_gateway, station
 
 # ---- NotImplemented and NotSupported ---------------------------------------------------------------
@@ -50,3 +56,38 @@ async def test_an_unknown_action_is_not_implemented_and_a_known_unhandled_one_no
             assert answer[4] == {} and (code == "NotImplemented" or action in answer[3]), answer
         await ws.send(json.dumps([2, "hb", "Heartbeat", {}]))  # the connection is still usable
         assert json.loads(await asyncio.wait_for(ws.recv(), 10))[:2] == [3, "hb"]
+
+
+# ---- a charger hanging up mid-call ----------------------------------------------------------------------
+@contextmanager
+def writes_held(engine):
+    """Until the block ends, the audit trail cannot be written (SQLite: the write lock;
+    PostgreSQL: a lock on the table): a handler's write waits."""
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"LOCK TABLE {AuditEntry.__tablename__} IN SHARE MODE")
+        yield
+        connection.rollback()
+
+
+async def test_a_charger_hanging_up_before_its_answer_is_no_error(engine, tmp_path, caplog):
+    """A charger that reboots while its call is being handled: the call is still recorded, the
+    answer has nowhere to go, and nothing is logged as an ERROR (no traceback, no InternalError)."""
+    register_charger(engine, charger_id="CP-A", password=PASSWORD)
+    caplog.set_level(logging.WARNING)
+    async with ocpp_gateway(engine, tmp_path) as gateway:
+        async with station(gateway, "CP-A") as ws:
+            async with asyncio.timeout(10):
+                while not gateway.is_connected("CP-A"):
+                    await asyncio.sleep(0.01)
+            with writes_held(engine):
+                await ws.send(json.dumps([2, "dt", "DataTransfer", {"vendorId": "com.example"}]))
+                await ws.close()  # before the answer: the DataTransfer's audit row waits for the lock
+        async with asyncio.timeout(30):
+            while gateway.is_connected("CP-A"):
+                await asyncio.sleep(0.01)
+    with session_scope(engine) as session:
+        kinds = [a.kind for a in session.exec(select(AuditEntry).where(AuditEntry.charger_id == "CP-A"))]
+    assert "ocpp.data_transfer" in kinds
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not errors, [r.getMessage() for r in errors]

@@ -31,6 +31,7 @@ from ocpp.messages import Call, CallError
 from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session
+from websockets.exceptions import ConnectionClosed
 
 from app.chargers.frames import format_error, read_frame, unhandled_action
 from app.intake.accept import Accepted
@@ -261,6 +262,9 @@ class StationMixin:
         try:
             return await super()._handle_call(msg)
         except OCPPError:
+            raise
+        except ConnectionClosed:  # it hung up (a reboot) before its answer: what it sent is kept
+            log.info("%s closed the connection before its %s was answered", self.id, msg.action)
             raise
         except Exception as exc:  # a bug or the database: a CallError, never a dropped connection
             log.exception("handling %s from %s failed", msg.action, self.id)
