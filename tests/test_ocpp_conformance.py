@@ -4,6 +4,9 @@ strict OCPP implementation found the service wrong:
 * a CALL of an action the receiver does not know is answered ``NotImplemented``; of an action the
   version defines but the central system does not handle, ``NotSupported`` (OCPP-J 1.6 §4.2.3,
   2.0.1 Part 4 §4.3 — the ``ocpp`` library answers the other way round);
+* a client offering no subprotocol the server speaks completes the handshake without a
+  ``Sec-WebSocket-Protocol`` header and is then closed at once (OCPP-J 1.6 §3.2, 2.0.1 Part 4
+  §3.1.2), never refused with HTTP 400;
 * a charger that hangs up while its call is being handled (a reboot) is no error of the gateway's;
 """
 
@@ -16,11 +19,16 @@ from contextlib import contextmanager
 
 import pytest
 from sqlmodel import select
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosedError, InvalidStatus
 
 from app.chargers.credentials import register_charger
 from app.store.db import session_scope
-from app.store.models import AuditEntry
-from tests.test_ocpp_fuzz import PASSWORD, ocpp_gateway, station
+from app.store.models import AuditEntry, Charger
+from tests.test_ocpp_fuzz import PASSWORD, basic, ocpp_gateway, station
+
+PROTOCOL_ERROR = 1002
+
 
 # ---- NotImplemented and NotSupported ---------------------------------------------------------------
 UNHANDLED = {
@@ -91,3 +99,34 @@ async def test_a_charger_hanging_up_before_its_answer_is_no_error(engine, tmp_pa
     assert "ocpp.data_transfer" in kinds
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert not errors, [r.getMessage() for r in errors]
+
+
+# ---- no common subprotocol ---------------------------------------------------------------------------
+@pytest.mark.parametrize("offered", [["ocpp3.0"], ["ocpp1.5", "ocpp2.1"], None])
+async def test_a_client_with_no_common_subprotocol_is_accepted_without_one_then_closed(
+    engine, tmp_path, offered
+):
+    register_charger(engine, charger_id="CP-A", password=PASSWORD)
+    async with ocpp_gateway(engine, tmp_path) as gateway:
+        async with connect(
+            f"ws://127.0.0.1:{gateway.port}/ocpp/CP-A", subprotocols=offered, additional_headers=basic("CP-A")
+        ) as ws:
+            assert ws.response.status_code == 101
+            assert "Sec-WebSocket-Protocol" not in ws.response.headers and ws.subprotocol is None
+            with pytest.raises(ConnectionClosedError):
+                await asyncio.wait_for(ws.recv(), 10)
+        assert ws.close_code == PROTOCOL_ERROR
+        assert "ocpp2.0.1" in ws.close_reason and "ocpp1.6" in ws.close_reason
+        assert not gateway.is_connected("CP-A")
+    with session_scope(engine) as session:
+        assert session.get(Charger, "CP-A").connected_at is None
+        assert session.exec(select(AuditEntry).where(AuditEntry.kind == "ocpp.connected")).all() == []
+
+
+async def test_credentials_are_still_checked_before_the_subprotocol(engine, tmp_path):
+    register_charger(engine, charger_id="CP-A", password=PASSWORD)
+    async with ocpp_gateway(engine, tmp_path) as gateway:
+        with pytest.raises(InvalidStatus) as refused:
+            async with connect(f"ws://127.0.0.1:{gateway.port}/ocpp/CP-A", subprotocols=["ocpp3.0"]):
+                pass
+        assert refused.value.response.status_code == 401

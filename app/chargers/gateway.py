@@ -1,6 +1,7 @@
 """The OCPP-J gateway: charge points connect over websockets at ``/ocpp/{charger_id}``.
 
-* Subprotocols ``ocpp2.0.1`` and ``ocpp1.6`` (a client offering neither is refused).
+* Subprotocols ``ocpp2.0.1`` and ``ocpp1.6``; a client offering neither completes the handshake
+  without a subprotocol and is closed at once (1002), as OCPP-J asks (:mod:`app.chargers.handshake`).
 * HTTP Basic authentication per charger (security profile 1; profile 2 with ``ocpp_tls_*``):
   the username must be the charger id and the password must match its stored hash. An unknown
   charger is refused (404, as OCPP-J asks) unless ``ocpp_auto_register`` is on, which registers
@@ -16,13 +17,10 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import hashlib
 import logging
 import math
 import os
-import re
 import secrets
 import socket
 import ssl
@@ -41,6 +39,13 @@ from websockets.http11 import Request, Response
 
 from app.chargers import commands, credentials, sessions
 from app.chargers.executors import Outcome, OutcomeStatus
+from app.chargers.handshake import (
+    NO_SUBPROTOCOL,
+    PROTOCOL_ERROR,
+    basic_password,
+    path_identity,
+    select_subprotocol,
+)
 from app.chargers.station import StationServices
 from app.chargers.station16 import Station16
 from app.chargers.station201 import Station201
@@ -53,9 +58,7 @@ from app.store.db import read_scope, session_scope
 from app.store.models import Charger, utcnow
 
 log = logging.getLogger("chargemedic.gateway")
-SUBPROTOCOLS = ["ocpp2.0.1", "ocpp1.6"]
 STATIONS = {"ocpp1.6": Station16, "ocpp2.0.1": Station201}
-_PATH = re.compile(r"^/ocpp/([^/\s?#]{1,64})/?$")
 PRESENCE_FLUSH_SECONDS = 15.0
 CLOSE_GRACE_SECONDS = 1.0
 """After the socket closes, how long an answer that arrived just before the close may take to be read
@@ -99,7 +102,7 @@ class Gateway:
             self._serve,
             self.settings.ocpp_host,
             self.settings.ocpp_port,
-            subprotocols=SUBPROTOCOLS,
+            select_subprotocol=select_subprotocol,
             process_request=self._admit,
             max_size=self.settings.ocpp_max_message_bytes,
             ssl=self._tls(),
@@ -151,11 +154,10 @@ class Gateway:
     # ---- handshake ---------------------------------------------------------------------------
     async def _admit(self, connection: ServerConnection, request: Request) -> Response | None:
         """Refuse a bad path, a missing or wrong password, or an unknown charger."""
-        match = _PATH.match(request.path)
-        if match is None:
+        charger_id = path_identity(request.path)
+        if charger_id is None:
             return connection.respond(HTTPStatus.NOT_FOUND, "connect to /ocpp/{charger_id}\n")
-        charger_id = match.group(1)
-        password = _basic_password(request.headers.get("Authorization"), charger_id)
+        password = basic_password(request.headers.get("Authorization"), charger_id)
         if password is None:
             response = connection.respond(HTTPStatus.UNAUTHORIZED, "HTTP Basic authentication required\n")
             response.headers["WWW-Authenticate"] = 'Basic realm="chargemedic OCPP"'
@@ -205,7 +207,14 @@ class Gateway:
 
     # ---- a connection ------------------------------------------------------------------------
     async def _serve(self, websocket: ServerConnection) -> None:
-        charger_id = _PATH.match(websocket.request.path).group(1)
+        charger_id = path_identity(websocket.request.path)
+        if websocket.subprotocol is None:
+            offered = ", ".join(websocket.request.headers.get_all("Sec-WebSocket-Protocol"))
+            log.warning(
+                "%r offered no subprotocol this gateway speaks (%r): closing", charger_id, offered[:200]
+            )
+            await websocket.close(PROTOCOL_ERROR, NO_SUBPROTOCOL)
+            return
         version = websocket.subprotocol.removeprefix("ocpp")
         station = STATIONS[websocket.subprotocol](
             charger_id, websocket, self.services, response_timeout=self.settings.ocpp_call_timeout_seconds
@@ -330,17 +339,6 @@ async def _call(conn: Connection, payload: Any) -> Outcome:
 
 def _outcome(status: OutcomeStatus, detail: str) -> Outcome:
     return Outcome(status=status, detail=detail, executor="ocpp")
-
-
-def _basic_password(header: str | None, charger_id: str) -> str | None:
-    """The password of a Basic ``Authorization`` header whose user is ``charger_id``."""
-    if not header or not header.lower().startswith("basic "):
-        return None
-    try:
-        user, _, password = base64.b64decode(header[6:].strip(), validate=True).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    return password if user == charger_id and password else None
 
 
 def _fingerprint(password: str) -> str:

@@ -1,0 +1,47 @@
+"""What the OCPP-J websocket handshake carries, read as the specification says.
+
+* **The identity** is the last segment of the URL path (:func:`path_identity`).
+* **The subprotocol**: the first of :data:`SUBPROTOCOLS` the client offers. When it offers none of
+  them (or no ``Sec-WebSocket-Protocol`` header at all), the handshake still completes, without
+  that header, and the connection is then closed at once with :data:`PROTOCOL_ERROR` (OCPP-J 1.6
+  §3.2, 2.0.1 Part 4 §3.1.2) — not refused with HTTP 400.
+* **HTTP Basic** credentials: :func:`basic_password`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Sequence
+
+SUBPROTOCOLS = ["ocpp2.0.1", "ocpp1.6"]
+"""Spoken by the gateway, preferred first."""
+PROTOCOL_ERROR = 1002
+"""WebSocket close code for a client that offered no subprotocol the gateway speaks (RFC 6455)."""
+NO_SUBPROTOCOL = f"no supported subprotocol offered; this server speaks {', '.join(SUBPROTOCOLS)}"
+"""The close reason that goes with :data:`PROTOCOL_ERROR`."""
+_PATH = re.compile(r"^/ocpp/([^/\s?#]{1,64})/?$")
+
+
+def path_identity(path: str) -> str | None:
+    """The charge point identity of a request to ``/ocpp/{identity}``, else ``None``."""
+    match = _PATH.match(path)
+    return match.group(1) if match else None
+
+
+def select_subprotocol(connection: object, offered: Sequence[str]) -> str | None:
+    """For websockets' ``select_subprotocol``: the first of :data:`SUBPROTOCOLS` in ``offered``,
+    else ``None`` (the handshake completes without a subprotocol; the gateway then closes)."""
+    return next((protocol for protocol in SUBPROTOCOLS if protocol in offered), None)
+
+
+def basic_password(header: str | None, identity: str) -> str | None:
+    """The password of a Basic ``Authorization`` header whose user is ``identity``, else ``None``."""
+    if not header or not header.lower().startswith("basic "):
+        return None
+    try:
+        user, _, password = base64.b64decode(header[6:].strip(), validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return password if user == identity and password else None
