@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from app.chargers.credentials import MAX_PASSWORD, register_charger
+from app.chargers.credentials import MAX_PASSWORD, CredentialError, register_charger, validate_identity
 from app.cli_keys import _engine
 from app.settings import Settings
 
@@ -18,7 +18,13 @@ console = Console(stderr=True)
 
 @chargers.command("add")
 def add(
-    charger_id: Annotated[str, typer.Argument(help="Charge point identity (the last part of its OCPP URL).")],
+    charger_id: Annotated[
+        str,
+        typer.Argument(
+            help="Charge point identity (the last part of its OCPP URL, percent-decoded): "
+            "at most 48 characters, no ':' or '/'."
+        ),
+    ],
     password: Annotated[
         str | None,
         typer.Option(help="16–40 characters; omit to generate one (printed once on stdout)."),
@@ -31,6 +37,7 @@ def add(
     generated = password is None
     password = password or secrets.token_urlsafe(30)[:MAX_PASSWORD]
     try:
+        validate_identity(charger_id)  # before the database is opened (or created)
         created = register_charger(
             _engine(Settings()),
             charger_id=charger_id,
@@ -39,8 +46,9 @@ def add(
             vendor=vendor,
             model=model,
         )
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--password") from exc
+    except CredentialError as exc:
+        hint = "CHARGER_ID" if exc.field == "charger_id" else "--password"
+        raise typer.BadParameter(str(exc), param_hint=hint) from exc
     console.print(f"{'Registered' if created else 'Updated'} charger {charger_id}.")
     if generated:
         console.print("Its OCPP Basic-auth password (store it now; it is not shown again):")

@@ -8,6 +8,9 @@ strict OCPP implementation found the service wrong:
   ``Sec-WebSocket-Protocol`` header and is then closed at once (OCPP-J 1.6 §3.2, 2.0.1 Part 4
   §3.1.2), never refused with HTTP 400;
 * a charger that hangs up while its call is being handled (a reboot) is no error of the gateway's;
+* a charge point identity travels percent-encoded in the URL (``RDAM 123`` →
+  ``/ocpp/RDAM%20123``): the gateway decodes it before matching the Basic-auth user and the
+  registry, and ``chargemedic chargers add`` refuses an identity OCPP does not allow.
 """
 
 from __future__ import annotations
@@ -15,15 +18,22 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
+from ocpp.v16 import ChargePoint as Client16
+from ocpp.v16 import call as call16
 from sqlmodel import select
+from typer.testing import CliRunner
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosedError, InvalidStatus
 
 from app.chargers.credentials import register_charger
-from app.store.db import session_scope
+from app.cli import cli
+from app.store.db import make_engine, session_scope
 from app.store.models import AuditEntry, Charger
 from tests.test_ocpp_fuzz import PASSWORD, basic, ocpp_gateway, station
 
@@ -130,3 +140,95 @@ async def test_credentials_are_still_checked_before_the_subprotocol(engine, tmp_
             async with connect(f"ws://127.0.0.1:{gateway.port}/ocpp/CP-A", subprotocols=["ocpp3.0"]):
                 pass
         assert refused.value.response.status_code == 401
+
+
+# ---- percent-encoded identities ----------------------------------------------------------------------
+@pytest.mark.parametrize("identity", ["RDAM 123", "Zürich #7", "50%-off"])
+async def test_a_percent_encoded_identity_connects_with_basic_auth_and_boots(engine, tmp_path, identity):
+    register_charger(engine, charger_id=identity, password=PASSWORD)
+    async with ocpp_gateway(engine, tmp_path) as gateway:
+        url = f"ws://127.0.0.1:{gateway.port}/ocpp/{quote(identity, safe='')}"
+        async with connect(url, subprotocols=["ocpp1.6"], additional_headers=basic(identity)) as ws:
+            cp = Client16(identity, ws, response_timeout=10)
+            task = asyncio.create_task(cp.start())
+            try:
+                boot = await cp.call(call16.BootNotification(charge_point_vendor="V", charge_point_model="M"))
+                assert boot.status == "Accepted"
+                assert [c["charger_id"] for c in gateway.snapshot()] == [identity]
+            finally:
+                task.cancel()
+    with session_scope(engine) as session:
+        row = session.get(Charger, identity)
+        assert (row.vendor, row.model, row.ocpp_version) == ("V", "M", "1.6")
+
+
+def test_the_spec_example_is_encoded_as_the_spec_shows():
+    assert quote("RDAM 123", safe="") == "RDAM%20123"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/ocpp/RDAM%2", "/ocpp/%FF%FE", "/ocpp/A%2FB", "/ocpp/A%00B", "/ocpp/%0A", "/ocpp/" + "%41" * 65],
+)
+async def test_a_path_that_decodes_to_no_identity_is_refused(engine, tmp_path, path):
+    async with ocpp_gateway(engine, tmp_path, ocpp_auto_register=True) as gateway:
+        with pytest.raises(InvalidStatus) as refused:
+            async with connect(
+                f"ws://127.0.0.1:{gateway.port}{path}",
+                subprotocols=["ocpp1.6"],
+                additional_headers=basic("x"),
+            ):
+                pass
+        assert refused.value.response.status_code == 404, path
+    with session_scope(engine) as session:
+        assert session.exec(select(Charger)).all() == []
+
+
+async def test_auto_registration_refuses_an_identity_ocpp_does_not_allow(engine, tmp_path):
+    identity = "X" * 49  # a path segment the gateway reads, but longer than an OCPP identity
+    async with ocpp_gateway(engine, tmp_path, ocpp_auto_register=True) as gateway:
+        with pytest.raises(InvalidStatus) as refused:
+            async with station(gateway, identity):
+                pass
+        assert refused.value.response.status_code == 404
+    with session_scope(engine) as session:
+        assert session.get(Charger, identity) is None
+
+
+runner = CliRunner()
+
+
+def registered(tmp_path: Path) -> list[str]:
+    """The ids of the chargers in the CLI's database (none if it was never created)."""
+    path = tmp_path / "data" / "chargemedic.db"
+    if not path.exists():
+        return []
+    with session_scope(make_engine(f"sqlite:///{path}")) as session:
+        return list(session.exec(select(Charger.id)).all())
+
+
+@pytest.mark.parametrize(
+    "identity, says",
+    [
+        ("X" * 49, "at most 48 characters"),
+        ("CP:1", "':'"),
+        ("", "must not be empty"),
+        (" CP-1", "whitespace"),
+        ("CP-1\t", "printable"),
+        ("site/CP-1", "'/'"),
+    ],
+)
+def test_chargers_add_refuses_an_identity_ocpp_does_not_allow(tmp_path: Path, monkeypatch, identity, says):
+    monkeypatch.setenv("CHARGEMEDIC_DATA_DIR", str(tmp_path / "data"))
+    result = runner.invoke(cli, ["chargers", "add", identity, "--password", PASSWORD])
+    text = " ".join(re.sub(r"[│╭╮╰╯─]", " ", result.output).split())  # rich's box, unwrapped
+    assert result.exit_code == 2, text
+    assert "Invalid value for CHARGER_ID: charger_id:" in text and says in text, text
+    assert registered(tmp_path) == []
+
+
+def test_chargers_add_takes_the_spec_example_identity(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("CHARGEMEDIC_DATA_DIR", str(tmp_path / "data"))
+    result = runner.invoke(cli, ["chargers", "add", "RDAM 123", "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    assert registered(tmp_path) == ["RDAM 123"]

@@ -2,6 +2,7 @@
 
 * Subprotocols ``ocpp2.0.1`` and ``ocpp1.6``; a client offering neither completes the handshake
   without a subprotocol and is closed at once (1002), as OCPP-J asks (:mod:`app.chargers.handshake`).
+* The charger id is the percent-decoded last path segment (``/ocpp/RDAM%20123`` is ``RDAM 123``).
 * HTTP Basic authentication per charger (security profile 1; profile 2 with ``ocpp_tls_*``):
   the username must be the charger id and the password must match its stored hash. An unknown
   charger is refused (404, as OCPP-J asks) unless ``ocpp_auto_register`` is on, which registers
@@ -194,16 +195,19 @@ class Gateway:
         if stored:
             return "ok" if credentials.check_password(password, stored) else "wrong"
         if self.settings.ocpp_auto_register:
-            return "ok" if self._register_on_first_use(charger_id, password) else "wrong"
+            return self._register_on_first_use(charger_id, password)
         return "unknown" if row is None else "no_password"
 
-    def _register_on_first_use(self, charger_id: str, password: str) -> bool:
+    def _register_on_first_use(self, charger_id: str, password: str) -> str:
+        """``ok`` once registered; ``unknown`` for an identity OCPP does not allow, ``wrong`` for
+        a password it does not."""
         try:
-            credentials.validate_password(password)
-        except ValueError:
-            return False
-        credentials.register_charger(self.engine, charger_id=charger_id, password=password, actor="gateway")
-        return True
+            credentials.register_charger(
+                self.engine, charger_id=charger_id, password=password, actor="gateway"
+            )
+        except credentials.CredentialError as exc:
+            return "unknown" if exc.field == "charger_id" else "wrong"
+        return "ok"
 
     # ---- a connection ------------------------------------------------------------------------
     async def _serve(self, websocket: ServerConnection) -> None:
