@@ -14,10 +14,11 @@ import logging
 
 from sqlalchemy import Engine
 
-from app.agent.classify import Classifier, Recurrence, load_playbook
+from app.agent.classify import Classifier, load_playbook
 from app.agent.graph import build_graph
 from app.agent.nodes import Agent, SearchFn
 from app.agent.playbook import PlaybookReasoner
+from app.agent.recurrence import Recurrence
 from app.agent.state import Reasoner
 from app.chargers.csms_webhook import CsmsWebhookExecutor
 from app.chargers.executors import DryRunExecutor, Executor, RoutingExecutor
@@ -58,6 +59,7 @@ def build_pipeline(
         window_seconds=settings.history_window_seconds,
         verify_seconds=settings.verify_window_seconds,
         safety={c.value: rules.safety for c, rules in playbook.playbook.classes.items()},
+        recurrence=playbook.recurrence,
     )
     graphs = {PROCESS_FAULT: build_graph(agent), EXECUTE_APPROVED: build_graph(agent, resume=True)}
 

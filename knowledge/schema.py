@@ -81,6 +81,11 @@ class Citation(BaseModel):
         return f"{self.title} ({self.source}{where}){section}"
 
 
+ROW_FIELD_LABELS = {"cause": "Cause", "remedy": "Remedy", "severity": "Severity", "ocpp": "OCPP errorCode"}
+"""The labels a code-table row's columns are rendered with, in this order after ``Code X — Title.``
+(ingest writes them; the agent reads a row's remedy up to the next label)."""
+
+
 class Passage(BaseModel):
     """A search result: the passage, where it comes from, and why it was found."""
 

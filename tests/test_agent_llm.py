@@ -54,3 +54,56 @@ def test_every_llm_failure_falls_back_to_the_playbook_and_says_why(engine, bundl
     assert decision.reasoner == "playbook"
     assert (decision.action, decision.escalate) == ("set_inoperative", True)  # welded contactor: safe state
     assert diagnose_step(service, fault_id)["fallback_reason"].startswith(f"llm failed ({kind}:")
+
+
+def test_an_llm_unlock_aimed_at_a_charging_connector_is_not_sent(engine, bundled, tmp_path):
+    """The reported guard hole, end to end: the fault is on idle connector 1, a car charges on
+    connector 2, and the model proposes unlocking connector 2. The guard judges where the unlock
+    lands, not where the fault is: it is escalated, and nothing is sent."""
+    service, fake = llm_service(engine, bundled, tmp_path, completion(answer(connector_id=2)))
+    service.status("CP-U2", connectorId=2, errorCode="NoError", status="Charging")
+    fault_id = service.fault("CP-U2", HELIOS, errorCode="ConnectorLockFailure", vendorErrorCode="F125")
+    assert len(fake.requests) == 1
+    decision = service.decision(fault_id)
+    assert (decision.reasoner, decision.action, decision.params) == (
+        "llm",
+        "unlock_connector",
+        {"connector_id": 2},
+    )
+    assert (decision.verdict, decision.escalate) == ("escalate", True)
+    assert decision.reasons[0].startswith("busy: unlock_connector would reach the session on connector 2")
+
+
+def test_an_llm_hard_reset_naming_a_connector_is_judged_as_a_whole_charger_reset(engine, bundled, tmp_path):
+    reset = answer(fault_class="controller", action="hard_reset", connector_id=1, remedy="Hard reset it [1].")
+    service, fake = llm_service(engine, bundled, tmp_path, completion(reset))
+    service.status("CP-U3", connectorId=2, errorCode="NoError", status="Charging")
+    fault_id = service.fault("CP-U3", HELIOS, errorCode="InternalError", vendorErrorCode="F141")
+    assert len(fake.requests) == 1
+    decision = service.decision(fault_id)
+    assert (decision.reasoner, decision.action, decision.verdict) == ("llm", "hard_reset", "escalate")
+    assert decision.reasons[0].startswith("busy: hard_reset would reach the session on connector 2")
+
+
+def test_the_llm_cannot_leave_an_electrical_safety_fault_unescalated(engine, bundled, tmp_path):
+    quiet = answer(fault_class="electrical_safety", action="none", escalate=False, remedy="Monitor it [1].")
+    service, fake = llm_service(engine, bundled, tmp_path, completion(quiet))
+    fault_id = service.fault("CP-G1", HELIOS, errorCode="GroundFailure")
+    assert len(fake.requests) == 1
+    decision = service.decision(fault_id)
+    assert (decision.reasoner, decision.action, decision.escalate) == ("llm", "none", True)
+    assert any(r.startswith("safety:") for r in decision.reasons)
+
+
+def test_an_llm_that_talks_a_safety_fault_down_is_overruled_by_the_playbook(engine, bundled, tmp_path):
+    """A ground fault the model calls a vehicle problem: the playbook sees the safety signs, so
+    its decision (isolate and escalate) is the one taken, and the audit says why."""
+    calm = answer(fault_class="vehicle", action="none", escalate=False, remedy="Ask the driver to retry [1].")
+    service, fake = llm_service(engine, bundled, tmp_path, completion(calm))
+    fault_id = service.fault("CP-G2", HELIOS, errorCode="GroundFailure")
+    assert len(fake.requests) == 1
+    decision = service.decision(fault_id)
+    assert (decision.reasoner, decision.action, decision.escalate) == ("playbook", "set_inoperative", True)
+    assert diagnose_step(service, fault_id)["fallback_reason"].startswith(
+        "llm overruled (safety: it said vehicle"
+    )

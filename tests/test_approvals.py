@@ -144,3 +144,48 @@ def test_a_fault_waiting_for_approval_is_not_diagnosed_again_when_it_recurs(serv
         )
     assert service.state(fault_id).occurrences == 4
     assert service.decision(fault_id).id == decision_id  # the technician's pending decision stands
+
+
+HELIOS = {"vendor": "Helios Power BV", "model": "HX-60", "site_id": "site-h"}
+
+
+async def approve(service: Service, keys, tmp_path, decision_id: int) -> None:
+    async with api(service.engine, tmp_path) as client:
+        answer = await client.post(
+            f"/v1/approvals/{decision_id}/approve", json={}, headers=bearer(keys["technician"])
+        )
+        assert answer.status_code == 200, answer.text
+
+
+async def test_an_approval_given_before_a_session_started_does_not_cover_ending_it(
+    engine, bundled, keys, tmp_path
+):
+    service = Service(engine, bundled, tmp_path, policy="modes:\n  soft_reset: approval\n")
+    fault_id = service.fault("CP-S1", HELIOS, errorCode="InternalError", vendorErrorCode="F141")
+    held = service.decision(fault_id)
+    assert (held.verdict, held.action) == ("needs_approval", "soft_reset") and held.reasons[0].startswith(
+        "approval:"
+    )
+    await approve(service, keys, tmp_path, held.id)
+    service.status("CP-S1", connectorId=2, status="Charging", errorCode="NoError")  # a driver plugged in
+    run_queue(service)
+    latest = service.decision(fault_id)
+    assert (latest.verdict, latest.escalate) == ("escalate", True)
+    assert latest.reasons[0].startswith("session: soft_reset would end the session on connector 2")
+    assert "does not cover ending it" in latest.reasons[-1]
+    assert service.rows(ActionAttempt, fault_id) == []
+
+
+async def test_a_reset_held_because_it_would_end_a_session_runs_once_an_operator_approves(
+    service, keys, tmp_path
+):
+    service.status("CP-S2", connectorId=2, status="Charging", errorCode="NoError")
+    fault_id = service.fault("CP-S2", HELIOS, errorCode="InternalError", vendorErrorCode="F141")
+    held = service.decision(fault_id)
+    assert (held.verdict, held.action) == ("needs_approval", "soft_reset")
+    assert held.reasons[0].startswith("session: soft_reset would end the session on connector 2")
+    await approve(service, keys, tmp_path, held.id)
+    run_queue(service)
+    executed = service.decision(fault_id)
+    assert (executed.verdict, executed.action) == ("execute", "soft_reset")
+    assert [a.action for a in service.rows(ActionAttempt, fault_id)] == ["soft_reset"]

@@ -20,6 +20,7 @@ from app.guard.policy import (
     decide,
     load_policy,
 )
+from app.guard.reach import Place
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 DAY = 86400
@@ -135,25 +136,96 @@ def test_unknown_mode_value_escalates():
 # --- rule 5: busy -------------------------------------------------------------------------------
 
 
+HERE = Place(connector_id=1)
+ELSEWHERE = Place(connector_id=2)
+ON_1 = ActionParams(connector_id=1)
+
+
 @pytest.mark.parametrize("action", [Action.UNLOCK_CONNECTOR, Action.HARD_RESET])
 def test_busy_forbidden_waits_for_the_session(action):
-    assert_blocked(decide(propose(action), ctx(active_session=True), auto_policy()), "busy")
-    assert_executes(decide(propose(action), ctx(active_session=False), auto_policy()))
+    proposal = propose(action, params=ON_1)
+    assert_blocked(decide(proposal, ctx(fault_place=HERE, sessions=[HERE]), auto_policy()), "busy")
+    assert_executes(decide(proposal, ctx(fault_place=HERE), auto_policy()))
 
 
 def test_a_session_on_another_connector_blocks_a_whole_charger_action_only():
     """A reset for a fault on connector 0 would cut off the session charging on connector 1; an
     unlock of the faulted connector would not."""
-    elsewhere = ctx(active_session=False, charger_busy=True)
+    elsewhere = ctx(fault_place=ELSEWHERE, sessions=[HERE])
     assert_blocked(decide(propose(Action.HARD_RESET), elsewhere, auto_policy()), "busy")
     unlock = propose(Action.UNLOCK_CONNECTOR, params=ActionParams(connector_id=2))
     assert_executes(decide(unlock, elsewhere, auto_policy()))
 
 
+def test_the_action_is_judged_where_it_lands_not_where_the_fault_is():
+    """The reported hole: a fault on idle connector 1, a car charging on connector 2. An unlock
+    aimed at connector 2 reaches that session; a hard reset naming connector 1 or 2 restarts the
+    whole charger (OCPP 1.6 Reset has no connector)."""
+    context = ctx(fault_place=HERE, sessions=[ELSEWHERE])
+    unlock_2 = propose(Action.UNLOCK_CONNECTOR, params=ActionParams(connector_id=2))
+    assert_blocked(decide(unlock_2, context, auto_policy()), "busy")
+    assert_blocked(decide(unlock_2, context, Policy()), "busy")
+    for connector in (1, 2):
+        reset = propose(Action.HARD_RESET, params=ActionParams(connector_id=connector))
+        assert_blocked(decide(reset, context, auto_policy()), "busy")
+        assert_blocked(decide(reset, context, Policy()), "busy")
+    # the idle connector the fault is on may be unlocked
+    assert_executes(decide(propose(Action.UNLOCK_CONNECTOR, params=ON_1), context, auto_policy()))
+
+
+def test_a_2_0_1_session_is_matched_by_evse_and_connector():
+    context = ctx(fault_place=Place(evse_id=1, connector_id=1), sessions=[Place(evse_id=2, connector_id=1)])
+    same_connector_other_evse = ActionParams(evse_id=1, connector_id=1)
+    assert_executes(
+        decide(propose(Action.UNLOCK_CONNECTOR, params=same_connector_other_evse), context, auto_policy())
+    )
+    no_evse = ActionParams(connector_id=1)  # which EVSE is not said: assume the busy one
+    assert_blocked(decide(propose(Action.UNLOCK_CONNECTOR, params=no_evse), context, auto_policy()), "busy")
+
+
+def test_a_session_whose_place_is_unknown_blocks_every_unlock():
+    context = ctx(fault_place=HERE, sessions=[Place()])
+    assert_blocked(decide(propose(Action.UNLOCK_CONNECTOR, params=ON_1), context, auto_policy()), "busy")
+
+
+@pytest.mark.parametrize(
+    "policy", [auto_policy(busy_forbidden=frozenset()), Policy(busy_forbidden=frozenset())]
+)
+@pytest.mark.parametrize("action", [Action.SOFT_RESET, Action.HARD_RESET, Action.UNLOCK_CONNECTOR])
+def test_ending_a_session_always_needs_an_operator_whatever_the_policy_lists(action, policy):
+    """busy_forbidden decides between escalating and asking; it can never let a session be cut off."""
+    decision = decide(propose(action, params=ON_1), ctx(fault_place=HERE, sessions=[HERE]), policy)
+    assert decision.verdict is Verdict.NEEDS_APPROVAL and rule(decision) == "session", decision.reasons
+    assert "connector 1" in decision.reasons[0]
+
+
 def test_busy_forbidden_is_the_policys_list():
-    assert_executes(decide(propose(Action.SOFT_RESET), ctx(active_session=True), auto_policy()))
+    busy = ctx(fault_place=HERE, sessions=[HERE])
+    assert rule(decide(propose(Action.SOFT_RESET), busy, auto_policy())) == "session"
     strict = auto_policy(busy_forbidden=frozenset({Action.SOFT_RESET}))
-    assert_blocked(decide(propose(Action.SOFT_RESET), ctx(active_session=True), strict), "busy")
+    assert_blocked(decide(propose(Action.SOFT_RESET), busy, strict), "busy")
+    # actions that do not end a session pass: a scheduled isolation, a status request
+    for action in (Action.SET_INOPERATIVE, Action.TRIGGER_STATUS, Action.CLEAR_CACHE):
+        assert_executes(decide(propose(action, params=ON_1), busy, auto_policy()))
+
+
+# --- rule 11: scope -------------------------------------------------------------------------------
+def test_an_action_on_another_connector_than_the_faults_needs_approval():
+    context = ctx(fault_place=HERE)
+    decision = decide(
+        propose(Action.UNLOCK_CONNECTOR, params=ActionParams(connector_id=2)), context, auto_policy()
+    )
+    assert decision.verdict is Verdict.NEEDS_APPROVAL and rule(decision) == "scope"
+    assert "connector 2" in decision.reasons[0] and "connector 1" in decision.reasons[0]
+    assert_executes(decide(propose(Action.SET_INOPERATIVE), context, auto_policy()))  # the whole charger
+
+
+# --- the safety floor -------------------------------------------------------------------------------
+@pytest.mark.parametrize("action", list(Action))
+def test_an_electrical_safety_fault_always_escalates(action):
+    context = ctx(fault_place=HERE).model_copy(update={"fault_class": "electrical_safety"})
+    decision = decide(propose(action, params=ON_1, escalate=False), context, auto_policy())
+    assert decision.escalate, decision.reasons
 
 
 # --- rule 6: in flight --------------------------------------------------------------------------
@@ -306,7 +378,7 @@ def test_rules_apply_in_order():
     attempts = [prior(Action.HARD_RESET, 60 + i, "not_fixed") for i in range(3)]
     context = {
         "grounded": False,
-        "active_session": True,
+        "sessions": [Place()],
         "actions": attempts,
         "site_id": "S-1",
         "site_automatic_actions": 9,
@@ -315,7 +387,7 @@ def test_rules_apply_in_order():
         ("uncited", lambda: context.update(grounded=True)),
         ("confidence", lambda: proposal.update(confidence=0.9)),
         ("mode", lambda: policy_fields.update(modes=dict.fromkeys(DEVICE_ACTIONS, Mode.APPROVAL))),
-        ("busy", lambda: context.update(active_session=False)),
+        ("busy", lambda: context.update(sessions=[])),
         (
             "reboot loop",
             lambda: context.update(actions=[a.model_copy(update={"outcome": "fixed"}) for a in attempts]),
@@ -379,7 +451,7 @@ def test_dry_run_keeps_the_blast_radius_site_escalation():
 
 SCENARIOS = {  # factories: each test gets contexts no other test has touched
     "clean": lambda: ctx(),
-    "busy": lambda: ctx(active_session=True),
+    "busy": lambda: ctx(fault_place=HERE, sessions=[HERE, Place(evse_id=1)]),
     "history": lambda: ctx(*[prior(a, 30 + 100 * i, "not_fixed") for i, a in enumerate(DEVICE_ACTIONS)]),
     "crowded site": lambda: ctx(site_id="S-1", site_automatic_actions=50),
 }

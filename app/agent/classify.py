@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from app.agent.state import FaultClass, FaultFacts
 from app.guard.actions import Action
 from knowledge.codes import normalise_code
-from knowledge.schema import STANDARD_VENDOR, Passage
+from knowledge.schema import ROW_FIELD_LABELS, STANDARD_VENDOR, Passage
 
 BUNDLED = Path(__file__).with_name("playbook.yaml")
 Embed = Callable[[list[str]], np.ndarray]
@@ -44,14 +44,6 @@ class ClassRules(BaseModel):
     busy: Step | None = None
     documented_first_step: bool = False
     safety: list[str] = Field(default_factory=list)
-
-
-class Recurrence(BaseModel):
-    """When a fault counts as recurring (from the settings ``recurrence_*``)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    count: int = Field(3, ge=1)
-    window_seconds: float = Field(86400, gt=0)
 
 
 class Playbook(BaseModel):
@@ -107,12 +99,20 @@ _ROW = re.compile(
 )
 
 
+_AFTER_REMEDY = re.compile(
+    r"\s+(?:" + "|".join(re.escape(ROW_FIELD_LABELS[k]) for k in ("severity", "ocpp")) + r"):.*$", re.S
+)
+"""The columns rendered after the remedy (severity, OCPP code): table data, not remedy text."""
+
+
 def error_row(passage: Passage) -> ErrorRow | None:
-    """The passage as a code-table row (``Code X — Title. Cause: … Remedy: …``), else ``None``."""
+    """The passage as a code-table row (``Code X — Title. Cause: … Remedy: …``), else ``None``;
+    the remedy stops where the row's next column (``Severity:``, ``OCPP errorCode:``) starts."""
     match = _ROW.search(passage.text.strip())
     if match is None:
         return None
-    title, cause, remedy = match["title"].strip(), match["cause"].strip(), (match["remedy"] or "").strip()
+    title, cause = match["title"].strip(), _AFTER_REMEDY.sub("", match["cause"].strip())
+    remedy = _AFTER_REMEDY.sub("", (match["remedy"] or "").strip())
     return ErrorRow(passage, match["code"], title, cause, remedy, (match["name"] or "").strip())
 
 

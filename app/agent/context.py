@@ -8,11 +8,9 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from app.agent.state import ChargerFacts, FaultClass, FaultFacts, History, PastAction, PastFault
+from app.guard.reach import fault_place, overlaps, session_places
 from app.store import queries
 from app.store.models import Fault
-
-SESSION_STATES = frozenset({"charging", "suspendedev", "suspendedevse", "occupied"})
-"""Connector states that mean a vehicle is plugged in and a session may be running (1.6, 2.0.1)."""
 
 
 @dataclass(frozen=True)
@@ -39,7 +37,9 @@ def load_context(
     )
     fault = FaultFacts.model_validate(row.model_dump() | {"site_id": row.site_id or charger.site_id})
     since = now - timedelta(seconds=window_seconds)
-    sessions = queries.open_sessions(session, charger_id=fault.charger_id)
+    open_sessions = queries.open_sessions(session, charger_id=fault.charger_id)
+    places = session_places(charger.connectors, [(s.evse_id, s.connector_id) for s in open_sessions])
+    here = fault_place(fault)
     history = History(
         faults=[
             _past_fault(f)
@@ -58,8 +58,8 @@ def load_context(
             )
             for a, fault_class in queries.recent_actions(session, charger_id=fault.charger_id, since=since)
         ],
-        active_session=active_session(charger, fault) or charging(fault, sessions),
-        charger_busy=bool(sessions) or any(_in_session(state) for state in charger.connectors.values()),
+        active_session=any(overlaps(here, where) for where in places),
+        sessions=places,
         window_seconds=window_seconds,
     )
     site_since = now - timedelta(seconds=blast_window_seconds)
@@ -74,36 +74,6 @@ def load_context(
         site_escalation_raised=bool(site)
         and queries.site_escalation_since(session, site_id=site, since=site_since),
     )
-
-
-def active_session(charger: ChargerFacts, fault: FaultFacts) -> bool:
-    """Whether a vehicle may be charging where the fault is: on its connector when it names one,
-    else on any connector of the charger (when unsure, assume a session: it blocks, never forces)."""
-    states = charger.connectors
-    if fault.connector_id is not None:
-        key = f"{fault.evse_id or 0}/{fault.connector_id}"
-        if key in states:
-            return _in_session(states[key])
-    return any(_in_session(state) for state in states.values())
-
-
-def charging(fault: FaultFacts, sessions: list) -> bool:
-    """Whether an open charging session (Start/StopTransaction, TransactionEvent) runs where the
-    fault is: on its connector (or EVSE) when it names one, else anywhere on the charger."""
-    if fault.connector_id is None and fault.evse_id is None:
-        return bool(sessions)
-    for s in sessions:
-        if s.connector_id is None and s.evse_id is None:
-            return True  # a session that does not say where: assume it is here
-        if fault.evse_id is not None and s.evse_id == fault.evse_id:
-            return True
-        if fault.evse_id is None and s.connector_id == fault.connector_id:
-            return True
-    return False
-
-
-def _in_session(state: dict) -> bool:
-    return str(state.get("status", "")).replace("_", "").casefold() in SESSION_STATES
 
 
 def _past_fault(row: Fault) -> PastFault:

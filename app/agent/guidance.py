@@ -31,9 +31,8 @@ def with_guidance(diagnosis: Diagnosis, passages: list[Passage], safety: list[st
 
 def documented_steps(diagnosis: Diagnosis, passages: list[Passage]) -> list[str]:
     steps = _remedy_steps(diagnosis.remedy)
-    by_snippet = {p.text[:200]: p for p in passages}
     for cited in diagnosis.citations:
-        passage = by_snippet.get(cited.snippet)
+        passage = next((p for p in passages if cited.cites(p)), None)
         if passage is None:
             continue
         steps += [f"{line.strip()} [{cited.n}]" for line in _NUMBERED.findall(passage.text)]

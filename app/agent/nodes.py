@@ -19,11 +19,21 @@ from app.agent import record
 from app.agent.context import load_context
 from app.agent.guidance import with_guidance
 from app.agent.llm import ReasonerFailure
-from app.agent.state import AgentState, ChargerFacts, Diagnosis, FaultFacts, Reasoner, Reasoning
+from app.agent.recurrence import Recurrence, assess
+from app.agent.state import (
+    AgentState,
+    ChargerFacts,
+    Diagnosis,
+    FaultClass,
+    FaultFacts,
+    Reasoner,
+    Reasoning,
+)
 from app.chargers.executors import SENT_UNCONFIRMED, Executor, Outcome, OutcomeStatus
 from app.chargers.verify import verify_until
 from app.guard.actions import Action, ActionParams, Proposal
 from app.guard.policy import Decision, GuardContext, Policy, PriorAction, Verdict, decide
+from app.guard.reach import WHOLE_CHARGER_ACTIONS, fault_place
 from app.observability import metrics
 from app.observability.logs import bound
 from app.store.models import utcnow
@@ -50,6 +60,8 @@ class Agent:
     verify_seconds: float = 300.0
     safety: dict[str, list[str]] = field(default_factory=dict)
     """Safety notes per fault class (the playbook's), carried into escalation tickets."""
+    recurrence: Recurrence = field(default_factory=Recurrence)
+    """When a fault recurs: applied to every reasoner's diagnosis (:mod:`app.agent.recurrence`)."""
 
     # ---- nodes -------------------------------------------------------------------------------
     def load_context(self, state: AgentState, config: RunnableConfig) -> AgentState:
@@ -80,9 +92,12 @@ class Agent:
             return {"passages": [], "retrieval_error": why}
 
     def diagnose(self, state: AgentState) -> AgentState:
+        """The reasoner's diagnosis, with the one recurrence rule applied and on-site guidance added."""
         reasoning = self._reason(state)
-        notes = self.safety.get(reasoning.diagnosis.fault_class.value, [])
-        diagnosis = with_guidance(reasoning.diagnosis, state["passages"], notes)
+        fault_class = reasoning.diagnosis.fault_class
+        recurring = assess(state["fault"], state["history"], fault_class, self.recurrence).recurring
+        diagnosis = reasoning.diagnosis.model_copy(update={"recurring": recurring})
+        diagnosis = with_guidance(diagnosis, state["passages"], self.safety.get(fault_class.value, []))
         return {"reasoning": reasoning.model_copy(update={"diagnosis": diagnosis})}
 
     def _reason(self, state: AgentState) -> Reasoning:
@@ -90,19 +105,27 @@ class Agent:
         if self.reasoner is self.fallback:
             return self.fallback.reason(*args)
         try:
-            return self.reasoner.reason(*args)
+            answer = self.reasoner.reason(*args)
         except ReasonerFailure as exc:
-            why = f"{exc.kind}: {exc.detail}"
+            why = f"{self.reasoner.name} failed ({exc.kind}: {exc.detail})"
         except Exception as exc:  # any reasoner bug falls back too: the playbook is the floor
             log.exception("reasoner %s failed", self.reasoner.name)
-            why = f"error: {type(exc).__name__}: {exc}"
+            why = f"{self.reasoner.name} failed (error: {type(exc).__name__}: {exc})"
+        else:
+            floor = self.fallback.reason(*args)
+            if not _misses_safety(answer, floor):
+                return answer
+            return floor.model_copy(update={"fallback_reason": _overruled(self.reasoner.name, answer)})
         reasoning = self.fallback.reason(*args)
-        return reasoning.model_copy(update={"fallback_reason": f"{self.reasoner.name} failed ({why})"})
+        return reasoning.model_copy(update={"fallback_reason": why})
 
     def propose_action(self, state: AgentState) -> AgentState:
         """Re-validate the proposal against the allowlist (whatever produced it) and check it
-        names where it applies; an action that cannot be placed becomes an escalation."""
+        names where it applies: a whole-charger action (a reset) names no connector, since it has
+        none to name; an action that cannot be placed becomes an escalation."""
         proposal = Proposal.model_validate(state["reasoning"].proposal.model_dump())
+        if proposal.action in WHOLE_CHARGER_ACTIONS:
+            proposal = proposal.model_copy(update={"params": ActionParams()})
         if proposal.action is Action.UNLOCK_CONNECTOR and proposal.params.connector_id is None:
             proposal = Proposal(
                 action=Action.NONE,
@@ -127,7 +150,12 @@ class Agent:
             reason=f"approved by {row.approved_by}",
         )
         reasoning = Reasoning(diagnosis=diagnosis, proposal=proposal, reasoner=row.reasoner or "playbook")
-        return {"reasoning": reasoning, "proposal": proposal, "approved_by": row.approved_by}
+        return {
+            "reasoning": reasoning,
+            "proposal": proposal,
+            "approved_by": row.approved_by,
+            "approved_for": [_rule(reason) for reason in row.reasons[:1]],
+        }
 
     def guard(self, state: AgentState) -> AgentState:
         context, fault = state["context"], state["fault"]
@@ -136,8 +164,8 @@ class Agent:
             charger_id=fault.charger_id,
             site_id=fault.site_id,
             fault_class=state["reasoning"].diagnosis.fault_class.value,
-            active_session=state["history"].active_session,
-            charger_busy=state["history"].charger_busy,
+            fault_place=fault_place(fault),
+            sessions=state["history"].sessions,
             actions=[_prior(a) for a in state["history"].actions],
             site_automatic_actions=context.site_automatic_actions,
             site_escalation_raised=context.site_escalation_raised,
@@ -145,9 +173,7 @@ class Agent:
         )
         decision = decide(state["proposal"], guard_context, self.policy)
         if (by := state.get("approved_by")) and decision.verdict is Verdict.NEEDS_APPROVAL:
-            # A person approved it: what still needed approval may run; safety blocks still hold.
-            reasons = [*decision.reasons, f"approved by {by}"]
-            decision = decision.model_copy(update={"verdict": Verdict.EXECUTE, "reasons": reasons})
+            decision = _approved(decision, by, state.get("approved_for", []))
         return {"decision": decision}
 
     def execute(self, state: AgentState) -> AgentState:
@@ -236,6 +262,36 @@ def _safe_execute(executor: Executor, charger_id: str, decision: Decision, *, co
     return outcome
 
 
+def _misses_safety(answer: Reasoning, floor: Reasoning) -> bool:
+    """Whether ``answer`` classes as something else a fault the playbook sees electrical-safety
+    signs in: a model is never trusted to talk a safety fault down."""
+    safety = FaultClass.ELECTRICAL_SAFETY
+    return floor.diagnosis.fault_class is safety and answer.diagnosis.fault_class is not safety
+
+
+def _overruled(name: str, answer: Reasoning) -> str:
+    said = answer.diagnosis.fault_class.value
+    return f"{name} overruled (safety: it said {said}; the playbook sees electrical-safety signs)"
+
+
+def _rule(reason: str) -> str:
+    """The guard rule a decision reason names: ``"session: soft_reset would …"`` → ``"session"``."""
+    return reason.partition(":")[0]
+
+
+def _approved(decision: Decision, by: str, approved_for: list[str]) -> Decision:
+    """A person approved the action: what still needed approval may run, and safety blocks still
+    hold. A session that would now be ended, where none was when the approval was asked for, is
+    not covered by it: escalated (nobody agreed to cut that driver off)."""
+    rule = _rule(decision.reasons[0])
+    if rule == "session" and rule not in approved_for:
+        why = f"approved by {by} before this session started; the approval does not cover ending it"
+        reasons = [*decision.reasons, why]
+        return decision.model_copy(update={"verdict": Verdict.ESCALATE, "escalate": True, "reasons": reasons})
+    reasons = [*decision.reasons, f"approved by {by}"]
+    return decision.model_copy(update={"verdict": Verdict.EXECUTE, "reasons": reasons})
+
+
 def _prior(action) -> PriorAction:
     return PriorAction(
         action=action.action,
@@ -243,6 +299,7 @@ def _prior(action) -> PriorAction:
         started_at=action.started_at,
         automatic=action.automatic,
         fault_class=action.fault_class.value if action.fault_class else None,
+        fault_id=action.fault_id,
     )
 
 

@@ -10,14 +10,14 @@ documents is only quoted, never followed: the action comes from the playbook's c
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
-from app.agent.classify import Classification, Classifier, ErrorRow, Recurrence, Step, find_row
+from app.agent.classify import Classification, Classifier, ErrorRow, Step, find_row
+from app.agent.recurrence import Recurrence, assess
 from app.agent.state import ChargerFacts, Cited, Diagnosis, FaultFacts, History, Reasoning
 from app.guard.actions import Action, ActionParams, Proposal
+from app.guard.reach import sessions_reached
 from knowledge.schema import Passage
 
-_NOT_FIXED = frozenset({"not_fixed", "timeout"})
 _GENERIC = frozenset({"othererror", "noerror"})
 """OCPP codes that say nothing about the cause: their reference rows do not classify a fault."""
 _CHARGER_WIDE = frozenset({Action.SOFT_RESET, Action.HARD_RESET, Action.CLEAR_CACHE, Action.NONE})
@@ -42,7 +42,7 @@ class PlaybookReasoner:
         )
         found = self.classifier.classify(fault, vendor_row, standard_row)
         evidence, recurring = self._history(fault, history, found)
-        step, why = self._step(found, recurring, history.active_session, vendor_row)
+        step, why = self._step(found, recurring, vendor_row, fault, history)
         cited = _citations([r for r in (vendor_row, standard_row) if r], passages)
         row = vendor_row or standard_row
         diagnosis = Diagnosis(
@@ -65,35 +65,26 @@ class PlaybookReasoner:
 
     def _history(self, fault: FaultFacts, history: History, found: Classification) -> tuple[list[str], bool]:
         """Evidence lines from the history, and whether the fault counts as recurring."""
-        rules = self.recurrence
-        since = fault.last_seen_at - timedelta(seconds=rules.window_seconds)
-        same = [f for f in history.faults if f.fault_class == found.fault_class and f.opened_at >= since]
-        failed = [
-            a
-            for a in history.actions
-            if a.outcome in _NOT_FIXED
-            and a.started_at >= since
-            and (a.fault_id == fault.id or a.fault_class == found.fault_class)
-        ]
-        hours = rules.window_seconds / 3600
-        evidence = []
-        if fault.occurrences > 1:
-            evidence.append(f"reported {fault.occurrences} times since {fault.opened_at:%Y-%m-%d %H:%M} UTC")
-        if same:
-            evidence.append(f"{len(same)} earlier {found.fault_class.value} fault(s) in the last {hours:g} h")
-        evidence += [
-            f"{a.action} at {a.started_at:%Y-%m-%d %H:%M} UTC did not fix it ({a.outcome})" for a in failed
-        ]
+        recurrence = assess(fault, history, found.fault_class, self.recurrence)
+        evidence = list(recurrence.evidence)
         if history.active_session:
             evidence.append("a charging session is active")
+        elif history.sessions:
+            elsewhere = ", ".join(place.label() for place in history.sessions)
+            evidence.append(f"a charging session may be running on {elsewhere}")
         if fault.info:
             evidence.append(f'the charger\'s own text (quoted, not acted on): "{fault.info[:200]}"')
-        recurring = fault.occurrences >= rules.count or len(same) + 1 >= rules.count or bool(failed)
-        return evidence, recurring
+        return evidence, recurrence.recurring
 
     def _step(
-        self, found: Classification, recurring: bool, busy: bool, row: ErrorRow | None
+        self,
+        found: Classification,
+        recurring: bool,
+        row: ErrorRow | None,
+        fault: FaultFacts,
+        history: History,
     ) -> tuple[Step, str]:
+        """The class's step; the ``busy`` one instead where the step would reach a charging session."""
         rules = self.playbook.classes[found.fault_class]
         label = f"{found.fault_class.value} fault (from the {found.basis.replace('_', ' ')})"
         if recurring:
@@ -103,6 +94,7 @@ class PlaybookReasoner:
         if documented is not None:
             step = Step(action=documented, escalate=rules.first.escalate)
             why = f"first {label}: the manufacturer's remote step for code {row.code}"
+        busy = sessions_reached(step.action, _params(step.action, fault), history.sessions)
         if busy and rules.busy is not None and step.action is not Action.NONE:
             return rules.busy, f"{why}; a session is active, so: {rules.busy.action.value}"
         return step, why
@@ -115,17 +107,21 @@ def _params(action: Action, fault: FaultFacts) -> ActionParams:
 
 
 def _citations(rows: list[ErrorRow], passages: list[Passage]) -> list[Cited]:
-    """The rows first, then the best other passages, numbered from 1, one per passage."""
+    """The rows first, then the best other passages that are not another code's table entry,
+    numbered from 1, one per passage."""
     unique: dict[str, Passage] = {}
-    for passage in [r.passage for r in rows] + passages:
+    for passage in [r.passage for r in rows]:
         unique.setdefault(passage.id, passage)
+    for passage in passages:
+        if not passage.defines:  # another code's row says nothing about this fault
+            unique.setdefault(passage.id, passage)
     return [Cited.of(n, p) for n, p in enumerate(list(unique.values())[:MAX_CITED], start=1)]
 
 
 def _ref(cited: list[Cited], row: ErrorRow | None) -> str:
     if row is None:
         return ""
-    n = next((c.n for c in cited if c.snippet == row.passage.text[:200]), None)
+    n = next((c.n for c in cited if c.cites(row.passage)), None)
     return f" [{n}]" if n else ""
 
 

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Protocol, TypedDict
 from pydantic import BaseModel, Field
 
 from app.guard.actions import Proposal
+from app.guard.reach import Place
 from knowledge.schema import Passage
 
 
@@ -87,8 +88,9 @@ class History(BaseModel):
     actions: list[PastAction] = Field(default_factory=list)
     active_session: bool = False
     """A session may be running where the fault is."""
-    charger_busy: bool = False
-    """A session may be running on any connector of the charger."""
+    sessions: list[Place] = Field(default_factory=list)
+    """Every place on the charger where a session may be running (the guard checks each action's
+    real reach against them)."""
     window_seconds: float = 0
 
 
@@ -108,6 +110,13 @@ class Cited(BaseModel):
         c = passage.citation
         snippet = " ".join(passage.text.split())[:snippet_chars]
         return cls(n=n, source=c.source, title=c.title, page=c.page, section=c.section, snippet=snippet)
+
+    def cites(self, passage: Passage) -> bool:
+        """Whether this is a citation of ``passage`` (same source and page, its snippet the
+        passage's text with whitespace collapsed, as :meth:`of` makes it)."""
+        c = passage.citation
+        text = " ".join(passage.text.split())
+        return (self.source, self.page) == (c.source, c.page) and text.startswith(self.snippet)
 
 
 class Diagnosis(BaseModel):
@@ -177,5 +186,7 @@ class AgentState(TypedDict, total=False):
     """When the executed action's verification window ends (``None``: not verified)."""
     approved_by: str
     """Set when carrying out a decision a technician approved."""
+    approved_for: list[str]
+    """The guard rule(s) that held the approved decision back (``approval``, ``blast radius``, …)."""
     trace: Annotated[list[dict[str, Any]], operator.add]
     """One entry per node run: name, milliseconds, what it produced (for the audit trail)."""

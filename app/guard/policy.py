@@ -16,12 +16,15 @@ import yaml
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from app.guard.actions import DEVICE_ACTIONS, Action, ActionParams, Proposal
+from app.guard.reach import SESSION_ENDING_ACTIONS, Place, overlaps, reach
 
 BUNDLED_POLICY = Path(__file__).with_name("policy.yaml")
 FAILED_OUTCOMES = frozenset({"not_fixed", "unknown", "timeout"})
 """Outcomes of an earlier reset that make another reset a reboot loop."""
 VERIFYING = "verifying"
 """An executed action whose effect verification is still waiting for."""
+SAFETY_CLASS = "electrical_safety"
+"""The fault class whose decisions always escalate, whoever proposed them (the safety floor)."""
 
 
 class Mode(StrEnum):
@@ -111,6 +114,8 @@ class PriorAction(BaseModel):
     started_at: AwareDatetime
     automatic: bool = True
     fault_class: str | None = None
+    fault_id: int | None = None
+    """The fault it was sent for (a sibling report of the same incident, when not this one)."""
 
 
 class GuardContext(BaseModel):
@@ -126,11 +131,11 @@ class GuardContext(BaseModel):
     charger_id: str
     site_id: str | None = None
     fault_class: str
-    active_session: bool = False
-    """A session may be running where the fault is (its connector or EVSE)."""
-    charger_busy: bool = False
-    """A session may be running on any connector of the charger: what an action on the whole
-    charger (a reset, anything without a connector or EVSE) would interrupt."""
+    fault_place: Place | None = None
+    """Where the fault is; ``None``: the whole charger (connector 0, or no connector named)."""
+    sessions: list[Place] = []
+    """Every place on the charger where a charging session may be running (see
+    :func:`app.guard.reach.session_places`); the rules compare them with the action's real reach."""
     actions: list[PriorAction] = []
     site_automatic_actions: int = Field(0, ge=0)
     site_escalation_raised: bool = False
@@ -160,6 +165,9 @@ class Decision(BaseModel):
     params: ActionParams
     escalate: bool
     site_escalation: bool = False
+    follows_fault_id: int | None = None
+    """Set when the proposal waits for an action in flight for another fault (rule 6): the same
+    incident, reported twice; this fault follows that one's outcome."""
     reasons: list[str] = Field(min_length=1)
 
 
@@ -169,6 +177,7 @@ class _Hit(NamedTuple):
     verdict: Verdict
     reason: str
     site_escalation: bool = False
+    follows: int | None = None
 
 
 Rule = Callable[[Proposal, GuardContext, Policy], _Hit | None]
@@ -236,14 +245,23 @@ def _mode_never(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
     return _block(f"mode: the policy has no valid mode for {p.action} ({mode!r}); failing closed")
 
 
+def _sessions_hit(p: Proposal, c: GuardContext) -> list[Place]:
+    """The sessions ``p`` really reaches: its connector or EVSE, or every one for a whole-charger action."""
+    target = reach(p.action, p.params)
+    return [where for where in c.sessions if overlaps(target, where)]
+
+
+def _where(c: GuardContext, places: list[Place]) -> str:
+    return f"{', '.join(p.label() for p in places)} of {c.charger_id}"
+
+
 def _busy(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
-    """Rule 5: actions in ``busy_forbidden`` never interrupt an active charging session: one where
-    the fault is, or for an action on the whole charger, one on any of its connectors."""
-    whole_charger = p.params.connector_id is None and p.params.evse_id is None
-    busy = c.active_session or (whole_charger and c.charger_busy)
-    if busy and p.action in pol.busy_forbidden:
-        return _block(f"busy: {p.action} is not allowed while a session is active on {c.charger_id}")
-    return None
+    """Rule 5: actions in ``busy_forbidden`` never reach a charging session: for an action on a
+    connector or EVSE, one there; for an action on the whole charger (a reset), one anywhere on
+    it — whatever connector the proposal or the fault names."""
+    if p.action not in pol.busy_forbidden or not (hit := _sessions_hit(p, c)):
+        return None
+    return _block(f"busy: {p.action} would reach the session on {_where(c, hit)}; not sent during a session")
 
 
 def _in_flight(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
@@ -256,10 +274,12 @@ def _in_flight(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
     if not waiting:
         return None
     last = max(waiting, key=lambda a: a.started_at)
+    sent_for = f" for fault {last.fault_id}" if last.fault_id is not None else ""
     return _Hit(
         Verdict.NO_ACTION,
-        f"in flight: {p.action} sent to {c.charger_id} {_ago(_age(c, last))} is being verified; "
-        "waiting for its result",
+        f"in flight: {last.action}{sent_for} sent to {c.charger_id} {_ago(_age(c, last))} is being "
+        f"verified; {p.action} waits for its result",
+        follows=last.fault_id,
     )
 
 
@@ -298,8 +318,32 @@ def _max_attempts(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
     return _block(f"max attempts: {tried}; the limit is {pol.max_attempts}")
 
 
+def _session_ending(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
+    """Rule 10: an action that would end a charging session (a reset, an unlock) never does so
+    automatically, whatever the policy lists: an operator decides. Not configurable."""
+    if p.action not in SESSION_ENDING_ACTIONS or not (hit := _sessions_hit(p, c)):
+        return None
+    return _Hit(
+        Verdict.NEEDS_APPROVAL,
+        f"session: {p.action} would end the session on {_where(c, hit)}; it needs an operator's approval",
+    )
+
+
+def _scope(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
+    """Rule 11: an action aimed at another connector or EVSE than the fault's needs approval (it
+    acts where nothing was reported)."""
+    target = reach(p.action, p.params)
+    if target is None or c.fault_place is None or overlaps(target, c.fault_place):
+        return None
+    return _Hit(
+        Verdict.NEEDS_APPROVAL,
+        f"scope: {p.action} targets {target.label()}, but the fault is on {c.fault_place.label()}; "
+        "an operator decides",
+    )
+
+
 def _blast_radius(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
-    """Rule 10: beyond ``blast_radius_max`` automatic actions on a site, approval; the site escalates once."""
+    """Rule 12: beyond ``blast_radius_max`` automatic actions on a site, approval; the site escalates once."""
     if not c.site_id or c.site_automatic_actions < pol.blast_radius_max:
         return None
     first = not c.site_escalation_raised
@@ -311,7 +355,7 @@ def _blast_radius(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
 
 
 def _approval(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
-    """Rule 11: mode ``approval`` waits for an operator."""
+    """Rule 13: mode ``approval`` waits for an operator."""
     if pol.modes.get(p.action) != Mode.APPROVAL:
         return None
     ttl = _span(pol.approval_ttl_seconds)
@@ -330,14 +374,16 @@ RULES: tuple[Rule, ...] = (
     _reboot_loop,
     _cooldown,
     _max_attempts,
+    _session_ending,
+    _scope,
     _blast_radius,
     _approval,
 )
-"""Rules 1–11 in the order they are applied; rule 12 (execute) is what remains."""
+"""Rules 1–13 in the order they are applied; rule 14 (execute) is what remains."""
 
 
 def _dry_run(hit: _Hit, p: Proposal, c: GuardContext, pol: Policy) -> str | None:
-    """Rule 13: in shadow mode an execution or an approval request is only recorded."""
+    """Rule 15: in shadow mode an execution or an approval request is only recorded."""
     if hit.verdict not in (Verdict.EXECUTE, Verdict.NEEDS_APPROVAL):
         return None
     if pol.dry_run:
@@ -360,12 +406,16 @@ def _walk(p: Proposal, c: GuardContext, pol: Policy) -> Decision:
     blocked = hit.verdict == Verdict.ESCALATE
     if p.escalate and not blocked:
         reasons.append("escalate: the proposal also asks for a technician")
+    safety = c.fault_class == SAFETY_CLASS and not (blocked or p.escalate)
+    if safety:
+        reasons.append("safety: an electrical-safety fault always goes to a technician as well")
     return Decision(
         verdict=verdict,
         action=p.action,
         params=p.params,
-        escalate=blocked or p.escalate,
+        escalate=blocked or p.escalate or safety,
         site_escalation=hit.site_escalation,
+        follows_fault_id=hit.follows,
         reasons=reasons,
     )
 
@@ -376,7 +426,8 @@ def decide(proposal: Proposal, context: GuardContext, policy: Policy) -> Decisio
     Pure: equal arguments give an equal decision, and none of them is changed. The first rule in
     ``RULES`` that objects sets the verdict, then dry run may turn an execution or approval into
     ``DRY_RUN``. A rule that blocks the device action raises a ticket (``escalate``); otherwise
-    ``escalate`` is the proposal's own. Any error while deciding escalates.
+    ``escalate`` is the proposal's own, and always set for an electrical-safety fault (the safety
+    floor: such a fault never ends without a technician). Any error while deciding escalates.
     """
     try:
         return _walk(proposal, context, policy)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ingest.document import Block, LoadedDocument, LoadError, read_text
 from knowledge.codes import split_code_field
+from knowledge.schema import ROW_FIELD_LABELS
 
 ROLE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "code": (
@@ -74,7 +75,7 @@ ROLE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "severity": ("severity", "level", "priority", "class", "criticality"),
 }
 _SYNONYM_TO_ROLE = {syn: role for role, syns in ROLE_SYNONYMS.items() for syn in syns}
-_LABELS = {"cause": "Cause", "remedy": "Remedy", "severity": "Severity", "ocpp": "OCPP errorCode"}
+_LABELS = ROW_FIELD_LABELS
 
 
 def header_roles(headers: Sequence[str]) -> list[str | None]:
