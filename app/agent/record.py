@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from app.agent.state import AgentState, FaultFacts
 from app.chargers.executors import Outcome, OutcomeStatus
-from app.chargers.verify import VERIFYING
+from app.chargers.verify import FOLLOWING, VERIFYING
 from app.escalation import escalate
 from app.escalation.content import Ticket, compose
 from app.guard.policy import Decision, Verdict
@@ -125,11 +125,17 @@ def write_run(session: Session, state: AgentState) -> None:
         new_state = VERIFYING
     if found is not None and decision.verdict is not Verdict.NEEDS_APPROVAL:
         new_state = "escalated"
-    _update_fault(session, fault.id, new_state, reasoning.diagnosis.fault_class.value)
+    sibling = decision.follows_fault_id if decision.follows_fault_id != fault.id else None
+    if sibling is not None and new_state == FAULT_STATE[Verdict.NO_ACTION]:
+        new_state = FOLLOWING
+    _update_fault(session, fault.id, new_state, reasoning.diagnosis.fault_class.value, sibling)
     for step in state.get("trace", []):
         _audit(session, fault, f"agent.{step['node']}", step, actor)
     detail = {"decision_id": row.id, "verdict": decision.verdict.value, "action": decision.action.value}
     _audit(session, fault, "fault.decided", detail, actor)
+    if sibling is not None:
+        link = {"incident_fault_id": sibling, "state": new_state}
+        _audit(session, fault, "fault.same_incident", link, actor)
     reasons = "; ".join(decision.reasons) or "no objection"
     log.info("fault %s: guard %s %s (%s)", fault.id, detail["verdict"], detail["action"], reasons)
 
@@ -178,10 +184,13 @@ def _audit(session: Session, fault: FaultFacts, kind: str, detail: dict, actor: 
     )
 
 
-def _update_fault(session: Session, fault_id: int, state: str, fault_class: str) -> None:
+def _update_fault(
+    session: Session, fault_id: int, state: str, fault_class: str, incident_fault_id: int | None
+) -> None:
     fault = session.get(Fault, fault_id)
     fault.state = state
     fault.fault_class = fault_class
+    fault.incident_fault_id = incident_fault_id or fault.incident_fault_id
     fault.error = None
     fault.updated_at = utcnow()
     session.add(fault)

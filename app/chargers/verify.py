@@ -37,6 +37,9 @@ from app.store.models import ActionAttempt, Charger, Decision, Event, Fault, Obs
 
 log = logging.getLogger("chargemedic.verify")
 VERIFYING, FIXED, NOT_FIXED, UNKNOWN = "verifying", "fixed", "not_fixed", "unknown"
+FOLLOWING = "following"
+"""A fault's state while it waits for a sibling's action (same incident, ``incident_fault_id``):
+settling the sibling's attempt resolves or escalates it too."""
 RECOVERY_ACTIONS = frozenset(
     {
         Action.SOFT_RESET,
@@ -198,11 +201,35 @@ class Verifier:
                 charger_id=fault.charger_id,
                 detail=detail,
             )
+            followers = _followers(session, fault)
             if verdict == FIXED:
                 _resolved(session, fault, attempt)
             else:
-                _not_recovered(session, fault, attempt, verdict, self.window)
+                _not_recovered(session, fault, attempt, verdict, self.window, followers)
+            _follow(session, fault, followers, verdict)
         return True
+
+
+def _followers(session: Session, fault: Fault) -> list[Fault]:
+    """Faults of the same incident that wait for ``fault``'s action (state ``following``)."""
+    query = select(Fault).where(Fault.incident_fault_id == fault.id, Fault.state == FOLLOWING)
+    return list(session.exec(query.order_by(col(Fault.id))).all())
+
+
+def _follow(session: Session, fault: Fault, followers: list[Fault], verdict: str) -> None:
+    """Each follower takes ``fault``'s outcome: resolved with it, or escalated with it (on its ticket)."""
+    state = "resolved" if verdict == FIXED else "escalated"
+    for follower in followers:
+        follower.state, follower.updated_at = state, utcnow()
+        session.add(follower)
+        queries.audit(
+            session,
+            actor="verify",
+            kind=f"fault.{state}_with_incident",
+            fault_id=follower.id,
+            charger_id=follower.charger_id,
+            detail={"incident_fault_id": fault.id, "verdict": verdict},
+        )
 
 
 def _resolved(session: Session, fault: Fault, attempt: ActionAttempt) -> None:
@@ -214,7 +241,12 @@ def _resolved(session: Session, fault: Fault, attempt: ActionAttempt) -> None:
 
 
 def _not_recovered(
-    session: Session, fault: Fault, attempt: ActionAttempt, verdict: str, window: float
+    session: Session,
+    fault: Fault,
+    attempt: ActionAttempt,
+    verdict: str,
+    window: float,
+    followers: list[Fault],
 ) -> None:
     fault.state, fault.updated_at = "escalated", utcnow()
     session.add(fault)
@@ -223,6 +255,8 @@ def _not_recovered(
         f"the automatic {attempt.action} (charger answered {attempt.command_status}) did not fix it: "
         f"within {window:g} s the charger {heard}"
     )
+    if followers:
+        reason += f"; the same incident was also reported as fault {', '.join(str(f.id) for f in followers)}"
     charger = session.get(Charger, fault.charger_id)
     decision = session.get(Decision, attempt.decision_id) if attempt.decision_id else None
     ticket = compose(

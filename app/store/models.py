@@ -190,6 +190,9 @@ class Fault(SQLModel, table=True):
     error: str | None = None
     fault_class: str | None = Field(default=None, max_length=32)
     """Set by the diagnosis (electrical_safety, thermal, …); history rules count by class."""
+    incident_fault_id: int | None = Field(default=None, index=True)
+    """The sibling fault of the same incident whose action this one waits for (state ``following``):
+    this fault is resolved or escalated with it."""
     updated_at: datetime = _when(default_factory=utcnow)
 
 
