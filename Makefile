@@ -55,7 +55,7 @@ eval: $(VENV)/.dev
 	$(PY) -m evals.retrieval --gate
 	$(BIN)/chargemedic ingest --json > /dev/null
 	for set in dev holdout; do \
-	  $(BIN)/chargemedic eval evals/cases/$$set.jsonl --floors evals/floors.yaml \
+	  $(BIN)/chargemedic eval evals/cases/$$set.jsonl --reasoner playbook --floors evals/floors.yaml \
 	    --json build/eval/$$set.json --report build/eval/$$set.md --html build/eval/$$set.html || exit 1; \
 	done
 

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 console = Console(stderr=True, soft_wrap=True)
 
@@ -19,8 +20,12 @@ def evaluate_cases(
         typer.Option(help="Corpus folder to ingest into a temporary store instead of using the service's."),
     ] = None,
     reasoner: Annotated[
-        str, typer.Option(help="playbook (offline, deterministic) or llm (the CHARGEMEDIC_LLM_* settings).")
-    ] = "playbook",
+        str | None,
+        typer.Option(
+            help="playbook (offline, deterministic) or llm (the CHARGEMEDIC_LLM_* settings). "
+            "Default: CHARGEMEDIC_REASONER."
+        ),
+    ] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the scores as JSON here.")] = None,
     report: Annotated[
         Path | None, typer.Option(help="Write a Markdown report here (confusion matrix as an SVG beside it).")
@@ -28,19 +33,27 @@ def evaluate_cases(
     html_out: Annotated[Path | None, typer.Option("--html", help="Write an HTML report here.")] = None,
     floors: Annotated[
         Path | None,
-        typer.Option(help="YAML of minimum rates per case file name (its stem; `all` for several files)."),
+        typer.Option(
+            help="YAML of minimum rates per case file name (its stem; `all` for several files); "
+            "llm_answer_rate applies to the LLM reasoner."
+        ),
     ] = None,
 ) -> None:
     """Replay each case on a fresh database through the real pipeline (dry-run executor) and
     score action, escalation, diagnosis, citations, safety and latency.
 
-    Exits 1 when any case is unsafe or crashed, a line is not a valid case, or a rate is below
-    its floor; 2 when the evaluation cannot run at all.
+    With the LLM reasoner, the reports and the summary say first who made the decisions: how many
+    the LLM answered, and how many fell back to the playbook and why.
+
+    Exits 1 when any case is unsafe or crashed, a line is not a valid case, a rate is below its
+    floor, or the LLM reasoner answered no case at all; 2 when the evaluation cannot run.
     """
     from app.evaluation.report import confusion_svg, html_page, markdown
     from app.evaluation.runner import KnowledgeError, evaluate, load_floors
     from app.settings import Settings
 
+    settings = Settings()
+    reasoner = reasoner or settings.reasoner
     if reasoner not in ("playbook", "llm"):
         raise typer.BadParameter("must be playbook or llm", param_hint="--reasoner")
     missing = [str(p) for p in cases if not p.is_file()]
@@ -49,7 +62,7 @@ def evaluate_cases(
     name = cases[0].stem if len(cases) == 1 else "all"
     try:
         gate_floors = load_floors(floors, name) if floors else {}
-        result = evaluate(cases, Settings(), knowledge=knowledge, reasoner=reasoner, progress=_progress)
+        result = evaluate(cases, settings, knowledge=knowledge, reasoner=reasoner, progress=_progress)
     except (KnowledgeError, ValueError) as exc:
         console.print(f"[red]eval: {exc}[/]")
         raise typer.Exit(2) from None
@@ -77,6 +90,18 @@ def _progress(done: int, total: int, scored) -> None:
 
 
 def _print_totals(totals: dict) -> None:
+    """Who decided (the headline, coloured by how much the LLM answered), then the scores."""
+    block = totals["reasoner"]
+    console.print(f"[{_style(totals['llm_answer_rate'])}]{escape(block['headline'])}[/]", highlight=False)
+    if "llm_requests" in block:
+        tokens, ms = block["tokens"], block["llm_ms_per_case"]
+        failed = ", ".join(f"{kind} ×{n}" for kind, n in block["llm_request_errors"].items()) or "none"
+        console.print(
+            f"LLM: {block['llm_requests']} requests (failed: {failed}); tokens {tokens['prompt']} prompt + "
+            f"{tokens['completion']} completion = {tokens['total']}; time per case p50 {ms['p50']} ms, "
+            f"p95 {ms['p95']} ms",
+            highlight=False,
+        )
     passed = sum(1 for case in totals["per_case"] if case["passed"])
     rates = ", ".join(
         f"{key} {totals[key]:.3f}" if totals[key] is not None else f"{key} —"
@@ -88,6 +113,13 @@ def _print_totals(totals: dict) -> None:
         f"errors {totals['errors']}; latency p50 {latency['p50']} ms, p95 {latency['p95']} ms",
         highlight=False,
     )
+
+
+def _style(answer_rate: float | None) -> str:
+    """Red when the LLM answered nothing, yellow when it fell back sometimes, green when never."""
+    if answer_rate is None:
+        return "bold"
+    return "bold red" if answer_rate == 0 else "bold yellow" if answer_rate < 1 else "bold green"
 
 
 def _write(path: Path, text: str) -> None:

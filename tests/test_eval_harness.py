@@ -27,9 +27,11 @@ KEYS = {
     "escalation_accuracy",
     "diagnosis_hit_rate",
     "citation_hit_rate",
+    "llm_answer_rate",
     "unsafe",
     "errors",
     "latency_ms",
+    "reasoner",
     "per_case",
 }
 runner = CliRunner()
@@ -117,8 +119,18 @@ def test_the_issue_example_replays_to_a_safe_state_with_cited_diagnosis(tmp_path
     totals = evaluation.totals
     assert set(totals) == KEYS
     assert totals["per_case"] == [
-        {"id": "ground-01", "action": "set_inoperative", "escalate": True, "passed": True, "failures": []}
+        {
+            "id": "ground-01",
+            "action": "set_inoperative",
+            "escalate": True,
+            "decided_by": "playbook",
+            "fallback": None,
+            "passed": True,
+            "failures": [],
+        }
     ]
+    assert totals["llm_answer_rate"] is None and "llm_requests" not in totals["reasoner"]
+    assert totals["reasoner"]["headline"].startswith("Playbook reasoner: all 1 diagnosed cases")
     assert totals["action_accuracy"] == totals["citation_hit_rate"] == 1.0
     assert totals["unsafe"] == totals["errors"] == 0
     assert totals["latency_ms"]["p50"] > 0
@@ -256,15 +268,94 @@ def test_rates_count_only_the_cases_that_state_them_and_floors_gate_them(tmp_pat
 
 
 # ---- the LLM reasoner ------------------------------------------------------------------------
+LOCK = case("lock", status("ConnectorLockFailure", "F125"), expect={"action": ["unlock_connector"]})
+GROUND = case("ground", status("GroundFailure", info="RCD tripped"), expect={"action": ["set_inoperative"]})
+ANSWER = (200, {"Content-Type": "application/json"}, json.dumps(completion(answer())).encode())
+DOWN = (500, {"Content-Type": "application/json"}, b'{"error": {"message": "model not loaded"}}')
+
+
+def llm_at(receiver: Receiver, monkeypatch) -> None:
+    monkeypatch.setenv("CHARGEMEDIC_LLM_BASE_URL", receiver.url.removesuffix("/hook") + "/v1")
+
+
 def test_the_llm_reasoner_is_evaluated_through_its_http_endpoint(tmp_path, bundled_data, monkeypatch):
-    lock = case("lock", status("ConnectorLockFailure", "F125"), expect={"action": ["unlock_connector"]})
     with Receiver() as llm:
-        llm.default = (200, {"Content-Type": "application/json"}, json.dumps(completion(answer())).encode())
-        monkeypatch.setenv("CHARGEMEDIC_LLM_BASE_URL", llm.url.removesuffix("/hook") + "/v1")
-        evaluation = run(tmp_path, bundled_data, lock, reasoner="llm")
+        llm.default = ANSWER
+        llm_at(llm, monkeypatch)
+        evaluation = run(tmp_path, bundled_data, LOCK, reasoner="llm")
         assert len(llm.requests) == 1 and "F125" in llm.requests[0].body.decode()
     (scored,) = evaluation.scored
     assert scored.run.reasoner == "llm" and scored.passed
+    totals = evaluation.totals
+    assert totals["llm_answer_rate"] == 1.0 and evaluation.gate() == []
+    block = totals["reasoner"]
+    assert block["decided_by"] == {"llm": 1} and block["fallbacks"] == {}
+    assert block["tokens"] == {"prompt": 900, "completion": 120, "total": 1020}  # the answer's usage
+    assert block["llm_requests"] == 1 and block["llm_request_errors"] == {}
+    assert block["llm_ms_per_case"]["p50"] > 0
+    assert block["headline"] == "LLM answered 1 of 1 diagnosed cases (no playbook fallback)."
+    assert totals["per_case"][0]["decided_by"] == "llm"
+
+
+def test_an_llm_that_never_answers_is_reported_and_fails_the_gate(tmp_path, bundled_data, monkeypatch):
+    """The endpoint fails every request: the decisions are the playbook's, and the evaluation
+    says so instead of passing under the LLM's name."""
+    with Receiver() as llm:
+        llm.default = DOWN
+        llm_at(llm, monkeypatch)
+        evaluation = run(tmp_path, bundled_data, LOCK, GROUND, reasoner="llm")
+        assert len(llm.requests) == 4  # each case: the request and its one retry
+    totals = evaluation.totals
+    block = totals["reasoner"]
+    assert totals["llm_answer_rate"] == 0
+    assert block["decided_by"] == {"playbook-fallback": 2} and block["fallbacks"] == {"http_error": 2}
+    assert block["llm_requests"] == 4 and block["llm_request_errors"] == {"http_error": 4}
+    assert block["tokens"]["total"] == 0
+    assert block["headline"] == (
+        "LLM answered 0 of 2 diagnosed cases — every decision came from the playbook fallback "
+        "(http_error ×2)."
+    )
+    cases = {c["id"]: c for c in totals["per_case"]}
+    assert cases["lock"]["decided_by"] == "playbook-fallback" and cases["lock"]["fallback"] == "http_error"
+    assert cases["lock"]["llm"]["requests"] == 2
+    assert all(c["passed"] for c in cases.values()), "the playbook's decisions are right: the cases pass"
+    assert evaluation.gate() == [f"llm_answer_rate = 0: {block['headline']}"]
+
+
+def test_eval_follows_the_reasoner_setting_and_gates_the_llm_answer_rate(tmp_path, bundled_data, monkeypatch):
+    monkeypatch.setenv("CHARGEMEDIC_DATA_DIR", str(bundled_data))
+    monkeypatch.setenv("CHARGEMEDIC_REASONER", "llm")
+    cases = write(tmp_path, LOCK, GROUND, name="dev.jsonl")
+    floors = tmp_path / "floors.yaml"
+    floors.write_text("dev:\n  llm_answer_rate: 0.9\n")
+    out = tmp_path / "out"
+    reports = ["--json", str(out / "r.json"), "--report", str(out / "r.md"), "--html", str(out / "r.html")]
+    with Receiver() as llm:
+        llm.answer(ANSWER)  # the first case is answered, the second is not
+        llm.default = DOWN
+        llm_at(llm, monkeypatch)
+        result = runner.invoke(cli, ["eval", str(cases), "--floors", str(floors), *reports])
+        assert len(llm.requests) == 3
+    headline = "LLM answered 1 of 2 diagnosed cases (50%); 1 fell back to the playbook (http_error ×1)."
+    assert result.exit_code == 1, result.output
+    assert headline in result.output and "llm_answer_rate = 0.500 is below its floor 0.900" in result.output
+    assert (
+        "LLM: 3 requests (failed: http_error ×2); tokens 900 prompt + 120 completion = 1020" in result.output
+    )
+    totals = json.loads((out / "r.json").read_text())
+    assert totals["llm_answer_rate"] == 0.5 and totals["reasoner"]["headline"] == headline
+    report = (out / "r.md").read_text()
+    assert f"**{headline}**" in report and "| lock | llm | 1 | 1020 |" in report
+    assert "| ground | playbook-fallback (http_error) | 2 | 0 |" in report
+    page = (out / "r.html").read_text()
+    assert f'<p class="headline">{headline}</p>' in page and "playbook-fallback (http_error)" in page
+
+    with Receiver() as llm:
+        llm_at(llm, monkeypatch)
+        result = runner.invoke(cli, ["eval", str(cases), "--reasoner", "playbook"])
+        assert llm.requests == [], "--reasoner wins over CHARGEMEDIC_REASONER"
+    assert result.exit_code == 0, result.output
+    assert "Playbook reasoner: all 2 diagnosed cases decided offline" in result.output
 
 
 # ---- the command and its reports ---------------------------------------------------------------

@@ -18,35 +18,26 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine
 from sqlmodel import select
 
 from app.agent.nodes import SearchFn, retrieve
 from app.agent.playbook import PlaybookReasoner
 from app.agent.state import ChargerFacts, FaultFacts, History, Reasoner
-from app.evaluation.cases import Case, HistoryEntry, Shift, parse_time
+from app.evaluation.cases import Case, Shift, parse_time
+from app.evaluation.llm_use import LLM, Decider, LlmMeter, LlmUse, decider
+from app.evaluation.seed import SOURCE, Seeder
 from app.guard.policy import Verdict
 from app.intake.accept import accept_event
 from app.pipeline import build_pipeline
 from app.settings import Settings
 from app.store import queue
 from app.store.db import make_engine, session_scope, upgrade
-from app.store.models import (
-    ActionAttempt,
-    Charger,
-    ChargingSession,
-    Decision,
-    Escalation,
-    Fault,
-    WorkItem,
-    utcnow,
-)
+from app.store.models import Decision, Escalation, WorkItem, utcnow
 from app.worker import Job
 
-SOURCE = "eval"
 _WOULD_RUN = frozenset({Verdict.EXECUTE.value, Verdict.DRY_RUN.value})
 """Verdicts under which the action would be sent without anyone approving it."""
-_COMMAND_STATUS = {"fixed": "accepted", "not_fixed": "accepted", "rejected": "rejected", "timeout": "timeout"}
 
 
 @dataclass
@@ -64,6 +55,10 @@ class Run:
     automatic: list[str] = field(default_factory=list)
     """Device actions of this run that would be sent without approval (every fault it queued)."""
     reasoner: str | None = None
+    decider: Decider | None = None
+    """Who made the decision (the LLM, or the playbook as configured or as its fallback)."""
+    llm: LlmUse | None = None
+    """The LLM requests the case caused (reasoner ``llm`` only)."""
     latency_ms: float | None = None
     error: str | None = None
 
@@ -126,13 +121,17 @@ class Replayer:
         )
         if not accepted.result.faults_opened:
             _requeue(engine, accepted.result.faults_recurring, case.charger.id)
+        meter = LlmMeter() if self.settings.reasoner == LLM else None
+        before = meter.reading() if meter else None
         started = time.perf_counter()
         processed = _process_queue(engine, process)
         latency = (time.perf_counter() - started) * 1000 if processed else None
         primary = (accepted.result.faults_opened or accepted.result.faults_recurring or processed or [None])[
             0
         ]
-        return _read_run(engine, primary if primary in processed else None, latency)
+        run = _read_run(engine, primary if primary in processed else None, latency)
+        run.llm = meter.since(before) if meter else None
+        return run
 
     def _classify(self, fault: FaultFacts, charger: ChargerFacts) -> str:
         """A recorded fault's class, as the playbook sees it (no decision is made for it)."""
@@ -149,122 +148,6 @@ def reference_time(case: Case) -> datetime | None:
     if times:
         return max(times)
     return case.history[-1].at if case.history else None
-
-
-class Seeder:
-    """Writes a case's charger and history into its database, oldest entry first."""
-
-    def __init__(self, engine: Engine, case: Case, shift: Shift, classify) -> None:
-        self.engine = engine
-        self.case = case
-        self.shift = shift
-        self.classify = classify
-
-    def seed(self) -> None:
-        self._register(self.case.charger.id, None)
-        for n, entry in enumerate(self.case.history):
-            charger_id = entry.charger_id or self.case.charger.id
-            self._register(charger_id, entry)
-            at = self.shift.time(entry.at)
-            if entry.payload_field:
-                body = self.case.entry_body(entry, where=f"history.{n}", shift=self.shift)
-                accept_event(self.engine, source=SOURCE, body=body, actor=SOURCE)
-                self._settle_recorded_faults()
-            elif entry.action:
-                self._action(n, entry, charger_id, at)
-            else:
-                self._session(n, entry, charger_id, at)
-
-    def _register(self, charger_id: str, entry: HistoryEntry | None) -> None:
-        """The case's charger as described; another charger of the site like it, unless the
-        entry describes it."""
-        with session_scope(self.engine) as session:
-            if session.get(Charger, charger_id) is not None:
-                return
-            details = self.case.charger.model_dump(exclude={"id"})
-            if entry is not None and entry.charger is not None:
-                details |= entry.charger.model_dump(exclude_none=True)
-            session.add(Charger(id=charger_id, **details))
-
-    def _settle_recorded_faults(self) -> None:
-        """Recorded faults are history, not work: classify them and take them off the queue."""
-        with session_scope(self.engine) as session:
-            for fault in session.exec(select(Fault).where(Fault.fault_class.is_(None))).all():
-                charger = session.get(Charger, fault.charger_id)
-                facts = FaultFacts.model_validate(
-                    fault.model_dump() | {"site_id": fault.site_id or charger.site_id}
-                )
-                fault.fault_class = self.classify(facts, ChargerFacts.model_validate(charger.model_dump()))
-                fault.state = "resolved" if fault.cleared_at else "monitoring"
-                session.add(fault)
-            session.execute(
-                update(WorkItem)
-                .where(WorkItem.finished_at.is_(None))
-                .values(state="done", finished_at=utcnow())
-            )
-
-    def _action(self, n: int, entry: HistoryEntry, charger_id: str, at: datetime) -> None:
-        with session_scope(self.engine) as session:
-            fault = _latest_fault(session, charger_id, entry.connector_id, at)
-            if fault is None:
-                raise ValueError(
-                    f"history.{n}: the action has no earlier recorded fault of {charger_id} to act on"
-                )
-            params = {
-                k: v
-                for k, v in {"connector_id": entry.connector_id, "evse_id": entry.evse_id}.items()
-                if v is not None
-            }
-            session.add(
-                ActionAttempt(
-                    fault_id=fault.id,
-                    charger_id=charger_id,
-                    site_id=fault.site_id,
-                    action=entry.action.value,
-                    params=params,
-                    automatic=entry.automatic,
-                    executor="recorded",
-                    outcome=entry.outcome,
-                    command_status=_COMMAND_STATUS[entry.outcome],
-                    started_at=at,
-                    finished_at=at,
-                    verified_at=at if entry.outcome in ("fixed", "not_fixed") else None,
-                )
-            )
-            if entry.outcome == "fixed" and fault.cleared_at is None:
-                fault.cleared_at, fault.state = at, "resolved"
-                session.add(fault)
-
-    def _session(self, n: int, entry: HistoryEntry, charger_id: str, at: datetime) -> None:
-        with session_scope(self.engine) as session:
-            if entry.session == "active":
-                session.add(
-                    ChargingSession(
-                        charger_id=charger_id,
-                        transaction_id=f"history-{n}",
-                        connector_id=entry.connector_id,
-                        evse_id=entry.evse_id,
-                        started_at=at,
-                        updated_at=at,
-                    )
-                )
-                return
-            query = select(ChargingSession).where(
-                ChargingSession.charger_id == charger_id,
-                ChargingSession.connector_id == entry.connector_id,
-                ChargingSession.stopped_at.is_(None),
-            )
-            for row in session.exec(query).all():
-                row.stopped_at, row.stop_reason = at, "Local"
-                session.add(row)
-
-
-def _latest_fault(session, charger_id: str, connector_id: int | None, at: datetime) -> Fault | None:
-    """The charger's latest fault opened by ``at`` — on ``connector_id`` when one is given."""
-    query = select(Fault).where(Fault.charger_id == charger_id, Fault.opened_at <= at)
-    if connector_id is not None:
-        query = query.where(Fault.connector_id == connector_id)
-    return session.exec(query.order_by(Fault.opened_at.desc(), Fault.id.desc()).limit(1)).first()
 
 
 def _requeue(engine: Engine, fault_ids: list[int], charger_id: str) -> None:
@@ -303,6 +186,7 @@ def _read_run(engine: Engine, fault_id: int | None, latency_ms: float | None) ->
             citations=[c["source"] for c in primary.diagnosis.get("citations", [])],
             automatic=automatic,
             reasoner=primary.reasoner,
+            decider=decider(session, primary.fault_id, primary.reasoner),
             latency_ms=latency_ms,
         )
 

@@ -1,5 +1,6 @@
 """Evaluation reports: Markdown (with the confusion matrix as an SVG file beside it) and a
-self-contained HTML page (the SVG inline, no external assets)."""
+self-contained HTML page (the SVG inline, no external assets). Both open with who made the
+decisions (the reasoner's headline): an LLM run that fell back to the playbook says so first."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import html
 from typing import Any
 
 from app.evaluation.cases import CaseError
-from app.evaluation.score import RATES, Scored, by_class, confusion
+from app.evaluation.score import LLM_ANSWER_RATE, RATES, Scored, by_class, confusion
 
 _CELL = 64
 _MARGIN = 130
@@ -65,12 +66,15 @@ def markdown(
     svg_name: str,
 ) -> str:
     """The Markdown report; the confusion matrix is the image ``svg_name`` (written beside it)."""
-    lines = [f"# {title}", "", *_totals_table(totals), ""]
+    lines = [f"# {title}", "", f"**{totals['reasoner']['headline']}**", "", *_totals_table(totals), ""]
+    lines += ["## Who decided", "", *_md_table(_reasoner_rows(totals["reasoner"])), ""]
     lines += ["## Per fault class", "", *_class_table(scored), ""]
     lines += ["## Confusion matrix (expected vs chosen action)", "", f"![confusion matrix]({svg_name})", ""]
     lines += ["## Cases that failed", ""]
     failed = [s for s in scored if not s.passed]
     lines += [f"* `{s.case.id}`: " + "; ".join(s.failures) for s in failed] or ["None."]
+    if totals["reasoner"]["configured"] == "llm":
+        lines += ["", "## Who decided each case", "", *_md_table(_decider_rows(scored))]
     if unreadable:
         lines += ["", "## Lines that are not valid cases", ""]
         lines += [f"* {e.where}" + (f" (`{e.id}`)" if e.id else "") + f": {e.reason}" for e in unreadable]
@@ -79,7 +83,10 @@ def markdown(
 
 def html_page(title: str, totals: dict[str, Any], scored: list[Scored], unreadable: list[CaseError]) -> str:
     """The same report as one HTML page (inline style and SVG)."""
-    body = [f"<h1>{html.escape(title)}</h1>", _html_table(_totals_rows(totals))]
+    headline = html.escape(totals["reasoner"]["headline"])
+    body = [f"<h1>{html.escape(title)}</h1>", f'<p class="headline">{headline}</p>']
+    body += [_html_table(_totals_rows(totals)), "<h2>Who decided</h2>"]
+    body.append(_html_table(_reasoner_rows(totals["reasoner"])))
     body += ["<h2>Per fault class</h2>", _html_table(_class_rows(scored))]
     body += ["<h2>Confusion matrix (expected vs chosen action)</h2>", confusion_svg(scored)]
     body += ["<h2>Cases</h2>", _html_table(_case_rows(scored), results=True)]
@@ -91,6 +98,7 @@ def html_page(title: str, totals: dict[str, Any], scored: list[Scored], unreadab
         "body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem;color:#1d2330}"
         "table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccd;padding:.3rem .6rem;"
         "text-align:left;vertical-align:top}th{background:#eef}.fail{background:#fdecea}.ok{background:#eaf7ee}"
+        ".headline{font-weight:bold;font-size:1.1rem}"
     )
     return (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
@@ -103,6 +111,8 @@ def html_page(title: str, totals: dict[str, Any], scored: list[Scored], unreadab
 def _totals_rows(totals: dict[str, Any]) -> list[list[str]]:
     rows = [["measure", "value"], ["cases", str(totals["cases"])]]
     rows += [[name, _rate(totals[name])] for name in RATES]
+    if totals[LLM_ANSWER_RATE] is not None:
+        rows.append([LLM_ANSWER_RATE, _rate(totals[LLM_ANSWER_RATE])])
     rows += [["unsafe", str(totals["unsafe"])], ["errors", str(totals["errors"])]]
     latency = totals["latency_ms"]
     rows.append(["fault → decision latency p50 / p95", f"{_ms(latency['p50'])} / {_ms(latency['p95'])}"])
@@ -134,8 +144,45 @@ def _class_rows(scored: list[Scored]) -> list[list[str]]:
     return rows
 
 
+def _reasoner_rows(block: dict[str, Any]) -> list[list[str]]:
+    """The reasoner block of the totals: who decided, fallbacks by reason, LLM requests and cost."""
+    rows = [["measure", "value"], ["reasoner", block["configured"]]]
+    rows.append(["diagnosed cases", str(block["diagnosed_cases"])])
+    rows += [[f"decided by {by}", str(count)] for by, count in block["decided_by"].items()]
+    rows.append(["playbook fallbacks by reason", _counts(block["fallbacks"])])
+    if "llm_requests" in block:
+        tokens, ms = block["tokens"], block["llm_ms_per_case"]
+        rows.append(["LLM requests", str(block["llm_requests"])])
+        rows.append(["failed LLM requests by kind", _counts(block["llm_request_errors"])])
+        rows.append(
+            [
+                "tokens prompt / completion / total",
+                f"{tokens['prompt']} / {tokens['completion']} / {tokens['total']}",
+            ]
+        )
+        rows.append(["LLM time per case p50 / p95", f"{_ms(ms['p50'])} / {_ms(ms['p95'])}"])
+    return rows
+
+
+def _decider_rows(scored: list[Scored]) -> list[list[str]]:
+    """Per case: who decided, and the LLM requests, tokens and time it took."""
+    rows = [["case", "decided by", "LLM requests", "tokens", "LLM time"]]
+    for s in scored:
+        llm = s.run.llm
+        rows.append(
+            [
+                s.case.id,
+                _decided_by(s),
+                str(llm.calls) if llm else "—",
+                str(llm.total_tokens) if llm else "—",
+                _ms(llm.seconds * 1000) if llm and llm.calls else "—",
+            ]
+        )
+    return rows
+
+
 def _case_rows(scored: list[Scored]) -> list[list[str]]:
-    rows = [["case", "class", "action", "verdict", "escalate", "result"]]
+    rows = [["case", "class", "action", "verdict", "escalate", "decided by", "result"]]
     for s in scored:
         result = "passed" if s.passed else "; ".join(s.failures)
         rows.append(
@@ -145,10 +192,23 @@ def _case_rows(scored: list[Scored]) -> list[list[str]]:
                 s.run.action or "—",
                 s.run.verdict or "—",
                 str(s.run.escalate),
+                _decided_by(s),
                 result,
             ]
         )
     return rows
+
+
+def _decided_by(s: Scored) -> str:
+    """``llm``, ``playbook``, ``playbook-fallback (<kind>)``, or ``—`` when nothing was decided."""
+    decider = s.run.decider
+    if decider is None:
+        return "—"
+    return f"{decider.by} ({decider.fallback})" if decider.fallback else decider.by
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{name} ×{count}" for name, count in counts.items()) or "none"
 
 
 def _totals_table(totals: dict[str, Any]) -> list[str]:

@@ -13,7 +13,7 @@ import yaml
 
 from app.evaluation.cases import CaseError, load_cases
 from app.evaluation.replay import Replayer
-from app.evaluation.score import RATES, Scored, score_case, summary
+from app.evaluation.score import LLM_ANSWER_RATE, RATES, Scored, score_case, summary
 from app.knowledge import build_searcher, embed_function, ingest_options, open_store
 from app.pipeline import playbook_reasoner
 from app.settings import Settings
@@ -23,28 +23,36 @@ Progress = Callable[[int, int, Scored], None]
 """Called after each case: ``(done, total, scored)``."""
 
 
+FLOORED = (*RATES, LLM_ANSWER_RATE)
+"""The rates a floors file may set (``llm_answer_rate`` applies to the LLM reasoner only)."""
+
+
 @dataclass
 class Evaluation:
     scored: list[Scored]
     unreadable: list[CaseError]
+    reasoner: str = "playbook"
 
     @property
     def totals(self) -> dict[str, Any]:
         """The ``--json`` document (see :func:`app.evaluation.score.summary`)."""
-        return summary(self.scored, self.unreadable)
+        return summary(self.scored, self.unreadable, self.reasoner)
 
     def gate(self, floors: dict[str, float] | None = None) -> list[str]:
         """Why the evaluation fails the quality gate (empty: it passes): any unsafe case, any
-        error, or a rate below its floor."""
+        error, an LLM evaluation in which the LLM made no decision at all (the figures would be
+        the playbook's), or a rate below its floor."""
         totals = self.totals
         failures = []
         if totals["unsafe"]:
             failures.append(f"unsafe = {totals['unsafe']} (must be 0)")
         if totals["errors"]:
             failures.append(f"errors = {totals['errors']} (must be 0)")
+        if totals[LLM_ANSWER_RATE] == 0:
+            failures.append(f"{LLM_ANSWER_RATE} = 0: {totals['reasoner']['headline']}")
         for name, floor in (floors or {}).items():
             value = totals[name]
-            if value is not None and value < floor:
+            if value is not None and value < floor and not (name == LLM_ANSWER_RATE and value == 0):
                 failures.append(f"{name} = {value:.3f} is below its floor {floor:.3f}")
         return failures
 
@@ -63,7 +71,8 @@ def evaluate(
 ) -> Evaluation:
     """Replay every case of ``paths``. ``knowledge``: a corpus folder ingested into a temporary
     store (the service's store is not touched); default: the service's store, which must not
-    be empty. ``reasoner``: ``playbook`` or ``llm`` (the ``llm_*`` settings)."""
+    be empty. ``reasoner``: ``playbook`` or ``llm`` (the ``llm_*`` settings; it falls back to the
+    playbook on any failure, as in the service, and the totals say how often)."""
     cases, unreadable = load_cases(paths)
     with tempfile.TemporaryDirectory(prefix="chargemedic-eval-") as tmp:
         workdir = Path(tmp)
@@ -85,7 +94,7 @@ def evaluate(
             scored.append(score_case(loaded.case, replayer.run(loaded.case, number)))
             if progress:
                 progress(number, len(cases), scored[-1])
-    return Evaluation(scored, unreadable)
+    return Evaluation(scored, unreadable, reasoner)
 
 
 def load_floors(path: Path, name: str) -> dict[str, float]:
@@ -94,8 +103,8 @@ def load_floors(path: Path, name: str) -> dict[str, float]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     floors = data.get(name) or {}
     for key, value in floors.items():
-        if key not in RATES:
-            raise ValueError(f"{path}: {name}.{key}: not a rate (one of {', '.join(RATES)})")
+        if key not in FLOORED:
+            raise ValueError(f"{path}: {name}.{key}: not a rate (one of {', '.join(FLOORED)})")
         if not isinstance(value, int | float) or not 0 <= value <= 1:
             raise ValueError(f"{path}: {name}.{key}: must be a number from 0 to 1")
     return {key: float(value) for key, value in floors.items()}

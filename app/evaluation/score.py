@@ -3,7 +3,9 @@
 Each rate counts only the cases that state the field (a crashed case counts as a miss). A
 case is *unsafe* when a forbidden action, or ``hard_reset``/``set_operative``, would have been
 sent without anyone approving it. ``errors`` counts cases that crashed and lines that could not
-be read as cases.
+be read as cases. With the LLM reasoner, ``llm_answer_rate`` is the share of diagnosed cases whose
+decision the LLM made (the others fell back to the playbook), and ``reasoner`` says who decided,
+why the LLM's answers were not used, and its requests, tokens and time (:func:`reasoner_totals`).
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.evaluation.cases import Case, CaseError
+from app.evaluation.llm_use import FALLBACK, LLM
 from app.evaluation.replay import Run
 from app.guard.actions import Action
 
 NEVER_WITHOUT_APPROVAL = frozenset({Action.HARD_RESET.value, Action.SET_OPERATIVE.value})
 RATES = ("action_accuracy", "escalation_accuracy", "diagnosis_hit_rate", "citation_hit_rate")
+LLM_ANSWER_RATE = "llm_answer_rate"
 NO_FAULT = "no fault"
 
 
@@ -102,36 +106,102 @@ _CHECK_OF = {
 }
 
 
-def summary(scored: list[Scored], unreadable: list[CaseError]) -> dict[str, Any]:
-    """The evaluation's totals, with exactly the documented top-level keys (``--json``)."""
+def summary(scored: list[Scored], unreadable: list[CaseError], reasoner: str) -> dict[str, Any]:
+    """The evaluation's totals, with exactly the documented top-level keys (``--json``);
+    ``reasoner`` is the configured one (``playbook`` or ``llm``)."""
     latencies = sorted(s.run.latency_ms for s in scored if s.run.latency_ms is not None)
+    block = reasoner_totals(scored, reasoner)
     return {
         "cases": len(scored) + len(unreadable),
         **{name: rate(scored, _CHECK_OF[name]) for name in RATES},
+        LLM_ANSWER_RATE: block.pop(LLM_ANSWER_RATE),
         "unsafe": sum(1 for s in scored if s.unsafe),
         "errors": sum(1 for s in scored if s.run.error) + len(unreadable),
         "latency_ms": {"p50": percentile(latencies, 50), "p95": percentile(latencies, 95)},
-        "per_case": [
-            {
-                "id": s.case.id,
-                "action": s.run.action,
-                "escalate": s.run.escalate,
-                "passed": s.passed,
-                "failures": s.failures,
-            }
-            for s in scored
-        ]
+        "reasoner": block,
+        "per_case": [_case(s) for s in scored]
         + [
             {
                 "id": e.id or e.where,
                 "action": None,
                 "escalate": None,
+                "decided_by": None,
+                "fallback": None,
                 "passed": False,
                 "failures": [f"unreadable case at {e.where}: {e.reason}"],
             }
             for e in unreadable
         ],
     }
+
+
+def _case(s: Scored) -> dict[str, Any]:
+    decider, llm = s.run.decider, s.run.llm
+    entry = {
+        "id": s.case.id,
+        "action": s.run.action,
+        "escalate": s.run.escalate,
+        "decided_by": decider.by if decider else None,
+        "fallback": decider.fallback if decider else None,
+        "passed": s.passed,
+        "failures": s.failures,
+    }
+    if llm is not None:
+        entry["llm"] = {"requests": llm.calls, "tokens": llm.total_tokens, "ms": round(llm.seconds * 1000, 1)}
+    return entry
+
+
+def reasoner_totals(scored: list[Scored], reasoner: str) -> dict[str, Any]:
+    """Who decided the diagnosed cases (those with a decision), why the LLM's answers were not
+    used (fallbacks by failure kind), and — reasoner ``llm`` — its requests (failed ones by kind),
+    tokens and time per case, plus a one-line ``headline``. ``llm_answer_rate``: decided by the
+    LLM / diagnosed (``None`` for the playbook reasoner or when no case was diagnosed)."""
+    deciders = [s.run.decider for s in scored if s.run.decider is not None]
+    by = Counter(d.by for d in deciders)
+    fallbacks = Counter(d.fallback for d in deciders if d.by == FALLBACK)
+    uses = [s.run.llm for s in scored if s.run.llm is not None]
+    errors: Counter = Counter()
+    for use in uses:
+        errors.update(use.errors)
+    per_case_ms = sorted(use.seconds * 1000 for use in uses if use.calls)
+    asked = by[LLM] + by[FALLBACK]
+    block: dict[str, Any] = {
+        "configured": reasoner,
+        "diagnosed_cases": len(deciders),
+        "decided_by": dict(sorted(by.items())),
+        "fallbacks": dict(fallbacks.most_common()),
+        LLM_ANSWER_RATE: round(by[LLM] / asked, 4) if reasoner == LLM and asked else None,
+    }
+    if reasoner == LLM:
+        prompt, completion = sum(u.prompt_tokens for u in uses), sum(u.completion_tokens for u in uses)
+        block["llm_requests"] = sum(use.calls for use in uses)
+        block["llm_request_errors"] = dict(errors.most_common())
+        block["tokens"] = {"prompt": prompt, "completion": completion, "total": prompt + completion}
+        block["llm_ms_per_case"] = {"p50": percentile(per_case_ms, 50), "p95": percentile(per_case_ms, 95)}
+    block["headline"] = headline(reasoner, by[LLM], asked if reasoner == LLM else len(deciders), fallbacks)
+    return block
+
+
+def headline(reasoner: str, answered: int, diagnosed: int, fallbacks: Counter) -> str:
+    """Who made the decisions, in one line: first in every report and in the command's summary.
+    ``diagnosed``: the cases decided (reasoner ``llm``: those the LLM was asked about)."""
+    if reasoner != LLM:
+        return f"Playbook reasoner: all {diagnosed} diagnosed cases decided offline by the playbook (no LLM)."
+    if diagnosed == 0:
+        return "LLM reasoner: no case was diagnosed, so the LLM was never asked."
+    why = ", ".join(f"{kind} ×{count}" for kind, count in fallbacks.most_common())
+    if answered == 0:
+        return (
+            f"LLM answered 0 of {diagnosed} diagnosed cases — every decision came from the playbook "
+            f"fallback ({why})."
+        )
+    if answered == diagnosed:
+        return f"LLM answered {answered} of {diagnosed} diagnosed cases (no playbook fallback)."
+    fell_back = diagnosed - answered
+    return (
+        f"LLM answered {answered} of {diagnosed} diagnosed cases ({answered / diagnosed:.0%}); "
+        f"{fell_back} fell back to the playbook ({why})."
+    )
 
 
 def rate(scored: list[Scored], check: str) -> float | None:
