@@ -81,3 +81,24 @@ def test_chargers_add_registers_a_hashed_password_it_shows_once(tmp_path: Path, 
         assert password not in row.password_hash and check_password(password, row.password_hash)
     short = runner.invoke(cli, ["chargers", "add", "CP-7", "--password", "too-short"])
     assert short.exit_code == 2 and "16–40" in short.output
+
+
+def _command_paths(group, prefix: tuple[str, ...] = ()):
+    for name, command in group.commands.items():
+        yield (*prefix, name)
+        if hasattr(command, "commands"):
+            yield from _command_paths(command, (*prefix, name))
+
+
+def test_help_shows_flags_as_flags_on_every_command():
+    """A flag takes no value, so no help screen shows a type beside one (``--json <bool>``)."""
+    import typer.main
+
+    paths = [(), *_command_paths(typer.main.get_command(cli))]
+    assert {("ingest",), ("eval",), ("keys", "create"), ("chargers", "add")} <= set(paths)
+    for path in paths:
+        result = runner.invoke(cli, [*path, "--help"])
+        assert result.exit_code == 0, (path, result.output)
+        assert "<bool>" not in result.output, f"chargemedic {' '.join(path)} --help shows a flag's type"
+    ingest = runner.invoke(cli, ["ingest", "--help"]).output
+    assert "--rebuild" in ingest and "--no-rebuild" in ingest and "<path>" in ingest  # values keep theirs
