@@ -9,16 +9,20 @@ executor that accepts every command (the real pipeline, store, corpus and verifi
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
+import httpx
 from sqlmodel import select
 
 from app.chargers.verify import Verifier
 from app.intake.accept import accept_event
 from app.intake.envelope import EventIn
+from app.main import create_app
+from app.settings import Settings
 from app.store.db import session_scope
 from app.store.models import AuditEntry, Escalation, Fault, utcnow
-from tests.conftest import Service
+from tests.conftest import Service, bearer
 from tests.test_escalations import Recorder
 
 H7 = {"vendor": "Helios Power BV", "model": "H7-DUO-2S", "site_id": "site-i"}
@@ -56,7 +60,20 @@ def faults(service: Service, *ids: int) -> list[Fault]:
         return [session.get(Fault, i) for i in ids]
 
 
-def test_the_second_report_waits_for_the_first_reports_action_and_is_linked(engine, bundled, tmp_path):
+@asynccontextmanager
+async def running(engine, tmp_path, searcher):
+    """The service's API and console on ``engine`` (no workers)."""
+    settings = Settings(data_dir=tmp_path / "api", workers=0, gateway=False)
+    app = create_app(settings, engine=engine, searcher=searcher, processor=lambda job: None)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client
+
+
+async def test_the_second_report_waits_for_the_first_reports_action_and_is_linked(
+    engine, bundled, keys, tmp_path
+):
     charger = Recorder()
     service = Service(engine, bundled, tmp_path, executor=charger)
     first, second = meter_link_lost(service)
@@ -65,6 +82,15 @@ def test_the_second_report_waits_for_the_first_reports_action_and_is_linked(engi
     assert (a.state, b.state, b.incident_fault_id) == ("verifying", "following", first)
     reason = service.decision(second).reasons[0]
     assert reason.startswith(f"in flight: soft_reset for fault {first} sent to CP-INC")  # not trigger_status
+    async with running(engine, tmp_path, bundled) as client:
+        detail = (await client.get(f"/v1/faults/{second}", headers=bearer(keys["admin"]))).json()
+        assert [f["id"] for f in detail["incident"]] == [first]
+        sibling = (await client.get(f"/v1/faults/{first}", headers=bearer(keys["admin"]))).json()
+        assert [f["id"] for f in sibling["incident"]] == [second]
+        client.cookies.set("cm_key", keys["technician"])
+        page = (await client.get(f"/faults/{second}")).text
+    assert f'<a href="/faults/{first}">Fault {first}</a>' in page and "follows its outcome" in page
+    assert '<span class="chip chip-info">following</span>' in page and "chip-ok" not in page
 
 
 def test_the_sibling_is_escalated_with_the_first_on_one_ticket(engine, bundled, tmp_path):

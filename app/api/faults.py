@@ -30,6 +30,11 @@ class FaultDetail(BaseModel):
     """Everything known about a fault; later stages fill decisions, actions and escalations."""
 
     fault: Fault
+    incident: list[Fault] = Field(
+        default_factory=list,
+        description="Other reports of the same incident: the fault this one follows "
+        "(``fault.incident_fault_id``) and the faults that follow it.",
+    )
     event: Event | None = Field(description="The event that opened the fault, raw and as answered.")
     observations: list[Observation] = Field(description="Every report of this fault (recurrences included).")
     decisions: list[Decision] = Field(description="The guard's verdicts on proposed actions.")

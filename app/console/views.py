@@ -50,7 +50,8 @@ STATES = {
     "action_sent": "info",
     "verifying": "info",
     "dry_run": "muted",
-    "monitoring": "ok",
+    "monitoring": "info",  # no action taken and the fault still open: watched, not well
+    "following": "info",  # waits for a sibling report's action (same incident)
     "resolved": "ok",
     "escalated": "bad",
     "failed": "bad",

@@ -238,6 +238,7 @@ def fault_detail(session: Session, *, fault_id: int) -> dict[str, Any] | None:
 
     return {
         "fault": fault,
+        "incident": same_incident(session, fault=fault),
         "event": session.get(Event, fault.event_id),
         "observations": rows(Observation, Observation.id),
         "decisions": rows(Decision, Decision.id),
@@ -246,6 +247,16 @@ def fault_detail(session: Session, *, fault_id: int) -> dict[str, Any] | None:
         "work": rows(WorkItem, WorkItem.id),
         "audit": rows(AuditEntry, AuditEntry.id),
     }
+
+
+def same_incident(session: Session, *, fault: Fault) -> list[Fault]:
+    """The other reports of ``fault``'s incident: the fault it follows and the faults that follow
+    it (``incident_fault_id``), oldest first."""
+    linked = col(Fault.incident_fault_id) == fault.id
+    if fault.incident_fault_id is not None:
+        linked = linked | (col(Fault.id) == fault.incident_fault_id)
+    query = select(Fault).where(linked, col(Fault.id) != fault.id).order_by(col(Fault.id))
+    return list(session.exec(query).all())
 
 
 # ---- audit -----------------------------------------------------------------------------------
