@@ -5,6 +5,7 @@ sets them, and the OCPP message rate per charger connection."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
@@ -277,6 +278,47 @@ def test_uvicorn_refuses_large_headers_closes_idle_connections_and_bounds_concur
                 sock.close()
 
 
+def whole_request(port: int, head: bytes, timeout: float = 5) -> bytes:
+    """Send ``head`` in one write (the server may read it complete at once) and return the
+    answer, read until the server closes the connection (``b""``: it hung up at once)."""
+    answer = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        with contextlib.suppress(OSError):  # the server may answer and hang up before reading it all
+            sock.sendall(head)
+        with contextlib.suppress(ConnectionResetError):
+            while chunk := sock.recv(65536):
+                answer += chunk
+    return answer
+
+
+def head_of(header_bytes: int) -> bytes:
+    """A GET /healthz (closing the connection after its answer) whose request line and headers
+    are ``header_bytes`` long."""
+    start = b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Big: "
+    return start + b"a" * (header_bytes - len(start) - 4) + b"\r\n\r\n"
+
+
+def test_headers_over_the_limit_get_400_whether_sent_in_one_write_or_in_pieces(engine, tmp_path):
+    """SECURITY.md: 400 for a request line and headers over ``http_max_header_bytes`` (16 KiB).
+    h11 alone refuses only a head still incomplete beyond it; one that arrives whole in a read
+    (up to 256 KiB) was parsed and served."""
+    settings = Settings(data_dir=tmp_path / "data", workers=0, gateway=False)
+    assert settings.http_max_header_bytes == 16384
+    app = build_app(engine, tmp_path)
+    with uvicorn_server(app, settings) as port:
+        assert whole_request(port, head_of(16384)).startswith(b"HTTP/1.1 200")
+        for size in (16385, 40_000):  # one loopback segment: parsed complete, refused by the app
+            answer = whole_request(port, head_of(size))
+            assert answer.startswith(b"HTTP/1.1 400"), (size, answer[:200])
+            body = json.loads(answer.partition(b"\r\n\r\n")[2])
+            assert f"of {size} bytes" in body["message"] and "HTTP_MAX_HEADER_BYTES" in body["message"]
+            assert b"connection: close" in answer.lower()
+        for size in (70_000, 200_000):  # read complete or not, depending on how it arrives
+            assert whole_request(port, head_of(size)).startswith(b"HTTP/1.1 400"), size
+        for size in (20_000, 70_000):
+            assert raw_request(port, head_of(size)).startswith(b"HTTP/1.1 400"), size
+
+
 def test_header_limits_need_the_h11_parser_and_zero_keeps_httptools():
     assert uvicorn_options(Settings()) == {
         "timeout_keep_alive": 5,
@@ -315,6 +357,7 @@ def test_chargemedic_serve_applies_the_limits(tmp_path):
         else:
             pytest.fail("chargemedic serve did not answer /healthz within 90 s")
         assert raw_request(port, BIG_HEAD).startswith(b"HTTP/1.1 400")
+        assert whole_request(port, head_of(70_000)).startswith(b"HTTP/1.1 400")
         body = httpx.post(f"http://127.0.0.1:{port}/v1/events", content=b"x" * 4096, timeout=5)
         assert body.status_code == 413 and "CHARGEMEDIC_MAX_REQUEST_BYTES" in body.json()["message"]
     finally:

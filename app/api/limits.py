@@ -12,6 +12,11 @@ upload time, and the HTTP server's own bounds (headers, keep-alive, concurrency)
 * :class:`BodyLimit` — middleware: a body larger than ``max_request_bytes`` (by Content-Length, or
   counted as a chunked body arrives) gets 413, a body that stalls longer than
   ``request_body_timeout_seconds`` gets 408; both name the setting.
+* :class:`HeaderLimit` — middleware: a request line and headers larger than
+  ``http_max_header_bytes`` get 400 naming the setting. uvicorn's h11 parser (which
+  :func:`uvicorn_options` selects) refuses a head still *incomplete* beyond that size, which bounds
+  what a client sending it in pieces makes the server hold; but a head that arrives complete in one
+  read (asyncio reads up to 256 KiB at once) is parsed whatever its size, and reaches the app.
 
 The buckets live in the process: each process or replica counts on its own.
 """
@@ -220,16 +225,55 @@ async def _problem(error: HTTPException, scope: Scope, receive: Receive, send: S
     await JSONResponse(body, error.status_code, error.headers)(scope, receive, send)
 
 
+class HeadersTooLarge(HTTPException):
+    def __init__(self, limit: int, size: int) -> None:
+        super().__init__(
+            400,
+            f"request line and headers of {size} bytes are larger than the {limit} bytes allowed "
+            "(CHARGEMEDIC_HTTP_MAX_HEADER_BYTES)",
+            headers={"Connection": "close"},
+        )
+
+
+class HeaderLimit:
+    """A request whose line and headers exceed ``max_bytes`` (:func:`head_size`) gets 400, as
+    JSON naming the setting, before anything else looks at it; the connection is closed."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (size := head_size(scope)) > self.max_bytes:
+            await _problem(HeadersTooLarge(self.max_bytes, size), scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def head_size(scope: Scope) -> int:
+    """The size of the request line and headers as sent (``GET /p?q HTTP/1.1``, ``name: value``
+    lines, the blank line), give or take the optional whitespace around header values."""
+    target = len(scope.get("raw_path") or scope["path"].encode())
+    if scope.get("query_string"):
+        target += 1 + len(scope["query_string"])
+    line = len(scope["method"]) + 1 + target + len(" HTTP/") + len(scope.get("http_version", "1.1")) + 2
+    return line + sum(len(name) + 2 + len(value) + 2 for name, value in scope["headers"]) + 2
+
+
 def install(app: FastAPI, settings: Settings) -> None:
-    """Add the body and failed-authentication limits to ``app`` (the failures are checked first)."""
+    """Add the header, failed-authentication and body limits to ``app``, checked in that order."""
     app.add_middleware(
         BodyLimit, max_bytes=settings.max_request_bytes, timeout=settings.request_body_timeout_seconds
     )
     app.add_middleware(AuthFailureLimit, per_minute=settings.auth_failures_per_minute)
+    if settings.http_max_header_bytes:
+        app.add_middleware(HeaderLimit, max_bytes=settings.http_max_header_bytes)
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
-    """What ``chargemedic serve`` passes to uvicorn: keep-alive, header size and concurrency bounds."""
+    """What ``chargemedic serve`` passes to uvicorn: keep-alive, header size and concurrency bounds.
+    With a header limit, the h11 parser: it bounds a head arriving in pieces (httptools buffers
+    any); :class:`HeaderLimit` refuses one that arrived whole."""
     options: dict[str, Any] = {
         "timeout_keep_alive": settings.http_keep_alive_seconds,
         "limit_concurrency": settings.http_limit_concurrency or None,
