@@ -7,6 +7,8 @@ from __future__ import annotations
 import httpx2
 import pytest
 
+from app.evaluation.llm_use import decider
+from app.store.db import session_scope
 from app.store.models import AuditEntry
 from tests.conftest import Service
 from tests.test_llm_reasoner import ScriptedLLM, answer, completion, reasoner
@@ -107,3 +109,5 @@ def test_an_llm_that_talks_a_safety_fault_down_is_overruled_by_the_playbook(engi
     assert diagnose_step(service, fault_id)["fallback_reason"].startswith(
         "llm overruled (safety: it said vehicle"
     )
+    with session_scope(engine) as session:  # the eval report counts it as its own fallback kind
+        assert decider(session, fault_id, "playbook").fallback == "safety_overruled"

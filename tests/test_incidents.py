@@ -36,11 +36,10 @@ def post(service: Service, event_id: str, **message) -> dict:
     return result.model_dump()
 
 
-def meter_link_lost(service: Service) -> tuple[int, int]:
-    """F030 as a NotifyEvent, then the same EVSE Faulted: the two faults' ids."""
-    at = utcnow().isoformat()
-    problem = {
-        "eventId": 1,
+def f030(event_id: int, at: str, **extra) -> dict:
+    """The H7 Duo's F030 "Meter link lost" on EVSE 1 as a NotifyEvent's event data."""
+    return {
+        "eventId": event_id,
         "timestamp": at,
         "trigger": "Alerting",
         "actualValue": "true",
@@ -48,8 +47,13 @@ def meter_link_lost(service: Service) -> tuple[int, int]:
         "eventNotificationType": "HardWiredNotification",
         "component": {"name": "FiscalMetering", "evse": {"id": 1, "connectorId": 1}},
         "variable": {"name": "Problem"},
-    }
-    first = post(service, "n1", notify_event={"generatedAt": at, "seqNo": 0, "eventData": [problem]})
+    } | extra
+
+
+def meter_link_lost(service: Service) -> tuple[int, int]:
+    """F030 as a NotifyEvent, then the same EVSE Faulted: the two faults' ids."""
+    at = utcnow().isoformat()
+    first = post(service, "n1", notify_event={"generatedAt": at, "seqNo": 0, "eventData": [f030(1, at)]})
     status = {"timestamp": at, "connectorStatus": "Faulted", "evseId": 1, "connectorId": 1}
     second = post(service, "s1", status_notification=status)
     return first["faults_opened"][0], second["faults_opened"][0]
@@ -114,17 +118,7 @@ def test_the_sibling_is_resolved_with_the_first(engine, bundled, tmp_path):
     service = Service(engine, bundled, tmp_path, executor=Recorder())
     first, second = meter_link_lost(service)
     at = utcnow().isoformat()
-    cleared = {
-        "eventId": 2,
-        "timestamp": at,
-        "trigger": "Alerting",
-        "actualValue": "false",
-        "cleared": True,
-        "techCode": "F030",
-        "eventNotificationType": "HardWiredNotification",
-        "component": {"name": "FiscalMetering", "evse": {"id": 1, "connectorId": 1}},
-        "variable": {"name": "Problem"},
-    }
+    cleared = f030(2, at, actualValue="false", cleared=True)
     post(service, "n2", notify_event={"generatedAt": at, "seqNo": 1, "eventData": [cleared]})
     status = {"timestamp": at, "connectorStatus": "Available", "evseId": 1, "connectorId": 1}
     post(service, "s2", status_notification=status)

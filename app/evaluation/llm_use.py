@@ -27,7 +27,10 @@ LLM = "llm"
 FALLBACK = "playbook-fallback"
 OTHER_FAILURE = "error"
 """The kind of a fallback caused by a reasoner bug rather than a :class:`ReasonerFailure`."""
-_FALLBACK = re.compile(r"^\w+ failed \((\w+):\s*(.*)\)$", re.S)
+OVERRULED = "safety_overruled"
+"""The LLM answered, but classed a fault the playbook sees electrical-safety signs in as something
+else: the playbook decided (``"llm overruled (safety: …)"``)."""
+_FALLBACK = re.compile(r"^\w+ (failed|overruled) \((\w+):\s*(.*)\)$", re.S)
 _KINDS = (*sorted(FAILURE_KINDS), OTHER_FAILURE)
 
 
@@ -52,8 +55,11 @@ def decider(session: Session, fault_id: int, reasoner: str) -> Decider:
     if not why:
         return Decider(reasoner)
     found = _FALLBACK.match(why)
-    kind = found.group(1) if found and found.group(1) in _KINDS else OTHER_FAILURE
-    return Decider(FALLBACK, kind, found.group(2) if found else why)
+    if found is None:
+        return Decider(FALLBACK, OTHER_FAILURE, why)
+    verb, kind, detail = found.groups()
+    kind = OVERRULED if verb == "overruled" else kind if kind in _KINDS else OTHER_FAILURE
+    return Decider(FALLBACK, kind, detail)
 
 
 @dataclass
