@@ -13,6 +13,7 @@ import random
 from collections import Counter
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from app.intake.accept import Submission, accept_event, accept_events
@@ -268,3 +269,24 @@ def test_fault_lifecycle_inside_one_group(engine):
     assert new.occurrences == 1 and new.cleared_at is None
     assert list(kinds) == ["fault.opened", "fault.cleared"]
     assert sorted(work) == sorted([fault_id, new_id])
+
+def test_what_would_crash_a_group_is_refused_by_the_envelope_whatever_its_source():
+    """A payload nested deeper than pydantic can serialise (about 255 levels) once reached
+    ``record_events``, rolled its whole group back and answered 500; a non-finite number was stored
+    as ``NaN``, which no JSON reader takes. The envelope refuses both, naming the field."""
+    deep: dict = {}
+    for _ in range(300):
+        deep = {"x": deep}
+    cases = [
+        ({"vendorExtra": deep}, "status_notification.vendorExtra.x.x", "nested deeper than 32 levels"),
+        (
+            {"vendorExtra": [1.0, float("nan")]},
+            "status_notification.vendorExtra.1",
+            "nan is not a JSON number",
+        ),
+    ]
+    for extra, where, why in cases:
+        payload = {"connectorId": 1, "errorCode": "NoError", "status": "Available"} | extra
+        with pytest.raises(ValidationError) as refused:
+            EventIn.model_validate({"event_id": "e", "charger_id": "C", "status_notification": payload})
+        assert where in str(refused.value) and why in str(refused.value)

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.api.bodies import JsonRoute
 from app.api.deps import EngineDep, Reader
 from app.api.errors import GUARDED, problems
 from app.guard import approvals
@@ -15,7 +16,7 @@ from app.intake.limits import INT32_MAX, NO_NUL
 from app.store.db import read_scope, session_scope
 from app.store.models import Decision, Fault, utcnow
 
-router = APIRouter(prefix="/v1/approvals", tags=["approvals"], responses=GUARDED)
+router = APIRouter(prefix="/v1/approvals", tags=["approvals"], responses=GUARDED, route_class=JsonRoute)
 State = Literal["pending", "approved", "rejected", "expired"]
 
 

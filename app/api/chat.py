@@ -14,13 +14,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 
+from app.api.bodies import JsonRoute
 from app.api.deps import Reader
 from app.api.errors import GUARDED, problems
 from app.chat.schema import ChatAnswer, ChatFailure, ChatRequest, ChatStart, ChatText
 from app.chat.service import ChatError, ChatService, Prepared
 
 log = logging.getLogger("chargemedic.api.chat")
-router = APIRouter(prefix="/v1/chat", tags=["chat"], responses=GUARDED)
+router = APIRouter(prefix="/v1/chat", tags=["chat"], responses=GUARDED, route_class=JsonRoute)
 EVENT_STREAM = "text/event-stream"
 
 

@@ -1,5 +1,9 @@
 """Error responses: every 4xx carries a ``message`` naming the field at fault; never a bare 500.
 
+A body that could not be read (:mod:`app.api.bodies`) is answered 422 with its problem — where
+the JSON went wrong (line, column) or which field is nested too deep — once the route's
+dependencies (authentication) have passed.
+
 A database that cannot be reached (down, restarting, connection lost, pool exhausted) answers
 503 with ``Retry-After``: the request was not completed and may be repeated — an event repeated
 with the same ``event_id`` is never processed twice. So does a service a request needs over HTTP
@@ -21,6 +25,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.api.bodies import body_problem
 from app.store.db import unavailable
 
 log = logging.getLogger("chargemedic.api")
@@ -68,11 +73,13 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected)
 
 
-async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = [
         {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
         for e in exc.errors()
     ]
+    if problem := body_problem(request):  # the body's errors are those of its stand-in
+        errors = [e for e in errors if e["loc"][:1] != ["body"]] + [problem.error]
     message = "; ".join(f"{_path(e['loc'])}: {e['msg']}" for e in errors) or "invalid request"
     return JSONResponse(status_code=422, content=jsonable_encoder({"message": message, "detail": errors}))
 

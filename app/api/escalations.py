@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from app.api.bodies import JsonRoute
 from app.api.deps import EngineDep, Reader
 from app.api.errors import GUARDED, problems
 from app.escalation import delivery, tickets
@@ -16,7 +17,7 @@ from app.store.db import read_scope, session_scope
 from app.store.keys import Principal
 from app.store.models import Decision, Escalation, utcnow
 
-router = APIRouter(prefix="/v1/escalations", tags=["escalations"], responses=GUARDED)
+router = APIRouter(prefix="/v1/escalations", tags=["escalations"], responses=GUARDED, route_class=JsonRoute)
 EscalationId = Annotated[int, Path(ge=1, le=INT32_MAX)]
 State = Literal["open", "acknowledged", "resolved"]
 DeliveryState = Literal["pending", "delivered", "dead_letter", "disabled"]

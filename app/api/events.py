@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Response, status
 from fastapi.exceptions import RequestValidationError
 
+from app.api.bodies import JsonRoute
 from app.api.deps import Csms, EngineDep, IntakeDep, Reader
 from app.api.errors import GUARDED, problems
 from app.intake.envelope import EventAccepted, EventIn, PayloadError
@@ -14,7 +15,7 @@ from app.intake.limits import INT32_MAX
 from app.store.db import read_scope
 from app.store.models import Event
 
-router = APIRouter(prefix="/v1/events", tags=["events"], responses=GUARDED)
+router = APIRouter(prefix="/v1/events", tags=["events"], responses=GUARDED, route_class=JsonRoute)
 
 
 @router.post(

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from app.intake.limits import UtcTime, unstorable_path
+from app.intake.limits import UtcTime, dotted, first_unstorable
 from app.intake.payloads import (
     BootNotification16,
     BootNotification201,
@@ -82,9 +82,12 @@ class EventIn(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _no_nul(cls, data: object) -> object:
-        if where := unstorable_path(data):
-            raise ValueError(f"{where}: text must not contain NUL characters or lone surrogates")
+    def _storable(cls, data: object) -> object:
+        """Refuse what could not be stored or serialised (see ``first_unstorable``): the OCPP
+        payload is a free-form object, whatever its source (the API, the gateway, a file)."""
+        if found := first_unstorable(data):
+            loc, why = found
+            raise ValueError(f"{dotted(loc)}: {why}")
         return data
 
     @model_validator(mode="after")
