@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 
 from app.main import create_app
 from app.settings import Settings
-from tests.conftest import bearer
+from knowledge.embed import MODEL_ID
+from knowledge.search import Searcher
+from knowledge.store import KnowledgeStore, open_client
+from tests.conftest import Service, bearer
 
-T0 = "2026-11-23T10:00:00Z"
+T0 = f"{datetime.now(UTC) - timedelta(hours=1):%Y-%m-%dT%H:%M:%SZ}"
+"""A charger's time for these tests: an hour ago (the intake ignores times a month old)."""
 
 
 @asynccontextmanager
@@ -111,6 +117,75 @@ async def test_recurrence_and_recovery_on_ocpp16(engine, keys, tmp_path):
         assert reopened.json()["faults_opened"] and reopened.json()["faults_opened"] != [fault_id]
 
 
+async def test_a_charger_time_outside_the_window_is_kept_raw_reported_and_replaced(engine, keys, tmp_path):
+    """Year 1 made the fault impossible to diagnose (time arithmetic overflowed) and year 9999 held
+    the charger's last_seen_at for ever: both are now reported and the time of receipt is used."""
+    headers = bearer(keys["admin"])
+    async with api(engine, tmp_path) as client:
+        before = datetime.now(UTC)
+        ancient = await post(
+            client,
+            sn16("t1", errorCode="GroundFailure", status="Faulted", timestamp="0001-01-01T00:00:00Z"),
+            keys["csms"],
+        )
+        future = await post(
+            client, sn16("t2", charger="CP-2", timestamp="9999-12-31T23:59:59Z"), keys["csms"]
+        )
+        envelope = await post(
+            client, sn16("t3", charger="CP-3") | {"occurred_at": "9999-01-01T00:00:00Z"}, keys["csms"]
+        )
+        after = datetime.now(UTC)
+        assert ancient.status_code == future.status_code == envelope.status_code == 202
+        assert ancient.json()["issues"] == [
+            "status_notification.timestamp: 0001-01-01T00:00:00Z is more than 30 days before the message "
+            "was received; not used"
+        ]
+        assert future.json()["issues"] == [
+            "status_notification.timestamp: 9999-12-31T23:59:59Z is more than 15 minutes after the message "
+            "was received; not used"
+        ]
+        assert [i.split(":")[0] for i in envelope.json()["issues"]] == ["occurred_at"]
+        detail = (
+            await client.get(f"/v1/faults/{ancient.json()['faults_opened'][0]}", headers=headers)
+        ).json()
+        assert detail["event"]["payload"]["status_notification"]["timestamp"] == "0001-01-01T00:00:00Z"
+        for when in (
+            detail["fault"]["opened_at"],
+            detail["fault"]["last_seen_at"],
+            detail["event"]["occurred_at"],
+        ):
+            assert before <= datetime.fromisoformat(when) <= after
+        charger = (await client.get("/v1/chargers/CP-2", headers=headers)).json()["charger"]
+        assert before <= datetime.fromisoformat(charger["last_seen_at"]) <= after
+        charger = (await client.get("/v1/chargers/CP-3", headers=headers)).json()["charger"]
+        assert datetime.fromisoformat(charger["last_seen_at"]) == datetime.fromisoformat(T0)  # the payload's
+
+
+async def test_a_skewed_but_plausible_charger_time_is_kept(engine, keys, tmp_path):
+    ahead = f"{datetime.now(UTC) + timedelta(minutes=10):%Y-%m-%dT%H:%M:%SZ}"
+    behind = f"{datetime.now(UTC) - timedelta(days=20):%Y-%m-%dT%H:%M:%SZ}"
+    async with api(engine, tmp_path) as client:
+        for n, at in enumerate((ahead, behind)):
+            body = sn16(f"s{n}", charger=f"CP-{n}", errorCode="GroundFailure", status="Faulted", timestamp=at)
+            result = (await post(client, body, keys["csms"])).json()
+            assert result["issues"] == []
+            fault = await client.get(
+                f"/v1/faults/{result['faults_opened'][0]}", headers=bearer(keys["admin"])
+            )
+            assert datetime.fromisoformat(fault.json()["fault"]["opened_at"]) == datetime.fromisoformat(at)
+
+
+def test_a_fault_reported_with_a_year_1_timestamp_is_diagnosed(engine, tmp_path):
+    """Its diagnosis read the history from ``last_seen_at`` back: year 1 overflowed, every attempt
+    failed and the fault was parked as failed. (An empty knowledge store: the history is the point.)"""
+    store = KnowledgeStore(open_client(path=tmp_path / "chroma"), MODEL_ID)
+    searcher = Searcher(store, lambda texts: np.zeros((len(texts), 384)), refresh_seconds=0)
+    service = Service(engine, searcher, tmp_path)
+    fault_id = service.fault("CP-Y1", None, errorCode="GroundFailure", timestamp="0001-01-01T00:00:00Z")
+    assert service.state(fault_id).state != "failed"
+    assert service.decision(fault_id).action
+
+
 def notify(event_id: str, *event_data: dict) -> dict:
     return {
         "event_id": event_id,
@@ -199,7 +274,7 @@ async def test_ocpp201_status_notification_and_boot_notification(engine, keys, t
         ),
         (sn16("x", connectorId=-1), "status_notification.connectorId"),
         (sn16("x") | {"ocpp_version": "1.5"}, "ocpp_version"),
-        (sn16("x") | {"charger_id": "has space"}, "charger_id"),
+        (sn16("x") | {"charger_id": "has/slash"}, "charger_id"),
         (
             {
                 "event_id": "x",

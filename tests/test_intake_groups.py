@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
@@ -21,7 +22,13 @@ from app.intake.envelope import EventIn, PayloadError
 from app.intake.writer import IntakeWriter
 from app.store.models import AuditEntry, Charger, Fault, Observation, WorkItem
 
-T0 = "2026-11-23T10:00:00Z"
+NOW = datetime.now(UTC).replace(microsecond=0)
+T0 = f"{NOW - timedelta(hours=1):%Y-%m-%dT%H:%M:%SZ}"
+"""A charger's time for these tests: an hour ago (the intake ignores times a month old)."""
+
+
+def minutes_after_t0(minutes: int) -> str:
+    return f"{NOW - timedelta(hours=1) + timedelta(minutes=minutes):%Y-%m-%dT%H:%M:%SZ}"
 
 
 def stream(prefix: str, n: int = 120, seed: int = 7) -> list[dict]:
@@ -245,11 +252,11 @@ def test_fault_lifecycle_inside_one_group(engine):
     first, again, third, cleared, reopened = accept_events(
         engine,
         [
-            sn("1", "GroundFailure", "Faulted", "2026-11-23T10:00:00Z"),
-            sn("2", "GroundFailure", "Faulted", "2026-11-23T10:05:00Z"),
-            sn("3", "GroundFailure", "Faulted", "2026-11-23T10:03:00Z"),
-            sn("4", "NoError", "Available", "2026-11-23T10:10:00Z"),
-            sn("5", "GroundFailure", "Faulted", "2026-11-23T10:20:00Z"),
+            sn("1", "GroundFailure", "Faulted", minutes_after_t0(0)),
+            sn("2", "GroundFailure", "Faulted", minutes_after_t0(5)),
+            sn("3", "GroundFailure", "Faulted", minutes_after_t0(3)),
+            sn("4", "NoError", "Available", minutes_after_t0(10)),
+            sn("5", "GroundFailure", "Faulted", minutes_after_t0(20)),
         ],
     )
     (fault_id,) = first.result.faults_opened
@@ -265,10 +272,11 @@ def test_fault_lifecycle_inside_one_group(engine):
         ).scalars()
         work = db.execute(select(WorkItem.fault_id).where(WorkItem.charger_id == "L-1")).scalars().all()
     assert fault.occurrences == 3 and fault.cleared_at is not None
-    assert fault.last_seen_at.isoformat() == "2026-11-23T10:05:00+00:00"  # never moves backwards
+    assert fault.last_seen_at == datetime.fromisoformat(minutes_after_t0(5))  # never moves backwards
     assert new.occurrences == 1 and new.cleared_at is None
     assert list(kinds) == ["fault.opened", "fault.cleared"]
     assert sorted(work) == sorted([fault_id, new_id])
+
 
 def test_what_would_crash_a_group_is_refused_by_the_envelope_whatever_its_source():
     """A payload nested deeper than pydantic can serialise (about 255 levels) once reached

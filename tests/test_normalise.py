@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from pydantic import ValidationError
 
+from app.intake.limits import CLOCK_AHEAD, CLOCK_BEHIND
 from app.intake.normalise import (
     Observation,
     clears,
@@ -21,6 +22,9 @@ from app.intake.payloads import (
     StatusNotification201,
 )
 
+RECEIVED = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
+"""When the payloads below were received (their charger times are a few minutes earlier)."""
+
 
 def sn16(**fields) -> Observation:
     payload = {
@@ -29,7 +33,9 @@ def sn16(**fields) -> Observation:
         "status": "Available",
         "timestamp": "2025-03-14T09:26:53Z",
     }
-    [obs] = from_status_notification_16(StatusNotification16.model_validate(payload | fields))
+    [obs] = from_status_notification_16(
+        StatusNotification16.model_validate(payload | fields), received_at=RECEIVED
+    )
     return obs
 
 
@@ -40,7 +46,9 @@ def sn201(**fields) -> Observation:
         "evseId": 1,
         "connectorId": 2,
     }
-    [obs] = from_status_notification_201(StatusNotification201.model_validate(payload | fields))
+    [obs] = from_status_notification_201(
+        StatusNotification201.model_validate(payload | fields), received_at=RECEIVED
+    )
     return obs
 
 
@@ -58,7 +66,7 @@ def event(variable: str, value: str, **fields) -> dict:
 
 def notify(*events: dict, **fields) -> list[Observation]:
     payload = {"generatedAt": "2025-03-14T09:27:00Z", "seqNo": 0, "eventData": list(events)} | fields
-    return from_notify_event(NotifyEvent201.model_validate(payload))
+    return from_notify_event(NotifyEvent201.model_validate(payload), received_at=RECEIVED)
 
 
 def error_locs(model, payload: dict) -> list[tuple]:
@@ -138,7 +146,7 @@ def test_16_over_long_vendor_error_code_is_reported() -> None:
 
 def test_16_missing_timestamp() -> None:
     payload = {"connectorId": 2, "errorCode": "OverVoltage", "status": "Faulted"}
-    [obs] = from_status_notification_16(StatusNotification16.model_validate(payload))
+    [obs] = from_status_notification_16(StatusNotification16.model_validate(payload), received_at=RECEIVED)
     assert obs.occurred_at is None
     assert obs.issues == ("status_notification.timestamp: missing",)
 
@@ -236,7 +244,7 @@ def test_201_status_faulted_is_a_fault() -> None:
 
 def test_201_status_case_normalised_and_missing_timestamp() -> None:
     payload = {"connectorStatus": "FAULTED", "evseId": 2, "connectorId": 1}
-    [obs] = from_status_notification_201(StatusNotification201.model_validate(payload))
+    [obs] = from_status_notification_201(StatusNotification201.model_validate(payload), received_at=RECEIVED)
     assert (obs.kind, obs.status, obs.signature, obs.occurred_at) == (
         "fault",
         "Faulted",
@@ -467,9 +475,9 @@ def test_wire_names_in_json_schema() -> None:
     assert {"eventId", "actualValue", "techCode", "eventNotificationType"} <= set(event_props)
     assert all(prop.get("description") for prop in event_props.values())
     example = StatusNotification16.model_json_schema()["examples"][0]
-    assert from_status_notification_16(StatusNotification16.model_validate(example))[0].signature == (
-        "c1:GroundFailure:E-06"
-    )
+    assert from_status_notification_16(StatusNotification16.model_validate(example), received_at=RECEIVED)[
+        0
+    ].signature == ("c1:GroundFailure:E-06")
 
 
 def test_non_utc_offsets_convert() -> None:
@@ -477,3 +485,42 @@ def test_non_utc_offsets_convert() -> None:
     obs = sn201(timestamp=datetime(2025, 3, 14, 4, 26, 53, tzinfo=tz).isoformat())
     assert obs.occurred_at == datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)
     assert obs.occurred_at.tzinfo is UTC
+
+
+# --- the charger's clock: trusted only around the time of receipt ------------------------------------
+@pytest.mark.parametrize(
+    ("timestamp", "why"),
+    [
+        ("0001-01-01T00:00:00Z", "more than 30 days before the message was received"),
+        ("1970-01-01T00:00:00Z", "more than 30 days before the message was received"),
+        ("9999-12-31T23:59:59Z", "more than 15 minutes after the message was received"),
+        ("2025-03-14T11:30:00", "more than 15 minutes after the message was received"),  # local time as UTC
+    ],
+)
+def test_a_time_outside_the_window_is_reported_and_not_used(timestamp: str, why: str) -> None:
+    for obs in (sn16(timestamp=timestamp), sn201(timestamp=timestamp)):
+        assert obs.occurred_at is None
+        shown = timestamp if timestamp.endswith("Z") else timestamp + "Z"
+        assert f"status_notification.timestamp: {shown} is {why}; not used" in obs.issues
+
+
+def test_a_skewed_but_plausible_time_is_kept() -> None:
+    for at in (RECEIVED + CLOCK_AHEAD, RECEIVED - CLOCK_BEHIND):
+        obs = sn16(timestamp=at.isoformat())
+        assert (obs.occurred_at, obs.issues) == (at, ())
+
+
+def test_a_notify_event_with_an_absurd_time_takes_generated_at_and_an_absurd_generated_at_is_dropped() -> (
+    None
+):
+    [obs] = notify(event("Problem", "true", timestamp="0001-01-01T00:00:00Z"))
+    assert obs.occurred_at == datetime(2025, 3, 14, 9, 27, tzinfo=UTC)  # generatedAt
+    assert obs.issues == (
+        "notify_event.eventData[0].timestamp: 0001-01-01T00:00:00Z is more than 30 days before the "
+        "message was received; not used",
+    )
+    untimed = event("Problem", "true")
+    del untimed["timestamp"]
+    [obs] = notify(untimed, generatedAt="9999-01-01T00:00:00Z")
+    assert obs.occurred_at is None  # the intake uses the time of receipt
+    assert obs.issues[0].startswith("notify_event.generatedAt: 9999-01-01T00:00:00Z is more than 15 minutes")

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.intake import normalise
 from app.intake.envelope import EventAccepted, EventIn, PayloadError, parse_payload
+from app.intake.limits import implausible_time, wire_text
 from app.intake.payloads import StatusNotification16
 from app.observability import metrics
 from app.store import queries
@@ -226,9 +227,9 @@ class _Group:
             payload = parse_payload(body, version)
         except PayloadError as exc:
             return exc
-        observations, issues, identity = _observe(body.payload_field, payload)
+        observations, issues, identity = _observe(body.payload_field, payload, received_at)
         first_time = next((o.occurred_at for o in observations if o.occurred_at), received_at)
-        occurred_at = body.occurred_at or first_time
+        occurred_at = _envelope_time(body, received_at, issues) or first_time
         self._register(charger, _charger_changes(charger, body, version, identity, occurred_at))
         event = _Event(
             body,
@@ -386,21 +387,34 @@ class _Group:
         }
 
 
-def _observe(field: str, payload) -> tuple[list[normalise.Observation], list[str], dict[str, str]]:
+def _observe(
+    field: str, payload, received_at: datetime
+) -> tuple[list[normalise.Observation], list[str], dict[str, str]]:
     """The observations in ``payload``, their issues (deduplicated), and the charger identity a
-    BootNotification reports."""
+    BootNotification reports; the charger's times are bounded by ``received_at``."""
     identity: dict[str, str] = {}
     if field == "boot_notification":
         observation, identity = normalise.from_boot_notification(payload)
         observations = [observation]
     elif field == "notify_event":
-        observations = normalise.from_notify_event(payload)
+        observations = normalise.from_notify_event(payload, received_at=received_at)
     elif isinstance(payload, StatusNotification16):
-        observations = normalise.from_status_notification_16(payload)
+        observations = normalise.from_status_notification_16(payload, received_at=received_at)
     else:
-        observations = normalise.from_status_notification_201(payload)
+        observations = normalise.from_status_notification_201(payload, received_at=received_at)
     issues = [issue for o in observations for issue in o.issues]
     return observations, list(dict.fromkeys(issues)), identity
+
+
+def _envelope_time(body: EventIn, received_at: datetime, issues: list[str]) -> datetime | None:
+    """The envelope's ``occurred_at`` if it lies in the window around ``received_at``; else
+    ``None``, with an issue (the raw value stays in the stored payload)."""
+    if body.occurred_at is None:
+        return None
+    if why := implausible_time(body.occurred_at, received_at):
+        issues.append(f"occurred_at: {wire_text(body.occurred_at)} is {why}; not used")
+        return None
+    return body.occurred_at
 
 
 def _charger_changes(

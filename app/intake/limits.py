@@ -3,12 +3,19 @@
 OCPP integers are 32-bit; a time must stay representable once converted to UTC; no text may
 hold a NUL character (PostgreSQL refuses it) or a lone surrogate; JSON nests at most
 :data:`MAX_JSON_DEPTH` levels; numbers are finite. Values outside these bounds are a 422, not a 500.
+
+A charger's clock is only trusted within a window around the time its message was received
+(:func:`implausible_time`): chargers keep time badly (a real-time clock reset to its epoch, a
+firmware's build date, a time zone read as UTC), and an absurd time does lasting harm — a year-9999
+report would hold a charger's ``last_seen_at`` for ever, a year-1 report makes time arithmetic
+overflow. Outside the window the intake keeps the raw value in the stored payload, reports it as
+an issue and uses another time.
 """
 
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
@@ -23,6 +30,32 @@ MAX_JSON_DEPTH = 32
 EVSE: body → notify_event → eventData → item → component → evse) needs 6; the OCPP gateway allows
 16 inside a payload (:mod:`app.chargers.frames`), 17 once wrapped in an event. Serialising is
 recursive: far deeper data crashes it (pydantic stops at about 255 levels)."""
+
+CLOCK_AHEAD = timedelta(minutes=15)
+"""How far after its receipt a charger's time may lie. A CSMS sets a charger's clock at every
+boot and heartbeat, so drift and network delays stay well within minutes; 15 minutes is also
+below the smallest time-zone offset (30 minutes), so local time sent as UTC east of Greenwich is
+caught. Later than this, the time would move ``last_seen_at`` into the future."""
+CLOCK_BEHIND = timedelta(days=30)
+"""How long before its receipt a charger's time may lie. A charger that was offline delivers its
+queued messages late, with their real times (days, in practice); a time older than a month is
+more likely a clock reset to its epoch (1970, 2000) or to the firmware's build date — which
+cannot be told apart from it."""
+
+
+def implausible_time(value: datetime, received_at: datetime) -> str | None:
+    """Why ``value`` (aware) cannot be when a message received at ``received_at`` happened —
+    more than :data:`CLOCK_AHEAD` after or :data:`CLOCK_BEHIND` before it — or ``None``."""
+    if value > received_at + CLOCK_AHEAD:
+        return f"more than {CLOCK_AHEAD.seconds // 60} minutes after the message was received"
+    if value < received_at - CLOCK_BEHIND:
+        return f"more than {CLOCK_BEHIND.days} days before the message was received"
+    return None
+
+
+def wire_text(value: datetime) -> str:
+    """``value`` as an ISO 8601 text, UTC as ``Z``, for messages (year 1 and 9999 included)."""
+    return value.isoformat().replace("+00:00", "Z")
 
 
 def _in_utc_range(value: datetime) -> datetime:

@@ -3,7 +3,10 @@
 An observation is a ``fault``, a ``recovery``, a plain ``status`` change or a ``boot``. Values a
 charger got wrong are normalised where the intent is clear (``faulted`` -> ``Faulted``, an unknown
 1.6 error code -> ``OtherError``) and every such deviation is recorded in ``issues``, naming the
-wire field, so that a diagnosis can mention it.
+wire field, so that a diagnosis can mention it. A charger's time outside the window around the
+message's receipt (:func:`app.intake.limits.implausible_time`) is such a deviation: it is reported
+and not used (the observation's ``occurred_at`` is then ``None``; the intake falls back to
+another time of the message, else the time of receipt).
 
 Signatures identify "the same fault" on one charger and are built only from location and codes:
 
@@ -26,6 +29,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from app.intake.limits import implausible_time, wire_text
 from app.intake.payloads import (
     OCPP16_STATUSES,
     OCPP201_BOOT_REASONS,
@@ -97,8 +101,9 @@ def clears(recovery: Observation, fault_signature: str) -> bool:
     return fault_signature == scope
 
 
-def from_status_notification_16(p: StatusNotification16) -> list[Observation]:
-    """One observation for an OCPP 1.6 StatusNotification (fault, recovery or status)."""
+def from_status_notification_16(p: StatusNotification16, *, received_at: datetime) -> list[Observation]:
+    """One observation for an OCPP 1.6 StatusNotification (fault, recovery or status);
+    ``received_at`` (aware) bounds the charger's timestamp."""
     where = "status_notification"
     issues: list[str] = []
     error_code = _enum(
@@ -113,7 +118,7 @@ def from_status_notification_16(p: StatusNotification16) -> list[Observation]:
     _check_length(f"{where}.info", p.info, 50, "1.6", issues)
     _check_length(f"{where}.vendorErrorCode", p.vendor_error_code, 50, "1.6", issues)
     _check_length(f"{where}.vendorId", p.vendor_id, 255, "1.6", issues)
-    occurred_at = _as_utc(p.timestamp, f"{where}.timestamp", issues)
+    occurred_at = _as_utc(p.timestamp, f"{where}.timestamp", issues, received_at)
 
     vendor_code = (p.vendor_error_code or "").strip()
     if error_code != "NoError" or status == "Faulted":
@@ -143,14 +148,15 @@ def from_status_notification_16(p: StatusNotification16) -> list[Observation]:
     ]
 
 
-def from_status_notification_201(p: StatusNotification201) -> list[Observation]:
-    """One observation for an OCPP 2.0.1 StatusNotification: Faulted, Available or another status."""
+def from_status_notification_201(p: StatusNotification201, *, received_at: datetime) -> list[Observation]:
+    """One observation for an OCPP 2.0.1 StatusNotification: Faulted, Available or another status;
+    ``received_at`` (aware) bounds the charger's timestamp."""
     where = "status_notification"
     issues: list[str] = []
     status = _enum(
         p.connector_status, OCPP201_CONNECTOR_STATUSES, f"{where}.connectorStatus", _CONNECTOR_STATUS, issues
     )
-    occurred_at = _as_utc(p.timestamp, f"{where}.timestamp", issues)
+    occurred_at = _as_utc(p.timestamp, f"{where}.timestamp", issues, received_at)
     kind, signature = _availability(_location(p.evse_id, p.connector_id), status)
     return [
         Observation(
@@ -165,16 +171,17 @@ def from_status_notification_201(p: StatusNotification201) -> list[Observation]:
     ]
 
 
-def from_notify_event(p: NotifyEvent201) -> list[Observation]:
+def from_notify_event(p: NotifyEvent201, *, received_at: datetime) -> list[Observation]:
     """One observation per EventData of an OCPP 2.0.1 NotifyEvent, in order.
 
-    An event without a timestamp takes the message's ``generatedAt`` (and an issue saying so);
-    issues about the message itself (``generatedAt``) are repeated on every observation.
+    An event without a usable timestamp (missing, or outside the window around ``received_at``)
+    takes the message's ``generatedAt`` (and an issue saying so); issues about the message itself
+    (``generatedAt``) are repeated on every observation.
     """
     generated_issues: list[str] = []
-    generated_at = _as_utc(p.generated_at, "notify_event.generatedAt", generated_issues)
+    generated_at = _as_utc(p.generated_at, "notify_event.generatedAt", generated_issues, received_at)
     return [
-        _event_observation(event, f"notify_event.eventData[{i}]", generated_at, generated_issues)
+        _event_observation(event, f"notify_event.eventData[{i}]", generated_at, generated_issues, received_at)
         for i, event in enumerate(p.event_data)
     ]
 
@@ -214,7 +221,11 @@ def from_boot_notification(
 
 
 def _event_observation(
-    event: EventData201, where: str, generated_at: datetime | None, inherited: list[str]
+    event: EventData201,
+    where: str,
+    generated_at: datetime | None,
+    inherited: list[str],
+    received_at: datetime,
 ) -> Observation:
     """One EventData as an observation; ``inherited`` are issues of the enclosing message."""
     issues = list(inherited)
@@ -231,7 +242,7 @@ def _event_observation(
         issues.append(f"{where}.timestamp: missing; generatedAt used instead")
         occurred_at: datetime | None = generated_at
     else:
-        occurred_at = _as_utc(event.timestamp, f"{where}.timestamp", issues)
+        occurred_at = _as_utc(event.timestamp, f"{where}.timestamp", issues, received_at) or generated_at
     status = None
     if _fold(event.variable.name) == "availabilitystate":
         field = f"{where}.actualValue"
@@ -329,12 +340,18 @@ def _check_length(field: str, value: str | None, limit: int, version: str, issue
         issues.append(f"{field}: {len(value)} characters, over the OCPP {version} limit of {limit}")
 
 
-def _as_utc(value: datetime | None, field: str, issues: list[str]) -> datetime | None:
-    """``value`` in UTC; a naive value is read as UTC (with an issue), a missing one gives an issue."""
+def _as_utc(value: datetime | None, field: str, issues: list[str], received_at: datetime) -> datetime | None:
+    """``value`` in UTC; a naive value is read as UTC (with an issue), a missing one gives an issue,
+    and so does one outside the window around ``received_at`` — which is then ``None`` (not used)."""
     if value is None:
         issues.append(f"{field}: missing")
         return None
     if value.tzinfo is None:
         issues.append(f"{field}: no UTC offset; read as UTC")
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+        value = value.replace(tzinfo=UTC)
+    else:
+        value = value.astimezone(UTC)
+    if why := implausible_time(value, received_at):
+        issues.append(f"{field}: {wire_text(value)} is {why}; not used")
+        return None
+    return value
