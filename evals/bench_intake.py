@@ -3,175 +3,90 @@
 The service runs as a real ``chargemedic serve`` process (uvicorn on loopback, queue workers on);
 concurrent HTTP clients post StatusNotifications (faults and recoveries over many chargers).
 
-1. **Throughput**: events accepted per second (202/200 answers) and request latency p50/p95.
-2. **Crash**: under the same load the server is killed with SIGKILL, then started again. Every
-   acknowledged event must be in the database (``lost``), and once the queue has drained every
-   fault must have been processed exactly once (``duplicated``, ``unprocessed``).
+1. **Throughput**: a fixed set of events posted once each: accepted per second (202/200 answers)
+   and request latency p50/p95.
+2. **Crash**: senders that keep every event until it is acknowledged (like a CSMS's outbox; see
+   :mod:`evals.intake_load`) post new events for ``--crash-after`` seconds (default 10), then the
+   server is killed with SIGKILL and started again, and the senders re-send whatever was not
+   acknowledged — the requests in flight at the kill and those refused while it was down. Once
+   the queue has drained: **lost** = acknowledged but not stored, or never accepted despite the
+   retries; **duplicated** = stored twice; and every fault must have been decided exactly once
+   (``faults decided twice``, ``unprocessed``). Lost and duplicated must both be 0.
 
-Runs on SQLite (a temporary data folder) and, when ``CHARGEMEDIC_TEST_DATABASE_URL`` is set, on
-PostgreSQL. The report is printed and written to ``evals/reports/bench_intake.md``; ``--json PATH``
-also writes the measures (see :mod:`evals.measures`).
+Runs on SQLite (a temporary data folder) and on PostgreSQL at ``CHARGEMEDIC_TEST_DATABASE_URL``
+(by default the local server the tests use; empty: skipped), in a schema of its own that is
+dropped afterwards. The report is printed and written to ``evals/reports/bench_intake.md``;
+``--json PATH`` also writes the measures (see :mod:`evals.measures`).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-import aiohttp
-import httpx
-
+from evals.intake_load import CONCURRENCY, START_SECONDS, Load, Outbox, Server, deliver, post_events
 from evals.measures import Measure, add_json_argument, checked, write_measures
 
 REPORT = Path(__file__).parent / "reports" / "bench_intake.md"
 TARGET_PER_SECOND = 500
-CONCURRENCY = 32
 EVENTS = 6000
-CHARGERS = 300
-LEASE_SECONDS = 3
+CRASH_AFTER_SECONDS = 10.0
+RESEND_SECONDS = 120.0
+"""How long after the restart the senders keep re-sending what is unacknowledged."""
+DRAIN_SECONDS = 300.0
+"""How long the audit waits for the queue to drain after the restart."""
 GROUP = "intake"
+PG_VARIABLE = "CHARGEMEDIC_TEST_DATABASE_URL"
+DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 @dataclass
-class Load:
-    acked: set[str] = field(default_factory=set)
-    latencies: list[float] = field(default_factory=list)
-    errors: Counter = field(default_factory=Counter)
-    seconds: float = 0.0
+class Crash:
+    """What the senders saw around the SIGKILL."""
+
+    outbox: Outbox
+    load_seconds: float
+    made_before_kill: int
+    acked_before_kill: int
+    in_flight_at_kill: int
+    restart_seconds: float
 
 
-def event(n: int, run: str) -> dict:
-    """The n-th event: a fault on every other message of a charger, then its recovery."""
-    charger = f"CP-{n % CHARGERS:04d}"
-    faulted = (n // CHARGERS) % 2 == 0
-    return {
-        "event_id": f"{run}-{n}",
-        "charger_id": charger,
-        "ocpp_version": "1.6",
-        "charger": {"vendor": "Voltra", "model": "VX22-T2S", "site_id": f"site-{n % 10}"},
-        "status_notification": {
-            "connectorId": 1,
-            "errorCode": "GroundFailure" if faulted else "NoError",
-            "status": "Faulted" if faulted else "Available",
-            "vendorErrorCode": "E-06" if faulted else None,
-        },
-    }
-
-
-async def post_events(base: str, key: str, numbers: range, run: str, load: Load, stop_after=None) -> None:
-    """Post ``numbers`` with ``CONCURRENCY`` clients; ``stop_after`` (seconds) ends early.
-
-    The load generator is aiohttp with pre-encoded bodies: it shares the CPU with the server,
-    and a heavier client (httpx costs ~2-4 ms of CPU per request here) would measure itself.
-    """
-    pending = iter(numbers)
-    started = time.perf_counter()
-    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-    connector = aiohttp.TCPConnector(limit=CONCURRENCY)
-    timeout = aiohttp.ClientTimeout(total=10)
-    async with aiohttp.ClientSession(base, headers=headers, connector=connector, timeout=timeout) as client:
-
-        async def client_loop() -> None:
-            for n in pending:
-                if stop_after and time.perf_counter() - started > stop_after:
-                    return
-                body = event(n, run)
-                data = json.dumps(body).encode()
-                began = time.perf_counter()
-                try:
-                    async with client.post("/v1/events", data=data) as response:
-                        await response.read()
-                        status = response.status
-                except (aiohttp.ClientError, TimeoutError) as exc:
-                    load.errors[type(exc).__name__] += 1
-                    continue
-                if status in (200, 202):
-                    load.acked.add(body["event_id"])
-                    load.latencies.append(time.perf_counter() - began)
-                else:
-                    load.errors[str(status)] += 1
-
-        await asyncio.gather(*(client_loop() for _ in range(CONCURRENCY)))
-    load.seconds = time.perf_counter() - started
-
-
-class Server:
-    """A ``chargemedic serve`` process on a free loopback port."""
-
-    def __init__(self, data_dir: Path, database_url: str | None) -> None:
-        self.port = _free_port()
-        self.env = os.environ | {
-            "CHARGEMEDIC_DATA_DIR": str(data_dir),
-            "CHARGEMEDIC_PORT": str(self.port),
-            "CHARGEMEDIC_WORKERS": "2",
-            "CHARGEMEDIC_LEASE_SECONDS": str(LEASE_SECONDS),
-            "CHARGEMEDIC_LOG_LEVEL": "warning",
-        }
-        if database_url:
-            self.env["CHARGEMEDIC_DATABASE_URL"] = database_url
-        self.process: subprocess.Popen | None = None
-        self.log = data_dir / "server.log"
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        chargemedic = Path(sys.executable).parent / "chargemedic"
-        with self.log.open("ab") as log:  # a file, not a pipe: an unread pipe would block the server
-            self.process = subprocess.Popen(
-                [str(chargemedic), "serve"], env=self.env, stdout=subprocess.DEVNULL, stderr=log
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise RuntimeError("server did not start: " + self.log.read_text(errors="replace")[-4000:])
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait()
-
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        self.process.wait(30)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+async def crash_run(server: Server, key: str, crash_after: float) -> Crash:
+    """New events for ``crash_after`` seconds, SIGKILL, restart; every unacknowledged event is
+    re-sent until acknowledged (giving up :data:`RESEND_SECONDS` after the latest restart)."""
+    started = time.monotonic()
+    kill_at = started + crash_after
+    outbox = Outbox(run="crash", make_new_until=kill_at)
+    give_up_at = kill_at + START_SECONDS + RESEND_SECONDS
+    sender = asyncio.create_task(deliver(server.base, key, outbox, give_up_at=give_up_at))
+    await asyncio.sleep(max(kill_at - time.monotonic(), 0))
+    made, acked, in_flight = outbox.made, len(outbox.acked), outbox.in_flight
+    load_seconds = time.monotonic() - started
+    await asyncio.to_thread(server.kill)
+    restarting = time.monotonic()
+    await asyncio.to_thread(server.start)
+    restart_seconds = time.monotonic() - restarting
+    await sender
+    return Crash(outbox, load_seconds, made, acked, in_flight, restart_seconds)
 
 
 def prepare(data_dir: Path, database_url: str | None) -> str:
-    """Migrate the database (emptying a PostgreSQL one) and return a new CSMS key."""
-    from sqlalchemy import text
-
+    """Migrate the database and return a new CSMS key."""
     from app.settings import Settings
     from app.store.db import make_engine, session_scope, upgrade
     from app.store.keys import create_key
 
-    settings = Settings(data_dir=data_dir, database_url=database_url)
-    engine = make_engine(settings.database)
-    if database_url:
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public"))
+    engine = make_engine(Settings(data_dir=data_dir, database_url=database_url).database)
     upgrade(engine)
     with session_scope(engine) as session:
         key = create_key(session, role="csms", name="bench")[1]
@@ -180,7 +95,9 @@ def prepare(data_dir: Path, database_url: str | None) -> str:
 
 
 def audit_database(data_dir: Path, database_url: str | None, acked: set[str]) -> dict[str, int]:
-    """Wait for the queue to drain, then count lost events and faults processed 0 or 2+ times."""
+    """Wait for the queue to drain, then count events lost or stored twice and faults decided 0
+    or 2+ times."""
+    from sqlalchemy import func
     from sqlmodel import select
 
     from app.settings import Settings
@@ -189,7 +106,7 @@ def audit_database(data_dir: Path, database_url: str | None, acked: set[str]) ->
     from app.store.models import AuditEntry, Event, Fault
 
     engine = make_engine(Settings(data_dir=data_dir, database_url=database_url).database)
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + DRAIN_SECONDS
     while time.monotonic() < deadline:
         with session_scope(engine) as session:
             pending = sum(queue.depth(session).values())
@@ -198,6 +115,9 @@ def audit_database(data_dir: Path, database_url: str | None, acked: set[str]) ->
         time.sleep(0.5)
     with session_scope(engine) as session:
         stored = set(session.exec(select(Event.external_id)).all())
+        twice = session.exec(
+            select(Event.external_id).group_by(Event.external_id).having(func.count() > 1)
+        ).all()
         faults = set(session.exec(select(Fault.id)).all())
         runs = Counter(
             session.exec(select(AuditEntry.fault_id).where(AuditEntry.kind == "fault.decided")).all()
@@ -206,90 +126,160 @@ def audit_database(data_dir: Path, database_url: str | None, acked: set[str]) ->
     return {
         "acknowledged": len(acked),
         "stored": len(stored),
-        "lost": len(acked - stored),
+        "acked_not_stored": len(acked - stored),
+        "stored_twice": len(twice),
         "faults": len(faults),
-        "duplicated": sum(1 for n in runs.values() if n > 1),
+        "decided_twice": sum(1 for n in runs.values() if n > 1),
         "unprocessed": len(faults - set(runs)),
         "pending": pending,
     }
 
 
-def run_backend(label: str, name: str, database_url: str | None) -> tuple[list[str], list[Measure]]:
+def run_backend(
+    label: str, name: str, database_url: str | None, crash_after: float
+) -> tuple[list[str], list[Measure]]:
     """The report lines and the measures (named after ``name``) of one database backend."""
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
         key = prepare(data_dir, database_url)
         server = Server(data_dir, database_url)
-        server.start()
-        warm = Load()
-        asyncio.run(post_events(server.base, key, range(200), "warm", warm))
-        load = Load()
-        asyncio.run(post_events(server.base, key, range(EVENTS), "load", load))
-        crash = Load()
+        try:
+            server.start()
+            warm, load = Load(), Load()
+            asyncio.run(post_events(server.base, key, range(200), "warm", warm))
+            asyncio.run(post_events(server.base, key, range(EVENTS), "load", load))
+            crash = asyncio.run(crash_run(server, key, crash_after))
+            counts = audit_database(data_dir, database_url, warm.acked | load.acked | crash.outbox.acked)
+        finally:
+            server.stop()
+    return report_lines(label, load, crash, counts), measures(name, load, crash, counts)
 
-        async def crash_run() -> None:
-            task = asyncio.create_task(post_events(server.base, key, range(EVENTS), "crash", crash))
-            await asyncio.sleep(2.0)
-            await asyncio.to_thread(server.kill)
-            await task
 
-        asyncio.run(crash_run())
-        server.start()
-        counts = audit_database(data_dir, database_url, warm.acked | load.acked | crash.acked)
-        server.stop()
+def measures(name: str, load: Load, crash: Crash, counts: dict[str, int]) -> list[Measure]:
+    latencies = sorted(load.latencies)
+    never = len(crash.outbox.unacknowledged)
+    after = "after SIGKILL + restart"
+    return [
+        checked(
+            GROUP,
+            f"throughput, {name}",
+            len(load.acked) / load.seconds,
+            "events/s",
+            at_least=TARGET_PER_SECOND,
+        ),
+        Measure(GROUP, f"request latency p50, {name}", statistics.median(latencies) * 1000, "ms"),
+        Measure(
+            GROUP, f"request latency p95, {name}", latencies[int(0.95 * (len(latencies) - 1))] * 1000, "ms"
+        ),
+        Measure(GROUP, f"errors during load, {name}", sum(load.errors.values()), ""),
+        Measure(GROUP, f"load before SIGKILL, {name}", crash.load_seconds, "s"),
+        checked(GROUP, f"re-sent {after}, {name}", len(crash.outbox.resent), "events", at_least=1),
+        checked(GROUP, f"lost {after}, {name}", counts["acked_not_stored"] + never, "events", equals=0),
+        checked(GROUP, f"duplicated {after}, {name}", counts["stored_twice"], "events", equals=0),
+        checked(GROUP, f"faults decided twice {after}, {name}", counts["decided_twice"], "faults", equals=0),
+        checked(GROUP, f"unprocessed {after}, {name}", counts["unprocessed"], "faults", equals=0),
+    ]
+
+
+def report_lines(label: str, load: Load, crash: Crash, counts: dict[str, int]) -> list[str]:
     rate = len(load.acked) / load.seconds
     latencies = sorted(load.latencies)
-    p50 = statistics.median(latencies) * 1000
-    p95 = latencies[int(0.95 * (len(latencies) - 1))] * 1000
-    throughput = checked(GROUP, f"throughput, {name}", rate, "events/s", at_least=TARGET_PER_SECOND)
-    measures = [
-        throughput,
-        Measure(GROUP, f"request latency p50, {name}", p50, "ms"),
-        Measure(GROUP, f"request latency p95, {name}", p95, "ms"),
-        Measure(GROUP, f"errors during load, {name}", sum(load.errors.values()), ""),
-        checked(GROUP, f"lost after SIGKILL + restart, {name}", counts["lost"], "events", equals=0),
-        checked(
-            GROUP, f"duplicated after SIGKILL + restart, {name}", counts["duplicated"], "faults", equals=0
-        ),
-        checked(
-            GROUP, f"unprocessed after SIGKILL + restart, {name}", counts["unprocessed"], "faults", equals=0
-        ),
-    ]
-    verdict = "met" if throughput.met else "NOT met"
-    lines = [
+    p50, p95 = statistics.median(latencies) * 1000, latencies[int(0.95 * (len(latencies) - 1))] * 1000
+    outbox, gone, never = crash.outbox, counts["acked_not_stored"], len(crash.outbox.unacknowledged)
+    sends = f"{sum(outbox.sends.values())} sends for {outbox.made} events"
+    failed = dict(outbox.failures) or "none"
+    return [
         f"### {label}",
         "",
         "| measure | value |",
         "|---|---|",
         f"| events accepted | {len(load.acked)} of {EVENTS} in {load.seconds:.2f} s "
         f"({CONCURRENCY} concurrent clients) |",
-        f"| throughput | **{rate:.0f} events/s** (target ≥ {TARGET_PER_SECOND}: {verdict}) |",
+        f"| throughput | **{rate:.0f} events/s** (target ≥ {TARGET_PER_SECOND}: "
+        f"{'met' if rate >= TARGET_PER_SECOND else 'NOT met'}) |",
         f"| latency p50 / p95 | {p50:.1f} ms / {p95:.1f} ms |",
         f"| errors during load | {dict(load.errors) or 'none'} |",
-        f"| crash run: acknowledged before SIGKILL | {len(crash.acked)} |",
-        f"| after restart: lost / duplicated / unprocessed | **{counts['lost']} / {counts['duplicated']} / "
-        f"{counts['unprocessed']}** (of {counts['acknowledged']} acknowledged, {counts['faults']} faults; "
-        f"{counts['pending']} still queued after 120 s) |",
+        f"| crash run: load before SIGKILL | {crash.load_seconds:.1f} s: {crash.made_before_kill} events "
+        f"made, {crash.acked_before_kill} acknowledged, {crash.in_flight_at_kill} in flight at the kill |",
+        f"| crash run: restart | {crash.restart_seconds:.1f} s until `/healthz` answered again |",
+        f"| crash run: re-sent | {len(outbox.resent)} events sent more than once ({sends}; failed sends: "
+        f"{failed}); {len(outbox.replayed)} answered 200 = already stored, the answer lost in the kill |",
+        f"| after restart: **lost** | **{gone + never}** = {gone} acknowledged but not stored + {never} "
+        f"never accepted after retries ({len(outbox.refused)} refused); {counts['acknowledged']} "
+        f"acknowledged, {counts['stored']} stored |",
+        f"| after restart: **duplicated** | **{counts['stored_twice']}** events stored twice |",
+        f"| after restart: faults decided twice / unprocessed | {counts['decided_twice']} / "
+        f"{counts['unprocessed']} of {counts['faults']} faults ({counts['pending']} work items still "
+        f"queued after {DRAIN_SECONDS:.0f} s) |",
         "",
     ]
-    return lines, measures
+
+
+def postgres_url() -> tuple[str | None, str]:
+    """``(url, "")`` of the PostgreSQL to measure, or ``(None, why not)`` (see the module doc)."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from app.store.db import make_engine
+
+    url = os.environ.get(PG_VARIABLE)
+    if url == "":
+        return None, f"{PG_VARIABLE} is empty"
+    url = url or DEFAULT_PG_URL
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:  # unreachable or refused: the report says so
+        return None, f"no server at {make_url(url).render_as_string()}: {type(exc).__name__}"
+    finally:
+        engine.dispose()
+    return url, ""
+
+
+def private_schema(url: str, schema: str, *, create: bool) -> str:
+    """Create (or drop) ``schema`` at ``url``; the URL whose connections use it."""
+    from sqlalchemy import text
+
+    from app.store.db import make_engine
+
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        if create:
+            connection.execute(text(f"CREATE SCHEMA {schema}"))
+    engine.dispose()
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m evals.bench_intake [sqlite] [postgresql] [--json PATH]`` (default: both)."""
-    parser = argparse.ArgumentParser(description=__doc__)
+    """``python -m evals.bench_intake [sqlite] [postgresql] [--crash-after S] [--json PATH]``."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("backends", nargs="*", metavar="sqlite|postgresql", help="default: both")
+    parser.add_argument(
+        "--crash-after",
+        type=float,
+        default=CRASH_AFTER_SECONDS,
+        metavar="SECONDS",
+        help=f"load before the SIGKILL (default {CRASH_AFTER_SECONDS:g})",
+    )
     add_json_argument(parser)
     args = parser.parse_args(argv)
-    measures = run(set(args.backends) or {"sqlite", "postgresql"})
+    if args.crash_after <= 0:
+        parser.error("--crash-after must be above 0")
+    found = run(set(args.backends) or {"sqlite", "postgresql"}, args.crash_after)
     if args.json:
-        write_measures(args.json, measures)
+        write_measures(args.json, found)
     return 0
 
 
-def run(backends: Collection[str] = ("sqlite", "postgresql")) -> list[Measure]:
+def run(
+    backends: Collection[str] = ("sqlite", "postgresql"), crash_after: float = CRASH_AFTER_SECONDS
+) -> list[Measure]:
     """Run the benchmark on ``backends``, print and write its report; return its measures."""
-    measures: list[Measure] = []
+    found: list[Measure] = []
     lines = [
         "# chargemedic intake benchmark",
         "",
@@ -297,21 +287,27 @@ def run(backends: Collection[str] = ("sqlite", "postgresql")) -> list[Measure]:
         "",
     ]
     if "sqlite" in backends:
-        backend_lines, backend_measures = run_backend("SQLite (WAL)", "SQLite", None)
+        backend_lines, backend_measures = run_backend("SQLite (WAL)", "SQLite", None, crash_after)
         lines += backend_lines
-        measures += backend_measures
-    url = os.environ.get("CHARGEMEDIC_TEST_DATABASE_URL")
-    if "postgresql" in backends and url:
-        backend_lines, backend_measures = run_backend("PostgreSQL", "PostgreSQL", url)
-        lines += backend_lines
-        measures += backend_measures
-    elif "postgresql" in backends:
-        lines += ["PostgreSQL: skipped (CHARGEMEDIC_TEST_DATABASE_URL is not set).", ""]
+        found += backend_measures
+    if "postgresql" in backends:
+        url, why_not = postgres_url()
+        if url is None:
+            lines += [f"PostgreSQL: skipped ({why_not}).", ""]
+        else:
+            schema = f"bench_intake_{os.getpid()}"
+            try:
+                scoped = private_schema(url, schema, create=True)
+                backend_lines, backend_measures = run_backend("PostgreSQL", "PostgreSQL", scoped, crash_after)
+            finally:
+                private_schema(url, schema, create=False)
+            lines += backend_lines
+            found += backend_measures
     text = "\n".join(lines)
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(text, encoding="utf-8")
     print(text)
-    return measures
+    return found
 
 
 if __name__ == "__main__":
