@@ -84,7 +84,9 @@ async def test_a_key_over_its_rate_gets_429_with_retry_after_and_other_keys_do_n
 async def test_a_csms_key_has_its_own_larger_budget_and_nothing_is_stored_when_refused(
     engine, keys, tmp_path
 ):
-    limits = {"rate_limit_per_minute": 60, "rate_limit_burst": 1, "rate_limit_csms_per_minute": 600}
+    # slow refills (one token per 10 s for the CSMS key): the refusal never depends on how fast
+    # three requests run on a loaded machine
+    limits = {"rate_limit_per_minute": 1, "rate_limit_burst": 1, "rate_limit_csms_per_minute": 6}
     async with served(engine, tmp_path, rate_limit_csms_burst=2, **limits) as (http, _):
         statuses = []
         for n in range(3):
