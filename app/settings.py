@@ -128,8 +128,38 @@ class Settings(BaseSettings):
     )
     llm_api_key: SecretStr | None = Field(None, description="API key for the LLM endpoint (never logged).")
     llm_model: str = Field("gpt-4o-mini", description="Model name sent to the LLM endpoint.")
-    llm_timeout_seconds: float = Field(20.0, gt=0, le=600, description="Time-out per LLM call.")
+    llm_timeout_seconds: float = Field(
+        120.0,
+        gt=0,
+        le=600,
+        description="Time-out per LLM call (each retry has its own). Sized for models served on a "
+        "few CPU cores (llama.cpp, Ollama), which take tens of seconds to read a diagnosis prompt (a "
+        "few thousand tokens) and write up to `llm_max_tokens`: 20 s cut off most such calls. A GPU "
+        "or hosted model answers in seconds: lower it there to fall back sooner.",
+    )
     llm_max_retries: int = Field(1, ge=0, le=5, description="Retries of a failed LLM call, then fallback.")
+    llm_max_tokens: int = Field(
+        512,
+        ge=64,
+        le=32768,
+        description="Most tokens the model may write per answer (`max_tokens`, sent with every call). "
+        "A diagnosis or a chat answer needs about 150–400; the bound stops a model that loops long "
+        "before the time-out. An answer cut off at it counts as `invalid_json` and falls back.",
+    )
+    llm_temperature: float = Field(
+        0.0,
+        ge=0,
+        le=2,
+        description="Sampling temperature sent with every call; 0 = the model's most likely answer, so "
+        "the same fault gets the same diagnosis.",
+    )
+    llm_response_format: Literal["json_schema", "json_object", "none"] = Field(
+        "json_schema",
+        description="How the diagnosis asks for JSON: `json_schema` (the strict schema, whose action "
+        "enum is the allowlist: OpenAI, llama.cpp `llama-server`, Ollama ≥ 0.5, vLLM), `json_object` "
+        "(any JSON: servers without schemas, e.g. `llama-cpp-python`'s server), `none` (no "
+        "`response_format`: servers that reject it). The answer is validated here either way.",
+    )
     chat_reasoner: Literal["auto", "extractive", "llm"] = Field(
         "auto",
         description="Who answers the chat: `extractive` (offline: the manuals' own sentences, cited), "
@@ -302,10 +332,11 @@ class Settings(BaseSettings):
         16384,
         ge=0,
         le=1024**2,
-        description="A request line and headers still incomplete beyond this many bytes get 400: what one "
-        "client's headers can hold in memory is bounded (to about this plus one 64 KiB read). Enforced by "
-        "uvicorn's h11 parser, which `chargemedic serve` then uses; 0 = uvicorn's faster httptools parser, "
-        "which accepts headers of any size (only behind a proxy that limits them).",
+        description="Largest request line and headers, in bytes; larger ones get 400, whether they arrive "
+        "whole (the app measures them) or in pieces (uvicorn's h11 parser, which `chargemedic serve` then "
+        "uses, stops buffering an incomplete head beyond this: what one client's headers hold in memory "
+        "stays bounded). 0 = no limit, and uvicorn's faster httptools parser, which buffers headers of any "
+        "size (only behind a proxy that limits them).",
     )
     http_limit_concurrency: int = Field(
         1000,
@@ -315,10 +346,11 @@ class Settings(BaseSettings):
         "get 503 (an open live-feed stream holds one). 0 = no limit.",
     )
     log_level: str = Field("info", description="Log level: debug, info, warning, error.")
-    log_format: Literal["json", "text"] = Field(
-        "json",
+    log_format: Literal["auto", "json", "text"] = Field(
+        "auto",
         description="Log lines as `json` (one object per line, with correlation ids) or `text` "
-        "(for a human at a terminal). Secrets are redacted in both.",
+        "(for a human at a terminal); `auto` = `text` when stderr is a terminal, `json` otherwise "
+        "(a file, a pipe, a container's log collector). Secrets are redacted in both.",
     )
     metrics_public: bool = Field(
         False,

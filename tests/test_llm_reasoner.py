@@ -12,15 +12,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import httpx2
 import openai
 import pytest
+import respx
 
 from app.agent.llm import LlmReasoner, ReasonerFailure
 from app.agent.state import ChargerFacts, FaultClass, FaultFacts, History, PastFault
 from app.guard.actions import Action
 from app.settings import PROJECT_ROOT, Settings
 from knowledge.schema import Citation, DocType, Passage
+from tests.llm_mock import LLM_URL, sent_body
 
 MODEL = "diag-model-7b"
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -149,7 +152,7 @@ def test_valid_answer_becomes_reasoning_and_the_request_is_what_we_sent() -> Non
     assert result.proposal.params.connector_id == 1 and result.proposal.params.evse_id is None
     assert result.proposal.confidence == 0.8 and result.proposal.reason == "A jammed lock actuator [1]."
     assert result.diagnosis.fault_class is FaultClass.CONNECTOR_LOCK
-    assert result.diagnosis.recurring  # an earlier fault of the same signature is in the history
+    assert not result.diagnosis.recurring  # not the model's to say: the diagnose node applies one rule
     assert [c.n for c in result.diagnosis.citations] == [1, 2]
     first = result.diagnosis.citations[0]
     assert (first.source, first.title, first.page, first.section) == (
@@ -284,3 +287,39 @@ def test_from_settings_builds_a_client_without_its_own_retries() -> None:
     assert built.client.api_key == "none"
     assert built.client.max_retries == 0 and built.client.timeout == 7
     assert Path(built.template.filename) == PROJECT_ROOT / "prompts" / "diagnose.md"
+
+
+@pytest.mark.parametrize(
+    ("response_format", "sent"),
+    [("json_schema", "json_schema"), ("json_object", "json_object"), ("none", None)],
+)
+def test_each_request_carries_the_configured_bounds_and_response_format(response_format, sent) -> None:
+    """Through the real client and HTTP (respx at the transport): what the settings say is sent."""
+    settings = Settings(
+        _env_file=None,
+        llm_base_url=LLM_URL,
+        llm_model=MODEL,
+        llm_max_tokens=700,
+        llm_temperature=0.3,
+        llm_response_format=response_format,
+        llm_max_retries=0,
+    )
+    with respx.mock(using="httpcore2", base_url=LLM_URL) as mock:
+        route = mock.post("/chat/completions").mock(
+            return_value=httpx.Response(200, json=completion(answer()))
+        )
+        result = LlmReasoner.from_settings(settings).reason(fault(), CHARGER, HISTORY, PASSAGES)
+    assert route.call_count == 1 and result.reasoner == "llm"
+    body = sent_body(route)
+    assert (body["model"], body["max_tokens"], body["temperature"]) == (MODEL, 700, 0.3)
+    assert (body["response_format"]["type"] if "response_format" in body else None) == sent
+
+
+def test_an_answer_cut_off_at_max_tokens_is_invalid_json_and_says_so() -> None:
+    cut = completion(answer()[:120])
+    cut["choices"][0]["finish_reason"] = "length"
+    fake = ScriptedLLM(cut)
+    with pytest.raises(ReasonerFailure) as caught:
+        reasoner(fake).reason(fault(), CHARGER, HISTORY, PASSAGES)
+    assert caught.value.kind == "invalid_json" and "cut off at max_tokens (512)" in caught.value.detail
+    assert fake.bodies[0]["max_tokens"] == 512 and fake.bodies[0]["temperature"] == 0.0

@@ -17,6 +17,8 @@ import io
 import json
 import logging
 import logging.config
+import os
+import pty
 import threading
 
 import httpx
@@ -244,6 +246,28 @@ def test_text_format_is_for_a_terminal_and_redacts_too(tmp_path):
     (line,) = out.getvalue().splitlines()
     assert line.endswith("WARNING chargemedic.test: sent with *** [fault_id=7 charger_id=CP-7]")
     assert not line.startswith("{")
+
+
+def test_auto_format_is_text_on_a_terminal_and_json_otherwise(tmp_path):
+    """``auto`` (the default) looks at the stream: a real terminal (a pseudo-terminal here) gets
+    text, a file gets JSON; ``json`` and ``text`` are kept whatever the stream."""
+    assert Settings(_env_file=None).log_format == "auto"
+    controller, follower = pty.openpty()
+    with os.fdopen(follower, "w", buffering=1) as terminal, open(tmp_path / "log", "w+") as file:
+        for log_format, stream in [("auto", terminal), ("auto", file), ("json", terminal), ("text", file)]:
+            with restored_logging():
+                logging.config.dictConfig(logging_config(Settings(log_format=log_format), stream=stream))
+                logging.getLogger("chargemedic.test").warning("%s on %s", log_format, stream.name)
+        terminal.flush()
+        file.flush()
+        file.seek(0)
+        written = file.read().splitlines()
+    shown = os.read(controller, 65536).decode().splitlines()
+    os.close(controller)
+    assert shown[0].endswith(f"WARNING chargemedic.test: auto on {terminal.name}")
+    assert json.loads(shown[1])["message"] == f"json on {terminal.name}"
+    assert json.loads(written[0])["message"] == f"auto on {file.name}"
+    assert written[1].endswith(f"WARNING chargemedic.test: text on {file.name}")
 
 
 def test_api_keys_keep_their_public_prefix_and_plain_words_stay(tmp_path):

@@ -76,15 +76,31 @@ class PromptedModel:
     """A model behind an OpenAI-compatible endpoint, prompted with ``prompts/<template_name>``.
 
     ``client`` should have its own retries off (``max_retries=0``): subclasses retry up to
-    ``max_retries`` times, and only where a retry can help.
+    ``max_retries`` times, and only where a retry can help. Every request carries ``max_tokens``
+    and ``temperature`` (a model that loops stops at the bound instead of running into the
+    time-out); ``response_format`` is what a JSON answer is asked for with: ``json_schema`` (the
+    strict schema), ``json_object`` (any JSON) or ``none`` (nothing: the prompt asks for JSON).
     """
 
     template_name: ClassVar[str]
 
-    def __init__(self, client: openai.OpenAI, *, model: str, prompts_dir: Path, max_retries: int = 1):
+    def __init__(
+        self,
+        client: openai.OpenAI,
+        *,
+        model: str,
+        prompts_dir: Path,
+        max_retries: int = 1,
+        max_tokens: int = 512,
+        temperature: float = 0.0,
+        response_format: str = "json_schema",
+    ):
         self.client = client
         self.model = model
         self.max_retries = max_retries
+        self.max_tokens = max_tokens
+        self.temperature = temperature
+        self.response_format = response_format
         self.template = prompt_template(prompts_dir, self.template_name)
 
     @classmethod
@@ -95,6 +111,9 @@ class PromptedModel:
             model=settings.llm_model,
             prompts_dir=PROJECT_ROOT / "prompts",
             max_retries=settings.llm_max_retries,
+            max_tokens=settings.llm_max_tokens,
+            temperature=settings.llm_temperature,
+            response_format=settings.llm_response_format,
         )
 
 
@@ -208,10 +227,17 @@ class LlmReasoner(PromptedModel):
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _complete(self, messages: list[dict[str, str]], usage: dict[str, int]) -> str:
-        """One chat call; returns the content, adds its token counts to ``usage``."""
+        """One chat call, bounded by ``max_tokens``; returns the content, adds its token counts to
+        ``usage``. An answer cut off at ``max_tokens`` is ``invalid_json``, said so."""
+        formats = {"json_schema": response_format(), "json_object": {"type": "json_object"}}
+        requested = {"response_format": formats[f]} if (f := self.response_format) in formats else {}
         with llm_errors():
             response = self.client.chat.completions.create(
-                model=self.model, messages=messages, response_format=response_format()
+                model=self.model,
+                messages=messages,
+                max_tokens=self.max_tokens,
+                temperature=self.temperature,
+                **requested,
             )
         metrics.llm_usage("diagnosis", response.usage)
         if response.usage is not None:
@@ -222,6 +248,8 @@ class LlmReasoner(PromptedModel):
         choice = response.choices[0]
         if choice.message.refusal or choice.finish_reason == "content_filter":
             raise ReasonerFailure("refused", choice.message.refusal or "content filter")
+        if choice.finish_reason == "length":
+            raise ReasonerFailure("invalid_json", f"the answer was cut off at max_tokens ({self.max_tokens})")
         if not choice.message.content:
             raise ReasonerFailure("invalid_json", f"empty content (finish_reason {choice.finish_reason})")
         return choice.message.content
@@ -258,7 +286,8 @@ def _cited_numbers(answer: _Answer, count: int) -> list[int]:
 def _reasoning(
     answer: _Answer, fault: FaultFacts, history: History, passages: list[Passage], usage: dict[str, int]
 ) -> Reasoning:
-    """The validated answer as a :class:`Reasoning`; ``recurring`` comes from the history, not the model."""
+    """The validated answer as a :class:`Reasoning`; ``recurring`` is not the model's to say: the
+    diagnose node applies :func:`app.agent.recurrence.assess` to every reasoner's diagnosis."""
     numbers = _cited_numbers(answer, len(passages))
     try:
         diagnosis = Diagnosis(
@@ -268,7 +297,6 @@ def _reasoning(
             evidence=answer.evidence,
             remedy=answer.remedy,
             citations=[Cited.of(n, passages[n - 1], SNIPPET_CHARS) for n in numbers],
-            recurring=any(f.signature == fault.signature and f.id != fault.id for f in history.faults),
         )
         proposal = Proposal(
             action=Action(answer.action),

@@ -1,7 +1,9 @@
-"""Structured logs: one JSON object per line, correlation ids from the context, secrets redacted.
+"""Structured logs: JSON lines (text on a terminal), correlation ids from the context, secrets redacted.
 
 * **Format** (``log_format``): ``json`` writes ``{"time", "level", "logger", "message",
-  "exception"?, "stack"?, <correlation ids>}`` per line; ``text`` is for a human at a terminal.
+  "exception"?, "stack"?, <correlation ids>}`` per line; ``text`` is for a human at a terminal;
+  ``auto`` (the default) is ``text`` when the log stream is a terminal, ``json`` otherwise (a
+  file, a pipe, a container's log collector) — see :func:`chosen_format`.
 * **Correlation**: :func:`bound` sets ``request_id``, ``event_id``, ``fault_id``, ``charger_id``
   and ``attempt_id`` for the code it wraps; every record carries the ids bound where it was
   logged. They are contextvars: they follow ``await``, tasks, ``asyncio.to_thread`` and
@@ -26,6 +28,7 @@ import json
 import logging
 import logging.config
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar, Token
 from datetime import UTC, datetime
@@ -178,13 +181,28 @@ class TextFormatter(logging.Formatter):
 
 
 _FORMATTERS = {"json": f"{__name__}.JsonFormatter", "text": f"{__name__}.TextFormatter"}
+_STREAMS = {"ext://sys.stderr": lambda: sys.stderr, "ext://sys.stdout": lambda: sys.stdout}
+
+
+def chosen_format(log_format: str, stream: Any) -> str:
+    """``json`` or ``text``: the setting, or for ``auto`` ``text`` when ``stream`` (an object or
+    ``ext://sys.stderr``/``ext://sys.stdout``) is a terminal and ``json`` otherwise."""
+    if log_format != "auto":
+        return log_format
+    target = _STREAMS[stream]() if isinstance(stream, str) else stream
+    isatty = getattr(target, "isatty", None)
+    try:
+        return "text" if isatty is not None and isatty() else "json"
+    except ValueError:  # a closed stream: nothing will be read from it by a person
+        return "json"
 
 
 def logging_config(settings: Settings, *, stream: Any = "ext://sys.stderr") -> dict[str, Any]:
     """The ``logging.config.dictConfig`` for the service: one handler on the root logger (format
-    ``log_format``, level ``log_level``, correlated and redacted), which uvicorn's loggers
-    propagate to. Plain data (names, not objects) unless ``stream`` is an object, so uvicorn can
-    hand it to its worker processes."""
+    ``log_format`` — ``auto`` decided here, by ``stream`` — level ``log_level``, correlated and
+    redacted), which uvicorn's loggers propagate to. Plain data (names, not objects) unless
+    ``stream`` is an object, so uvicorn can hand it to its worker processes (they write to the
+    same stream, so the format decided here holds for them)."""
     level = settings.log_level.upper()
     return {
         "version": 1,
@@ -193,7 +211,7 @@ def logging_config(settings: Settings, *, stream: Any = "ext://sys.stderr") -> d
             "correlate": {"()": f"{__name__}.Correlate"},
             "redact": {"()": f"{__name__}.Redactor", "secrets": configured_secrets(settings)},
         },
-        "formatters": {"main": {"()": _FORMATTERS[settings.log_format]}},
+        "formatters": {"main": {"()": _FORMATTERS[chosen_format(settings.log_format, stream)]}},
         "handlers": {
             "main": {
                 "class": "logging.StreamHandler",
