@@ -63,7 +63,10 @@ class EventIn(BaseModel):
         min_length=1, max_length=200, description="The CSMS's id for this message; repeats are ignored."
     )
     charger_id: str = Field(
-        min_length=1, max_length=64, pattern=r"^[^\s/]+$", description="Charge point identity."
+        min_length=1,
+        max_length=64,
+        pattern=r"^[^\s/]+(?: +[^\s/]+)*$",  # inner spaces: OCPP-J's own example is "RDAM 123"
+        description="Charge point identity.",
     )
     occurred_at: UtcTime | None = Field(
         None, description="When the charger sent it; defaults to the payload's timestamp, else now."
