@@ -36,6 +36,7 @@ from websockets.exceptions import ConnectionClosed
 from app.chargers.frames import format_error, read_frame, unhandled_action
 from app.intake.accept import Accepted
 from app.intake.envelope import EventIn, PayloadError
+from app.intake.limits import implausible_time
 from app.intake.writer import IntakeWriter
 from app.store import queries
 from app.store.db import session_scope
@@ -307,11 +308,14 @@ def now_iso() -> str:
 
 
 def parse_time(value: str | None) -> datetime:
-    """An OCPP timestamp as aware UTC; now when absent or unreadable."""
+    """An OCPP timestamp as aware UTC; now when absent, unreadable or implausible (the intake's
+    window: a charger clock far behind or ahead of ours is not used)."""
+    now = datetime.now(UTC)
     if value:
         try:
             parsed = datetime.fromisoformat(value)
-            return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+            parsed = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
         except (ValueError, OverflowError):  # unreadable, or beyond what UTC can represent
-            pass
-    return datetime.now(UTC)
+            return now
+        return now if implausible_time(parsed, now) else parsed
+    return now
