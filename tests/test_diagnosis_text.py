@@ -76,5 +76,6 @@ def test_another_codes_table_entry_is_not_cited():
     row = error_row(passage("table", ROW, defines=["101"]))
     other = passage("other-row", "Code 102 — Relay welded. Cause: relay.", defines=["102"], page=4)
     prose = passage("manual", "Residual current monitoring explained.", page=9)
-    cited = _citations([row], [other, prose])
-    assert [c.source for c in cited] == ["acme/table.pdf", "acme/manual.pdf"]
+    page = passage("manual-table", "Codes 100 to 103, with 101 among them.", defines=["100", "101"], page=12)
+    cited = _citations([row], [other, prose, page], ["101"])
+    assert [c.source for c in cited] == ["acme/table.pdf", "acme/manual.pdf", "acme/manual-table.pdf"]

@@ -16,6 +16,7 @@ from app.agent.recurrence import Recurrence, assess
 from app.agent.state import ChargerFacts, Cited, Diagnosis, FaultFacts, History, Reasoning
 from app.guard.actions import Action, ActionParams, Proposal
 from app.guard.reach import sessions_reached
+from knowledge.codes import query_keys
 from knowledge.schema import Passage
 
 _GENERIC = frozenset({"othererror", "noerror"})
@@ -43,7 +44,8 @@ class PlaybookReasoner:
         found = self.classifier.classify(fault, vendor_row, standard_row)
         evidence, recurring = self._history(fault, history, found)
         step, why = self._step(found, recurring, vendor_row, fault, history)
-        cited = _citations([r for r in (vendor_row, standard_row) if r], passages)
+        codes = [c for c in (fault.vendor_error_code, fault.error_code) if c]
+        cited = _citations([r for r in (vendor_row, standard_row) if r], passages, codes)
         row = vendor_row or standard_row
         diagnosis = Diagnosis(
             fault_class=found.fault_class,
@@ -106,14 +108,15 @@ def _params(action: Action, fault: FaultFacts) -> ActionParams:
     return ActionParams(connector_id=fault.connector_id, evse_id=fault.evse_id)
 
 
-def _citations(rows: list[ErrorRow], passages: list[Passage]) -> list[Cited]:
-    """The rows first, then the best other passages that are not another code's table entry,
-    numbered from 1, one per passage."""
+def _citations(rows: list[ErrorRow], passages: list[Passage], codes: list[str]) -> list[Cited]:
+    """The rows first, then the best other passages, numbered from 1, one per passage; a table
+    entry for other codes only (none of ``codes``) says nothing about this fault and is left out."""
+    ours = {key for key, _ in query_keys(codes)}
     unique: dict[str, Passage] = {}
     for passage in [r.passage for r in rows]:
         unique.setdefault(passage.id, passage)
     for passage in passages:
-        if not passage.defines:  # another code's row says nothing about this fault
+        if not passage.defines or ours.intersection(passage.defines):
             unique.setdefault(passage.id, passage)
     return [Cited.of(n, p) for n, p in enumerate(list(unique.values())[:MAX_CITED], start=1)]
 
