@@ -83,7 +83,7 @@ def ends_a_session(proposal: Proposal, sessions: list[Place]) -> bool:
     return False
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=3000, deadline=None)
 @given(proposal=proposals, context=contexts, policy=policies)
 def test_no_session_is_ended_without_an_operator(proposal, context, policy):
     decision = decide(proposal, context, policy)

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
-from app.guard.actions import Action, ActionParams
+from app.guard.actions import CONNECTOR_ACTIONS, Action, ActionParams
 
 WHOLE_CHARGER_ACTIONS = frozenset({Action.SOFT_RESET, Action.HARD_RESET, Action.CLEAR_CACHE})
 """Actions sent without a connector or EVSE, whatever the proposal names."""
@@ -33,6 +33,12 @@ class Place(BaseModel):
     evse_id: int | None = None
     connector_id: int | None = None
 
+    @field_validator("evse_id", "connector_id")
+    @classmethod
+    def _zero_names_nothing(cls, value: int | None) -> int | None:
+        """EVSE 0 and connector 0 (OCPP's "the whole charger") name no particular place."""
+        return value or None
+
     def label(self) -> str:
         """``"EVSE 1 connector 2"``, ``"connector 2"``, ``"EVSE 1"`` or ``"an unknown connector"``."""
         parts = [f"EVSE {self.evse_id}" if self.evse_id is not None else ""]
@@ -44,13 +50,14 @@ def reach(action: Action, params: ActionParams) -> Place | None:
     """Where ``action`` with ``params`` takes effect; ``None``: the whole charger.
 
     Whole-charger actions ignore their params; otherwise naming no EVSE and connector 0 or none
-    (OCPP 1.6's connector 0) means the whole charger.
+    (OCPP 1.6's connector 0) means the whole charger, and so does an unlock that names no
+    connector (where it would land is not known).
     """
-    if action in WHOLE_CHARGER_ACTIONS:
+    if action in WHOLE_CHARGER_ACTIONS or (action in CONNECTOR_ACTIONS and not params.connector_id):
         return None
     if not params.evse_id and not params.connector_id:
         return None
-    return Place(evse_id=params.evse_id or None, connector_id=params.connector_id or None)
+    return Place(evse_id=params.evse_id, connector_id=params.connector_id)
 
 
 def overlaps(target: Place | None, where: Place) -> bool:
@@ -85,7 +92,7 @@ def session_places(
     ``connectors`` is the charger's ``"<evse>/<connector>" → {"status": …}`` map (evse 0: OCPP 1.6);
     a key that cannot be read counts as somewhere on the charger.
     """
-    places = {Place(evse_id=evse or None, connector_id=conn or None) for evse, conn in open_sessions}
+    places = {Place(evse_id=evse, connector_id=connector) for evse, connector in open_sessions}
     for key, state in connectors.items():
         if str(state.get("status", "")).replace("_", "").casefold() in SESSION_STATES:
             places.add(_place_of_key(key))
@@ -96,12 +103,12 @@ def fault_place(fault: Any) -> Place | None:
     """Where a fault (anything with ``evse_id`` and ``connector_id``) is; ``None``: the whole charger."""
     if not fault.evse_id and not fault.connector_id:
         return None
-    return Place(evse_id=fault.evse_id or None, connector_id=fault.connector_id or None)
+    return Place(evse_id=fault.evse_id, connector_id=fault.connector_id)
 
 
 def _place_of_key(key: str) -> Place:
     evse, _, connector = key.partition("/")
     try:
-        return Place(evse_id=int(evse) or None, connector_id=int(connector) or None)
+        return Place(evse_id=int(evse), connector_id=int(connector))
     except ValueError:
         return Place()
