@@ -11,25 +11,37 @@ model or all models, plus the vendor-neutral ``_standard`` references):
 
 Their rankings are fused by weighted reciprocal rank fusion. The code retriever weighs most, so a
 vendor's own row for the exact code outranks generic text that merely resembles the question.
+
+The defaults serve the agent. The technician chat also asks for one tier at a time (the vendor's
+own documents, then the references), for table rows alone or none of them, for whole sections
+(a procedure cut by a page break), and how related a question is to the corpus at all.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Literal
 
 import numpy as np
 
+from knowledge import domain
 from knowledge.codes import codes_in_query, query_keys, split_code_field
 from knowledge.lexical import LexicalIndex
 from knowledge.names import STANDARD_VENDOR, Catalog
 from knowledge.schema import Chunk, Citation, Passage
+from knowledge.sections import joined, section_index, section_rows
 from knowledge.store import KnowledgeStore
 
 RETRIEVERS = ("code", "dense", "bm25")
 Embed = Callable[[list[str]], np.ndarray]
+Tier = Literal["own", "standard"]
+RowFilter = Literal["only", "without"]
+_ROWS_DEPTH = 5
+_QUERY_CACHE = 512
 
 
 @dataclass(frozen=True)
@@ -40,10 +52,14 @@ class Scope:
     vendor: str | None = None
     model: str | None = None
     standard_only: bool = False
+    own_only: bool = False
+    """Only the vendor's own documents, without the vendor-neutral references."""
 
     def allows(self, chunk: Chunk) -> bool:
         if self.standard_only:
             return chunk.vendor == STANDARD_VENDOR
+        if self.own_only and chunk.vendor == STANDARD_VENDOR:
+            return False
         return chunk.applies_to(self.vendor, self.model)
 
     def tier(self, chunk: Chunk) -> int:
@@ -57,7 +73,8 @@ class Scope:
             return {"vendor": STANDARD_VENDOR}
         if self.vendor is None:
             return None
-        vendor = {"vendor": {"$in": [self.vendor, STANDARD_VENDOR]}}
+        vendors = [self.vendor] if self.own_only else [self.vendor, STANDARD_VENDOR]
+        vendor = {"vendor": {"$in": vendors}}
         if self.model is None:
             return vendor
         models = {"$or": [{"all_models": True}, {"models": {"$contains": self.model}}]}
@@ -73,6 +90,11 @@ class _Snapshot:
     lexical: LexicalIndex
     rows: dict[str, int] = field(default_factory=dict)
     by_code: dict[str, list[int]] = field(default_factory=dict)
+    sections: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    defining: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    """1 for the rows that define a code (table rows), else 0."""
+    centroid: np.ndarray | None = None
+    """The corpus's mean embedding direction, read from the store on first use."""
     masks: dict[Scope, np.ndarray] = field(default_factory=dict)
 
     def mask(self, scope: Scope) -> np.ndarray:
@@ -99,6 +121,8 @@ class _Snapshot:
         for row, chunk in enumerate(chunks):
             for key in chunk.codes:
                 snap.by_code.setdefault(key, []).append(row)
+        snap.sections = section_index(chunks)
+        snap.defining = np.array([bool(c.defines) for c in chunks], dtype=np.float32)
         return snap
 
 
@@ -124,6 +148,7 @@ class Searcher:
         self._rrf_k = rrf_k
         self._weights = {"code": 4.0, "code_mention": 1.0, "dense": 1.0, "bm25": 1.0, **(weights or {})}
         self._lock = threading.Lock()
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._snapshot: _Snapshot | None = None
         self._checked_at = 0.0
 
@@ -136,6 +161,9 @@ class Searcher:
         codes: Sequence[str] = (),
         k: int = 5,
         retrievers: Iterable[str] = RETRIEVERS,
+        tier: Tier | None = None,
+        whole_sections: bool = False,
+        code_rows: RowFilter | None = None,
     ) -> list[Passage]:
         """The ``k`` best passages for ``query``, best first.
 
@@ -143,10 +171,22 @@ class Searcher:
         the catalog); an unknown model widens to the vendor's documents, an unknown vendor
         narrows to the vendor-neutral references. ``codes`` are the charger's codes in any
         spelling; codes written in ``query`` are used too.
+
+        ``tier`` narrows the scope further: ``"own"`` to the vendor's own documents (nothing when
+        no vendor is given or it is not in the corpus), ``"standard"`` to the vendor-neutral
+        references. With ``whole_sections`` a passage that is part of a section split over
+        several chunks (a page break, a long procedure) comes back as the whole section, its
+        chunks joined in document order; table rows always stay single rows. ``code_rows``
+        ``"only"`` returns only table rows that define a code (to match a symptom against what
+        each row means), ``"without"`` everything but them.
         """
         snap = self._current()
-        scope = self.scope(vendor, model, snap.catalog)
+        scope = _narrowed(self.scope(vendor, model, snap.catalog), tier)
+        if scope is None:
+            return []
         allowed = snap.mask(scope)
+        if code_rows is not None:
+            allowed = allowed * (snap.defining if code_rows == "only" else 1.0 - snap.defining)
         wanted = set(retrievers)
         all_codes = [p for c in codes for p in split_code_field(c)] + codes_in_query(query)
         depth = max(k * 6, 30)
@@ -154,11 +194,16 @@ class Searcher:
         if "code" in wanted:
             rankings["code"], rankings["code_mention"] = self._by_code(snap, scope, all_codes, depth)
         if "dense" in wanted:
-            rankings["dense"] = self._dense(snap, scope, allowed, query or " ".join(all_codes), depth)
+            # a filter keeps a fraction of the chunks: look deeper before applying it
+            dense_depth = depth * _ROWS_DEPTH if code_rows else depth
+            text = query or " ".join(all_codes)
+            rankings["dense"] = self._dense(snap, scope, allowed, text, dense_depth)[:depth]
         if "bm25" in wanted:
             lexical_query = " ".join([query, *all_codes])
             rankings["bm25"] = [r for r, _ in snap.lexical.top(lexical_query, k=depth, allowed=allowed)]
-        return self._fuse(snap, rankings, k)
+        if code_rows is not None:
+            rankings = {name: [r for r in rows if allowed[r]] for name, rows in rankings.items()}
+        return self._fuse(snap, rankings, k, whole_sections)
 
     def scope(self, vendor: str | None, model: str | None, catalog: Catalog | None = None) -> Scope:
         """Resolve charger-reported names to the corpus scope they select."""
@@ -176,6 +221,32 @@ class Searcher:
 
     def catalog(self) -> Catalog:
         return self._current().catalog
+
+    def relatedness(self, text: str) -> float:
+        """How much ``text`` is about what the corpus is about: its cosine similarity to the
+        corpus's mean embedding (see :mod:`knowledge.domain`); 0.0 for an empty store or text."""
+        snap = self._current()
+        if snap.centroid is None:
+            with self._lock:
+                if snap.centroid is None:
+                    snap.centroid = domain.centroid(self.store.vectors())
+        if snap.centroid is None or not text.strip():
+            return 0.0
+        return domain.similarity(self._vector(text), snap.centroid)
+
+    def _vector(self, text: str) -> np.ndarray:
+        """``text``'s embedding, remembered for the last :data:`_QUERY_CACHE` texts (one chat
+        question searches several times with the same words)."""
+        with self._lock:
+            if (vector := self._vectors.get(text)) is not None:
+                self._vectors.move_to_end(text)
+                return vector
+        vector = np.asarray(self._embed([text])[0])
+        with self._lock:
+            self._vectors[text] = vector
+            while len(self._vectors) > _QUERY_CACHE:
+                self._vectors.popitem(last=False)
+        return vector
 
     # ---- retrievers -----------------------------------------------------------------------
     def _by_code(self, snap: _Snapshot, scope: Scope, codes: list[str], depth: int):
@@ -197,12 +268,14 @@ class Searcher:
     def _dense(self, snap: _Snapshot, scope: Scope, allowed, text: str, depth: int) -> list[int]:
         if not text.strip() or not snap.chunks:
             return []
-        vector = self._embed([text])[0]
+        vector = self._vector(text)
         hits = self.store.nearest(vector, n=depth, where=scope.chroma_where())
         rows = (snap.rows.get(id_) for id_, _ in hits)
         return [row for row in rows if row is not None and allowed[row]]
 
-    def _fuse(self, snap: _Snapshot, rankings: dict[str, list[int]], k: int) -> list[Passage]:
+    def _fuse(
+        self, snap: _Snapshot, rankings: dict[str, list[int]], k: int, whole_sections: bool = False
+    ) -> list[Passage]:
         scores: dict[int, float] = {}
         found_by: dict[int, list[str]] = {}
         for name, rows in rankings.items():
@@ -210,8 +283,21 @@ class Searcher:
             for rank, row in enumerate(rows, start=1):
                 scores[row] = scores.get(row, 0.0) + weight / (self._rrf_k + rank)
                 found_by.setdefault(row, []).append(name.split("_")[0])
-        best = sorted(scores, key=lambda row: -scores[row])[:k]
-        return [_passage(snap.ids[row], snap.chunks[row], scores[row], found_by[row]) for row in best]
+        best = sorted(scores, key=lambda row: -scores[row])
+        if not whole_sections:
+            return [_passage(snap.ids[row], snap.chunks[row], scores[row], found_by[row]) for row in best[:k]]
+        passages: list[Passage] = []
+        taken: set[int] = set()
+        for row in best:
+            if len(passages) == k:
+                break
+            if row in taken:
+                continue
+            rows = section_rows(snap.chunks, snap.sections, row)
+            taken.update(rows)
+            passage = _passage(snap.ids[row], snap.chunks[row], scores[row], found_by[row])
+            passages.append(passage.model_copy(update={"text": joined([snap.chunks[r].text for r in rows])}))
+        return passages
 
     # ---- index lifecycle ----------------------------------------------------------------
     def _current(self) -> _Snapshot:
@@ -224,6 +310,15 @@ class Searcher:
                 self._snapshot = _Snapshot.load(self.store)
             self._checked_at = time.monotonic()
             return self._snapshot
+
+
+def _narrowed(scope: Scope, tier: Tier | None) -> Scope | None:
+    """``scope`` limited to ``tier``; ``None`` when nothing is left (own documents of no vendor)."""
+    if tier == "standard":
+        return Scope(standard_only=True)
+    if tier == "own":
+        return None if scope.standard_only or scope.vendor is None else replace(scope, own_only=True)
+    return scope
 
 
 def _passage(id_: str, chunk: Chunk, score: float, retrievers: list[str]) -> Passage:
