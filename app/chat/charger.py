@@ -1,11 +1,13 @@
 """What the records say about one charger, for the chat: facts, links, and search terms.
 
 The lines are built from stored rows only (faults, the guard's decisions, action attempts and
-their verification, escalations); the fault's ``info`` text is quoted as data.
+their verification, escalations); the fault's ``info`` text is quoted as data. They read for a
+technician: places as "EVSE 1 connector 1", the guard's verdict in words, no internal signatures.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,6 +19,17 @@ from app.store import chat as store
 from app.store.models import ActionAttempt, Charger, Decision, Escalation, Fault
 
 MAX_INFO_CHARS = 200
+_VERDICTS = {
+    "execute": "The guard let {action} run automatically",
+    "needs_approval": "The guard held back {action} until a technician approves it",
+    "dry_run": "The guard allowed {action} as a dry run (nothing sent)",
+    "escalate": "The guard held back {action} and asked for a technician (no action sent)",
+    "no_action": "The guard held back {action} (no action sent)",
+}
+_NO_PROPOSAL = {
+    "escalate": "No action was proposed; the guard asked for a technician",
+    "no_action": "No action was proposed (nothing sent)",
+}
 
 
 @dataclass
@@ -28,11 +41,19 @@ class ChargerBrief:
     links: list[ChatLink] = field(default_factory=list)
     terms: list[str] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)
+    news: list[str] | None = None
+    """In a follow-up, the lines no earlier answer of the conversation gave (``None`` otherwise)."""
 
 
-def charger_brief(session: Session, charger: Charger, *, now: datetime, limit: int = 5) -> ChargerBrief:
+def charger_brief(
+    session: Session, charger: Charger, *, now: datetime, limit: int = 5, earlier: Sequence[str] = ()
+) -> ChargerBrief:
     """The charger's identity and connection, then its open and latest faults, newest first,
-    each with the diagnosis, the guard's decision, attempts, verification and escalation."""
+    each with the diagnosis, the guard's decision, attempts, verification and escalation.
+
+    ``earlier`` are the conversation's earlier answers: when one of them gave this charger's
+    records, :attr:`ChargerBrief.news` holds what they did not say (the identity is not repeated
+    for a newer "last seen")."""
     brief = ChargerBrief(charger, lines=[_identity(charger), *_connectors(charger)])
     records = store.charger_faults(session, charger_id=charger.id, limit=limit)
     if not records:
@@ -42,7 +63,14 @@ def charger_brief(session: Session, charger: Charger, *, now: datetime, limit: i
         if record.fault.cleared_at is None or not brief.terms:
             brief.terms += _terms(record.fault, record.decision)
             brief.codes += [c for c in (record.fault.vendor_error_code, record.fault.error_code) if c]
+    if any(_heading_of(charger) in answer for answer in earlier):
+        said = {" ".join(line.split()) for answer in earlier for line in answer.splitlines()}
+        brief.news = [line for line in brief.lines[1:] if " ".join(line.split()) not in said]
     return brief
+
+
+def _heading_of(charger: Charger) -> str:
+    return f"records of {charger.id}:"
 
 
 def _identity(charger: Charger) -> str:
@@ -62,8 +90,24 @@ def _connectors(charger: Charger) -> list[str]:
         code = state.get("error_code")
         detail = f" ({code})" if code and code != "NoError" else ""
         at = f" since {_when_text(state.get('at'))}" if state.get("at") else ""
-        lines.append(f"Connector {key}: {state.get('status', 'unknown')}{detail}{at}.")
+        place = _connector_place(key)
+        lines.append(f"{place[:1].upper()}{place[1:]}: {state.get('status', 'unknown')}{detail}{at}.")
     return lines
+
+
+def _connector_place(key: str) -> str:
+    """A connector state's key (``"{evse}/{connector}"``, as the intake stores it) in words."""
+    evse, _, connector = key.partition("/")
+    if not (evse.isdigit() and connector.isdigit()):
+        return f"connector {key}"
+    return _place(int(evse), int(connector))
+
+
+def _place(evse_id: int | None, connector_id: int | None) -> str:
+    """``EVSE 1 connector 2`` (2.0.1), ``connector 2`` (1.6), ``the whole charger`` (connector 0)."""
+    if evse_id:
+        return f"EVSE {evse_id} connector {connector_id}" if connector_id else f"EVSE {evse_id}"
+    return f"connector {connector_id}" if connector_id else "the whole charger"
 
 
 def _fault_lines(record: store.FaultRecord, now: datetime, links: list[ChatLink]) -> list[str]:
@@ -86,16 +130,17 @@ def _fault_lines(record: store.FaultRecord, now: datetime, links: list[ChatLink]
 
 
 def _fault_head(fault: Fault) -> str:
-    where = f" on connector {fault.connector_id}" if fault.connector_id is not None else ""
-    where += f" (EVSE {fault.evse_id})" if fault.evse_id is not None else ""
+    where = _place(fault.evse_id, fault.connector_id)
     status = "open" if fault.cleared_at is None else f"cleared {_when(fault.cleared_at)}"
     what = [c for c in (fault.error_code, fault.component, fault.variable) if c]
     what += [f"vendor code {fault.vendor_error_code}"] if fault.vendor_error_code else []
+    if not what:  # a status without a code: the signature's last part is that status
+        what = [fault.signature.rsplit(":", 1)[-1], "no error code"]
     info = f' — charger said: "{fault.info[:MAX_INFO_CHARS]}"' if fault.info else ""
     times = f", reported {fault.occurrences} times" if fault.occurrences > 1 else ""
     return (
-        f"Fault #{fault.id}{where}, opened {_when(fault.opened_at)} "
-        f"({status}, processing {fault.state}{times}): {', '.join(what) or fault.signature}{info}."
+        f"Fault #{fault.id} on {where}, opened {_when(fault.opened_at)} "
+        f"({status}, {_words(fault.state)}{times}): {', '.join(what)}{info}."
     )
 
 
@@ -103,10 +148,9 @@ def _decision_lines(decision: Decision, now: datetime, links: list[ChatLink]) ->
     diagnosis = decision.diagnosis or {}
     lines = []
     if summary := diagnosis.get("summary"):
-        cls = diagnosis.get("fault_class", "unclassified")
+        cls = _words(diagnosis.get("fault_class", "unclassified"))
         lines.append(f"  Diagnosis ({cls}): {without_markers(summary)}")
-    reason = f" — {decision.reasons[0]}" if decision.reasons else ""
-    lines.append(f"  Guard: {decision.action} → {decision.verdict}{reason}")
+    lines.append(f"  {_guard(decision)}.")
     state = effective_state(decision, now)
     if state == "pending":
         expires = f", expires {_when(decision.approval_expires_at)}" if decision.approval_expires_at else ""
@@ -128,15 +172,30 @@ def _decision_lines(decision: Decision, now: datetime, links: list[ChatLink]) ->
     return lines
 
 
+def _guard(decision: Decision) -> str:
+    """The guard's verdict on the proposed action, in words, with its first reason."""
+    if decision.action == "none":
+        said = _NO_PROPOSAL.get(decision.verdict, "No action was proposed")
+    else:
+        said = _VERDICTS.get(decision.verdict, "The guard decided {action}: " + _words(decision.verdict))
+        said = said.format(action=decision.action)
+    return f"{said} — {decision.reasons[0]}" if decision.reasons else said
+
+
 def _attempt_line(attempt: ActionAttempt) -> str:
     how = " (approved by a technician)" if not attempt.automatic else ""
-    status = attempt.command_status or "sent"
-    outcome = attempt.outcome or "in flight"
+    status = _words(attempt.command_status or "sent")
+    outcome = _words(attempt.outcome or "in flight")
     verified = f", verified {_when(attempt.verified_at)}" if attempt.verified_at else ""
     return (
-        f"  Action {attempt.action}{how} via {attempt.executor}, {_when(attempt.started_at)}: "
-        f"charger answered {status}; outcome {outcome}{verified}."
+        f"  {attempt.action}{how} sent via {_words(attempt.executor)}, {_when(attempt.started_at)}: "
+        f"the charger answered {status}; outcome {outcome}{verified}."
     )
+
+
+def _words(label: str) -> str:
+    """An internal label (``action_sent``, ``dry_run``) as words."""
+    return label.replace("_", " ")
 
 
 def _escalation_line(escalation: Escalation) -> str:

@@ -1,14 +1,16 @@
-"""The offline answer: the passages' own sentences and steps that answer the question, cited.
+"""The offline answer: the passages' own rows, procedures and sentences that answer the question, cited.
 
-Nothing here writes prose about the equipment: every line of the answer is a sentence or a step
-copied from a retrieved passage, with that passage's ``[n]``. Which lines are chosen is decided
-by the embedding similarity of each line to the question (the same MiniLM model the search uses),
-so the choice is deterministic for a given corpus and question.
+Nothing here writes prose about the equipment: every line of the answer is a sentence, a step or
+a table row copied from a retrieved passage, with that passage's ``[n]``. What is chosen is decided
+by the embedding similarity (the same MiniLM model the search uses) of the question — and of the
+phrases the domain vocabulary says it implies — to each unit's texts (see :mod:`app.chat.units`),
+so the choice is deterministic for a given corpus and question. The charger's own documents come
+before the vendor-neutral references, and a reference's line recommending a command the charger's
+own documents call not supported is left out.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -16,70 +18,38 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.chat.scoring import Scored, score_units
+from app.chat.units import PROCEDURE, ROW, Line, Unit, split_lines, units_of, unsupported
 from knowledge.codes import codes_in_query, query_keys
 from knowledge.names import STANDARD_VENDOR
-from knowledge.schema import DocType, Passage
+from knowledge.schema import Passage
+
+__all__ = ["CachedEmbed", "Embed", "Line", "Selection", "said", "select_lines", "split_lines"]
 
 Embed = Callable[[list[str]], np.ndarray]
 
-_STEP = re.compile(r"^\s*(?:[-•*–]|\(?\d{1,2}[.)]|[a-z][.)])\s+")
-_ABBREVIATIONS = "".join(
-    rf"(?<!(?i:\b{re.escape(a)}\.))" for a in ("e.g", "i.e", "approx", "p", "no", "fig", "min", "max", "vs")
-)
-_SENTENCE_END = re.compile(_ABBREVIATIONS + r"(?<=[.!?;])\s+(?=[\"“(]?[A-Z0-9])")
-_MIN_WORDS = 5
 _SAME_PREFIX = 120
 """Lines agreeing on their first characters are the same statement (a code row in a table and a manual)."""
 RELATIVE_FLOOR = 0.6
-"""A chosen line is at least this fraction as similar to the question as the best line."""
-PREFER_BONUS = 0.1
-WHOLE_ROW_TYPES = frozenset({DocType.error_codes})
-"""Passages kept whole: an error-code row is one statement (code, meaning, cause, remedy)."""
-
-
-@dataclass(frozen=True)
-class Line:
-    """A sentence or step of passage ``passage`` (index into the passages), ``order``-th in it."""
-
-    passage: int
-    order: int
-    text: str
+"""A chosen unit is at least this fraction as similar to the question as the best unit."""
+MAX_ROWS = 2
+"""Code-table rows chosen by what they mean (rows defining a code the question names come on top)."""
+MAX_PROCEDURES = 1
+"""Whole procedures per answer; their steps do not count against ``max_lines``."""
+PER_PASSAGE = 3
+MAX_RELEVANT = 6
+"""Most passages the LLM is shown (more when the offline answer quotes more)."""
 
 
 @dataclass(frozen=True)
 class Selection:
-    """The chosen lines in reading order, and which passages were relevant at all."""
+    """The chosen lines in answer order (the passages' by rank, each passage's in reading order),
+    the passages relevant at all, and which passages are quoted whole (procedures)."""
 
     lines: list[Line]
     relevant: list[int]
     best_similarity: float
-
-
-def split_lines(passage: Passage) -> list[str]:
-    """The passage's steps (bulleted or numbered lines), table rows and sentences, whitespace collapsed.
-
-    Error-code table rows are kept whole; fragments shorter than five words (labels, headers) are dropped.
-    """
-    if passage.doc_type in WHOLE_ROW_TYPES or passage.defines:
-        return [" ".join(passage.text.split())]
-    pieces: list[str] = []
-    prose: list[str] = []
-    for raw in passage.text.splitlines():
-        if _STEP.match(raw) or "|" in raw:
-            pieces += _sentences(" ".join(prose))
-            prose = []
-            pieces.append(" ".join(raw.split()))
-        elif raw.strip():
-            prose.append(raw.strip())
-        else:
-            pieces += _sentences(" ".join(prose))
-            prose = []
-    pieces += _sentences(" ".join(prose))
-    return [p for p in pieces if len(p.split()) >= _MIN_WORDS]
-
-
-def _sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_END.split(" ".join(text.split())) if s.strip()]
+    whole: frozenset[int] = frozenset()
 
 
 def select_lines(
@@ -90,69 +60,131 @@ def select_lines(
     min_similarity: float,
     max_lines: int,
     codes: Sequence[str] = (),
-    per_passage: int = 3,
     already_said: str = "",
     prefer: Callable[[str], bool] | None = None,
+    implied: Sequence[str] = (),
+    related: bool = True,
 ) -> Selection:
-    """The lines of ``passages`` that best answer ``focus``, in reading order.
+    """The rows, procedures and sentences of ``passages`` that best answer ``focus``.
 
     The table rows defining a code in ``codes`` or named in ``focus`` are always chosen (see
-    :func:`_defining_rows`). Otherwise a
-    passage is relevant when one of its lines reaches ``min_similarity`` to ``focus``, and its
-    lines are chosen most similar first, while they reach both ``min_similarity`` and
-    :data:`RELATIVE_FLOOR` of the best line — at most ``per_passage`` per passage and ``max_lines``
-    in all. Lines ``already_said`` contains are skipped (a follow-up adds what was not said yet),
-    as are repeats; ``prefer`` marks lines that get a bonus (e.g. what to do if a fix did not help).
+    :func:`_defining_rows`); they are all that is chosen when the question is not ``related`` to
+    what the corpus is about (then nothing else is compared). Otherwise a unit is relevant when
+    one of its texts reaches ``min_similarity`` to ``focus`` or to a phrase it ``implied``;
+    relevant units are chosen best first while they reach :data:`RELATIVE_FLOOR` of the best:
+    at most :data:`MAX_PROCEDURES` whole procedures, :data:`MAX_ROWS` rows, and sentences up to
+    ``max_lines`` lines in all (:data:`PER_PASSAGE` per passage). When no text reaches
+    ``min_similarity`` to the question itself, only the defining rows are chosen. Lines
+    ``already_said`` contains are skipped (a follow-up adds what was not said yet; a procedure
+    partly said is left out whole), as are repeats; ``prefer`` marks lines that get a bonus
+    (e.g. what to do if a fix did not help). Scores: :mod:`app.chat.scoring`.
     """
-    candidates = _candidates(passages, already_said)
-    if not candidates:
-        return Selection([], [], 0.0)
-    vectors = embed([focus, *(line.text for line in candidates)])
-    sims = [float(s) for s in vectors[1:] @ vectors[0]]
-    pinned = _defining_rows(candidates, passages, [*codes, *codes_in_query(focus)])[:max_lines]
-    best_in: dict[int, float] = {}
-    for line, sim in zip(candidates, sims, strict=True):
-        best_in[line.passage] = max(sim, best_in.get(line.passage, -1.0))
-    relevant = {i for i, best in best_in.items() if best >= min_similarity} | {p.passage for p in pinned}
-    bonus = (lambda text: PREFER_BONUS if prefer(text) else 0.0) if prefer else (lambda _: 0.0)
-    scored = [
-        (sim + bonus(line.text), line)
-        for line, sim in zip(candidates, sims, strict=True)
-        if line.passage in relevant and line not in pinned
-    ]
-    floor = max(min_similarity, RELATIVE_FLOOR * max(sims))
-    chosen = pinned + _best(scored, floor=floor, max_lines=max_lines - len(pinned), per_passage=per_passage)
-    ordered = sorted(chosen, key=lambda line: (line.passage, line.order))
-    return Selection(ordered, sorted(relevant), max(sims))
+    units = _units(passages, already_said)
+    rows = [unit for unit in units if unit.kind == ROW]
+    defining = _defining_rows(rows, passages, [*codes, *codes_in_query(focus)])[:max_lines]
+    if not related or not units:
+        pinned = [Scored(unit, 1.0, passages[unit.passage].vendor == STANDARD_VENDOR) for unit in defining]
+        return Selection(_ordered(pinned), sorted({s.unit.passage for s in pinned}), 0.0)
+    scored, best_question = score_units(embed, focus, implied, units, passages, prefer)
+    pinned = [s for s in scored if s.unit in defining]
+    if best_question < min_similarity:  # nothing is about the question itself: only named codes
+        return Selection(_ordered(pinned), sorted({s.unit.passage for s in pinned}), best_question)
+    relevant = [s for s in scored if s.score >= min_similarity or s in pinned]
+    floor = max(min_similarity, RELATIVE_FLOOR * max(s.score for s in scored))
+    others = [s for s in relevant if s not in pinned]
+    chosen = pinned + _best(others, floor, max_lines - len(pinned))
+    return Selection(
+        _ordered(chosen),
+        _relevant(chosen, [s for s in relevant if s.unit.kind != ROW]),
+        best_question,
+        frozenset(s.unit.passage for s in chosen if s.unit.kind == PROCEDURE),
+    )
 
 
-def _defining_rows(candidates: list[Line], passages: Sequence[Passage], codes: list[str]) -> list[Line]:
-    """The lines of the table rows defining ``codes`` that are closest to the charger: its vendor's
-    own rows before the standards', an exact code before a bare-number alias."""
+def _relevant(chosen: list[Scored], others: list[Scored]) -> list[int]:
+    """The passages an LLM answer is shown, in search order: those quoted, then the best other
+    relevant ones up to :data:`MAX_RELEVANT` in all."""
+    keep = list(dict.fromkeys(s.unit.passage for s in chosen))
+    for item in sorted(others, key=lambda s: -s.score):
+        if len(keep) >= MAX_RELEVANT:
+            break
+        if item.unit.passage not in keep:
+            keep.append(item.unit.passage)
+    return sorted(keep)
+
+
+def _units(passages: Sequence[Passage], already_said: str) -> list[Unit]:
+    """Every passage's units, without lines already said, repeats of an earlier line, or (in the
+    vendor-neutral references) lines about a command the charger's own documents do not support."""
+    banned = unsupported(passages)
+    seen: set[str] = set()
+    units: list[Unit] = []
+    for i, passage in enumerate(passages):
+        every = [Line(i, j, text) for j, text in enumerate(split_lines(passage))]
+        lines = []
+        for line in every:
+            key = _normal(line.text)
+            if key[:_SAME_PREFIX] in seen or key in already_said:
+                continue
+            if passage.vendor == STANDARD_VENDOR and any(name in line.text for name in banned):
+                continue
+            seen.add(key[:_SAME_PREFIX])
+            lines.append(line)
+        if len(lines) < len(every) and any(u.kind == PROCEDURE for u in units_of(i, passage, every)):
+            continue  # never some steps of a procedure: it was said (or is not to be) as a whole
+        units += units_of(i, passage, lines)
+    return units
+
+
+def _defining_rows(rows: list[Unit], passages: Sequence[Passage], codes: list[str]) -> list[Unit]:
+    """The table rows defining ``codes`` that are closest to the charger: its vendor's own rows
+    before the standards', an exact code before a bare-number alias."""
     asked: dict[str, int] = {}
     for key, strength in query_keys(codes):
         asked[key] = min(strength, asked.get(key, strength))
     ranked = []
-    for line in candidates:
-        passage = passages[line.passage]
+    for row in rows:
+        passage = passages[row.passage]
         strengths = [asked[key] for key in passage.defines if key in asked]
         if strengths:
-            ranked.append(((passage.vendor == STANDARD_VENDOR, min(strengths)), line))
+            ranked.append(((passage.vendor == STANDARD_VENDOR, min(strengths)), row))
     best = min((rank for rank, _ in ranked), default=None)
-    return [line for rank, line in ranked if rank == best]
+    return [row for rank, row in ranked if rank == best]
 
 
-def _candidates(passages: Sequence[Passage], already_said: str) -> list[Line]:
-    """Every line of every passage, but those already said and repeats of an earlier line."""
-    seen: set[str] = set()
-    lines = []
-    for i, passage in enumerate(passages):
-        for j, text in enumerate(split_lines(passage)):
-            key = _normal(text)
-            if key[:_SAME_PREFIX] not in seen and key not in already_said:
-                seen.add(key[:_SAME_PREFIX])
-                lines.append(Line(i, j, text))
-    return lines
+def _best(scored: list[Scored], floor: float, budget: int) -> list[Scored]:
+    """Best first above ``floor``: the charger's own documents before the references at equal
+    footing, within the per-kind limits and ``budget`` lines (a procedure's steps aside)."""
+    chosen: list[Scored] = []
+    kinds = {PROCEDURE: 0, ROW: 0}
+    per_passage: dict[int, int] = {}
+    for item in sorted(scored, key=lambda s: -s.score):
+        unit = item.unit
+        if item.score < floor:
+            break
+        if unit.kind == PROCEDURE and kinds[PROCEDURE] < MAX_PROCEDURES:
+            kinds[PROCEDURE] += 1
+        elif unit.kind == ROW and kinds[ROW] < MAX_ROWS and budget > 0:
+            kinds[ROW] += 1
+            budget -= 1
+        elif unit.kind not in kinds and budget > 0 and per_passage.get(unit.passage, 0) < PER_PASSAGE:
+            per_passage[unit.passage] = per_passage.get(unit.passage, 0) + 1
+            budget -= 1
+        else:
+            continue
+        chosen.append(item)
+    return chosen
+
+
+def _ordered(chosen: list[Scored]) -> list[Line]:
+    """Passages by rank — the charger's own before the references, then best first — each
+    passage's lines in reading order."""
+    rank: dict[int, tuple[bool, float]] = {}
+    for item in chosen:
+        key = (item.standard, -item.score)
+        rank[item.unit.passage] = min(key, rank.get(item.unit.passage, key))
+    lines = [line for item in chosen for line in item.unit.lines]
+    return sorted(dict.fromkeys(lines), key=lambda line: (rank[line.passage], line.passage, line.order))
 
 
 class CachedEmbed:
@@ -182,18 +214,6 @@ class CachedEmbed:
             while len(self._vectors) > self._size:
                 self._vectors.popitem(last=False)
         return np.stack(rows)
-
-
-def _best(scored: list[tuple[float, Line]], *, floor: float, max_lines: int, per_passage: int) -> list[Line]:
-    chosen: list[Line] = []
-    taken: dict[int, int] = {}
-    for score, line in sorted(scored, key=lambda item: -item[0]):
-        if score < floor or len(chosen) >= max_lines:
-            break
-        if taken.get(line.passage, 0) < per_passage:
-            chosen.append(line)
-            taken[line.passage] = taken.get(line.passage, 0) + 1
-    return chosen
 
 
 def _normal(text: str) -> str:
