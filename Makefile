@@ -48,11 +48,13 @@ bench-chat: $(VENV)/.dev
 bench-gateway: $(VENV)/.dev
 	$(PY) -m evals.bench_gateway
 
-## eval: the quality gates: retrieval on the labelled queries, then the recorded-fault cases
-##       (dev and holdout, playbook reasoner) — fails on any unsafe or crashed case or a rate
-##       below evals/floors.yaml; reports in build/eval/
+## eval: the quality gates: retrieval on the labelled queries, the technician chat's offline
+##       answers (evals/chat: sources, facts, whole procedures, off-topic questions), then the
+##       recorded-fault cases (dev and holdout, playbook reasoner) — fails on any unsafe or
+##       crashed case or a rate below evals/floors.yaml; reports in build/eval/
 eval: $(VENV)/.dev
 	$(PY) -m evals.retrieval --gate
+	$(PY) -m evals.chat_eval --gate --json build/eval/chat.json
 	$(BIN)/chargemedic ingest --json > /dev/null
 	for set in dev holdout; do \
 	  $(BIN)/chargemedic eval evals/cases/$$set.jsonl --reasoner playbook --floors evals/floors.yaml \
