@@ -142,6 +142,9 @@ class NoSearch:
     def search(self, *args, **kwargs):
         raise AssertionError("the escalation API does not search the knowledge base")
 
+    def relatedness(self, text):
+        raise AssertionError("the escalation API does not ask how related a text is to the manuals")
+
 
 @asynccontextmanager
 async def api(engine, tmp_path):
