@@ -37,6 +37,7 @@ RATES = (
     "off_topic_rejection",
 )
 COUNTS = ("follow_ups_repeating", "absent_violations")
+SAME_START = 100
 """Counts that must be 0 whatever the floors say."""
 
 
@@ -176,11 +177,13 @@ def _first_source(item: Asked) -> str | None:
 
 
 def repeated_lines(earlier: str, answer: str) -> list[str]:
-    """Lines of ``answer`` that ``earlier`` already said (headings and blank lines aside)."""
-    before = {normal(_MARKER.sub("", line)) for line in earlier.splitlines()}
+    """Lines of ``answer`` that ``earlier`` already said (headings and blank lines aside); a line
+    starting with the same :data:`SAME_START` characters as an earlier one is the same statement
+    (a code row quoted from the table file, then from the manual's copy of the table)."""
+    before = {normal(_MARKER.sub("", line))[:SAME_START] for line in earlier.splitlines()}
     repeated = []
     for line in answer.splitlines():
-        key = normal(_MARKER.sub("", line))
+        key = normal(_MARKER.sub("", line))[:SAME_START]
         if key and not _HEADINGS.match(line.strip()) and key in before:
             repeated.append(line.strip())
     return repeated

@@ -107,6 +107,10 @@ async def test_a_follow_up_adds_only_what_is_new_not_the_whole_record(
     assert "records of CP-N1" not in follow["answer"]
     assert not {line.strip() for line in records if line.strip()} & set(follow["answer"].splitlines())
     assert follow["grounded"] is True
+    assert "Code 0x12 — Controller fault" in first["answer"]
+    assert "Code 0x12 — Controller fault" not in follow["answer"], (
+        "not again from the manual's copy of the table"
+    )
 
 
 async def test_records_read_in_a_technicians_words(service, engine, keys, bundled, tmp_path):

@@ -65,6 +65,12 @@ def test_a_follow_up_repeating_the_records_and_a_forbidden_label_fail_the_gate()
     news = "New in the records of CP-1 since my last answer:\nFault #2 on EVSE 1 connector 1.\n\ny [1]"
     assert repeated_lines(first, again) == ["CP-1: ACME DC-50; connected."]
     assert repeated_lines(first, news) == []
+    row = (
+        "Code F021 — DC contactor welded. Cause: K1 feedback shows closed when commanded open, contacts stuck"
+    )
+    assert repeated_lines(
+        f"{row} Severity: fault. [1]", f"{row} OCPP errorCode: PowerSwitchFailure. [2]"
+    ) == [f"{row} OCPP errorCode: PowerSwitchFailure. [2]"], "the same row from another copy of the table"
     scores = score(
         [
             asked(again, {"sources": [], "absent": ["e1:c1"]}, earlier=first),

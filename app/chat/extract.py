@@ -124,7 +124,7 @@ def _units(passages: Sequence[Passage], already_said: str) -> list[Unit]:
         lines = []
         for line in every:
             key = _normal(line.text)
-            if key[:_SAME_PREFIX] in seen or key in already_said:
+            if key[:_SAME_PREFIX] in seen or key[:_SAME_PREFIX] in already_said:
                 continue
             if passage.vendor == STANDARD_VENDOR and any(name in line.text for name in banned):
                 continue
