@@ -58,7 +58,11 @@ def ask(
     upgrade(engine)
     searcher = build_searcher(settings)
     service = ChatService.from_settings(
-        settings, engine=engine, search=searcher.search, embed=embed_function(settings)
+        settings,
+        engine=engine,
+        search=searcher.search,
+        embed=embed_function(settings),
+        relatedness=searcher.relatedness,
     )
     try:
         prepared = service.prepare(request, owner=CLI_OWNER)
@@ -72,15 +76,17 @@ def ask(
 
 
 def _print_stream(service, prepared, err: Console) -> None:
-    """Tokens as they come; a withdrawn LLM answer is reprinted; then sources and links."""
+    """The answer as it comes (only ever checked text: the service checks an LLM answer before its
+    first token), or a note and the manuals' own text when the model's answer failed its check;
+    then sources and links."""
     out = Console(highlight=False)
     for name, data in service.events(prepared):
-        if name == "token":
+        if name == "start" and data["reasoner"] == "llm":
+            err.print("[dim](asking the model: its answer is shown once its citations are checked)[/]")
+        elif name == "token":
             out.print(data["text"], end="", markup=False)
         elif name == "replace":
-            err.print(
-                "\n[yellow](the model's answer could not be verified; the manuals' own text instead)[/]"
-            )
+            err.print("[yellow](the model's answer could not be verified; the manuals' own text instead)[/]")
             out.print(data["text"], markup=False)
         elif name == "citations":
             out.print()

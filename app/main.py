@@ -92,7 +92,11 @@ def create_app(
             executor=executor,
         )
         app.state.chat = ChatService.from_settings(
-            settings, engine=app.state.engine, search=app.state.searcher.search, embed=embed
+            settings,
+            engine=app.state.engine,
+            search=app.state.searcher.search,
+            embed=embed,
+            relatedness=app.state.searcher.relatedness,
         )
         tasks = [
             asyncio.create_task(_worker(app.state.engine, process, settings, i).run(stop))

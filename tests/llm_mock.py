@@ -28,16 +28,23 @@ class HTTPCore2Mocker(HTTPCoreMocker):
         )
 
 
-def streamed(*pieces: str) -> httpx.Response:
-    """A chat-completions answer streamed as server-sent events, one chunk per piece."""
+def streamed(*pieces: str, finish_reason: str | None = None) -> httpx.Response:
+    """A chat-completions answer streamed as server-sent events, one chunk per piece; the last
+    chunk carries ``finish_reason`` (``"length"``: the answer was cut off at ``max_tokens``)."""
     frames = []
-    for piece in pieces:
+    for n, piece in enumerate(pieces, start=1):
         chunk = {
             "id": "chatcmpl-1",
             "object": "chat.completion.chunk",
             "created": 0,
             "model": "chat-model",
-            "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
+            "choices": [
+                {
+                    "index": 0,
+                    "delta": {"content": piece},
+                    "finish_reason": finish_reason if n == len(pieces) else None,
+                }
+            ],
         }
         frames.append(f"data: {json.dumps(chunk)}\n\n")
     frames.append("data: [DONE]\n\n")
@@ -45,6 +52,11 @@ def streamed(*pieces: str) -> httpx.Response:
     return httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=httpx.ByteStream(body))
 
 
+def sent_body(route, call: int = 0) -> dict:
+    """The JSON body the service sent in the ``call``-th request to ``route``."""
+    return json.loads(route.calls[call].request.content)
+
+
 def sent_messages(route, call: int = 0) -> list[dict]:
     """The chat messages the service sent in the ``call``-th request to ``route``."""
-    return json.loads(route.calls[call].request.content)["messages"]
+    return sent_body(route, call)["messages"]

@@ -17,7 +17,7 @@ from sqlmodel import func, select
 from app.store.db import read_scope
 from app.store.models import ActionAttempt, ChatTurn, Decision, WorkItem
 from tests.conftest import bearer
-from tests.llm_mock import LLM_URL, sent_messages, streamed
+from tests.llm_mock import LLM_URL, sent_body, sent_messages, streamed
 from tests.test_approvals import held_back
 from tests.test_chat import CABLE, assert_extractive, chat_api, parse_sse
 
@@ -52,9 +52,13 @@ async def test_llm_answer_is_streamed_and_cites_the_passages_it_was_shown(
     llm, engine, keys, bundled, tmp_path
 ):
     llm.mock(return_value=streamed(*GOOD))
-    async with chat_api(engine, bundled, tmp_path, **LLM) as client:
+    bounds = {"llm_max_tokens": 300, "llm_temperature": 0.2}
+    async with chat_api(engine, bundled, tmp_path, **LLM, **bounds) as client:
         events = await ask(client, keys["technician"], CABLE, stream=True)
     assert llm.call_count == 1
+    body = sent_body(llm)
+    assert (body["max_tokens"], body["temperature"]) == (300, 0.2), "the configured bounds are sent"
+    assert "response_format" not in body  # the chat answers in text
     messages = sent_messages(llm)
     assert messages[0]["role"] == "system" and "<data>" in messages[0]["content"]
     assert messages[-1] == {"role": "user", "content": CABLE["question"]}
@@ -86,6 +90,7 @@ async def test_follow_up_sends_the_earlier_turn(llm, engine, keys, bundled, tmp_
         (streamed("Just reset it, that always works."), "missing_citations"),
         (streamed("Send UnlockConnector [1]. See also [9]."), "missing_citations"),
         (streamed(""), "invalid_json"),
+        (streamed("Send UnlockConnector [1], then open the", finish_reason="length"), "invalid_json"),
     ],
 )
 async def test_llm_failures_fall_back_to_the_offline_answer(
@@ -96,10 +101,30 @@ async def test_llm_failures_fall_back_to_the_offline_answer(
         events = await ask(client, keys["technician"], CABLE, stream=True)
     assert llm.call_count == 1
     final = events[-1][1]
-    assert ("replace", {"text": final["answer"]}) in events, "the unverified answer is withdrawn"
+    assert [name for name, _ in events] == ["start", "replace", "citations"], "no unchecked text is sent"
+    assert events[1] == ("replace", {"text": final["answer"]})
     assert final["grounded"] is True and assert_extractive(final, bundled)
     turn = stored_turns(engine)[-1]
     assert turn.reasoner == "extractive" and turn.fallback.startswith(kind)
+
+
+def test_ask_prints_only_a_checked_answer(llm, engine, bundled_data, monkeypatch):
+    """An answer that fails its check never reaches the terminal: the note, then the manuals' text."""
+    from typer.testing import CliRunner
+
+    from app.cli import cli
+
+    llm.mock(return_value=streamed("Just reset it, ", "that always works."))
+    monkeypatch.setenv("CHARGEMEDIC_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    for key, value in LLM.items():
+        monkeypatch.setenv(f"CHARGEMEDIC_{key.upper()}", str(value))
+    question = [CABLE["question"], "--vendor", CABLE["vendor"], "--model", CABLE["model"]]
+    result = CliRunner().invoke(cli, ["ask", *question, "--store", str(bundled_data)])
+    assert result.exit_code == 0, result.output
+    assert llm.call_count == 1
+    assert "Just reset it" not in result.output and "always works" not in result.output
+    assert "could not be verified" in result.stderr
+    assert re.search(r"\[1\]$", result.stdout, re.M), "the manuals' own lines, cited"
 
 
 async def test_model_finding_nothing_in_the_passages_is_not_grounded(llm, engine, keys, bundled, tmp_path):

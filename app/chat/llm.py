@@ -46,7 +46,7 @@ class ChatLlm(PromptedModel):
 
     def stream(self, messages: list[dict[str, str]]) -> Iterator[str]:
         """The answer's text as it arrives. Raises :class:`ReasonerFailure` (``timeout``,
-        ``http_error``, ``refused``, ``invalid_json`` for an empty answer)."""
+        ``http_error``, ``refused``, ``invalid_json`` for an empty or cut-off answer)."""
         for attempt in range(self.max_retries + 1):
             started = False
             try:
@@ -61,10 +61,17 @@ class ChatLlm(PromptedModel):
                     raise
 
     def _deltas(self, messages: list[dict[str, str]]) -> Iterator[str]:
-        """The streamed answer's text pieces; asks for the token usage, sent in a last chunk."""
+        """The streamed answer's text pieces, at most ``max_tokens`` of them; asks for the token
+        usage, sent in a last chunk. An answer cut off at ``max_tokens`` is ``invalid_json``: half
+        a procedure is not an answer."""
         with metrics.llm_call("chat"), llm_errors():
             chunks = self.client.chat.completions.create(
-                model=self.model, messages=messages, stream=True, stream_options={"include_usage": True}
+                model=self.model,
+                messages=messages,
+                max_tokens=self.max_tokens,
+                temperature=self.temperature,
+                stream=True,
+                stream_options={"include_usage": True},
             )
             for chunk in chunks:
                 metrics.llm_usage("chat", getattr(chunk, "usage", None))
@@ -77,6 +84,10 @@ class ChatLlm(PromptedModel):
                     )
                 if choice.delta.content:
                     yield choice.delta.content
+                if choice.finish_reason == "length":
+                    raise ReasonerFailure(
+                        "invalid_json", f"the answer was cut off at max_tokens ({self.max_tokens})"
+                    )
 
 
 def check(answer: str, count: int) -> list[int]:

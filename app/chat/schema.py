@@ -4,8 +4,8 @@ Streaming (``?stream=true`` or ``Accept: text/event-stream``) sends server-sent 
 
 * ``start``     ``{"conversation_id", "reasoner"}`` — once, first;
 * ``token``     ``{"text"}`` — append to the answer (many);
-* ``replace``   ``{"text"}`` — the answer so far is withdrawn; show this text instead (the LLM's answer
-  failed validation and the offline answer replaces it);
+* ``replace``   ``{"text"}`` — show this text as the answer (the LLM's answer failed its check and the
+  offline answer replaces it). Sent before any ``token``: an LLM answer is streamed only once checked;
 * ``citations`` ``{"answer", "citations", "grounded", "conversation_id", "links"}`` — last: the
   final answer as stored, with its sources;
 * ``error``     ``{"detail"}`` — instead of ``citations`` when answering failed.

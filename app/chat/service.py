@@ -23,6 +23,7 @@ from app.chat import answer_text
 from app.chat.charger import ChargerBrief, charger_brief
 from app.chat.extract import CachedEmbed, Embed, Selection, said, select_lines
 from app.chat.llm import ChatLlm, check
+from app.chat.retrieve import gather
 from app.chat.schema import ChatAnswer, ChatRequest
 from app.settings import Settings
 from app.store import chat as store
@@ -82,9 +83,11 @@ class ChatService:
         passages: int = 5,
         min_similarity: float = 0.3,
         max_lines: int = 6,
+        relatedness: Callable[[str], float] | None = None,
     ) -> None:
         self.engine = engine
         self.search = search
+        self.relatedness = relatedness
         self.embed = CachedEmbed(embed)
         self.llm = llm
         self.k = passages
@@ -93,9 +96,16 @@ class ChatService:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, *, engine: Engine, search: Search, embed: Embed
+        cls,
+        settings: Settings,
+        *,
+        engine: Engine,
+        search: Search,
+        embed: Embed,
+        relatedness: Callable[[str], float] | None = None,
     ) -> ChatService:
-        """The chat the settings describe (``chat_*``; the LLM per ``chat_reasoner`` and ``llm_*``)."""
+        """The chat the settings describe (``chat_*``; the LLM per ``chat_reasoner`` and ``llm_*``);
+        ``relatedness`` (``Searcher.relatedness``) lets it tell off-topic questions apart."""
         use_llm = settings.chat_reasoner == "llm" or (
             settings.chat_reasoner == "auto" and settings.llm_base_url is not None
         )
@@ -107,6 +117,7 @@ class ChatService:
             passages=settings.chat_passages,
             min_similarity=settings.chat_min_similarity,
             max_lines=settings.chat_max_lines,
+            relatedness=relatedness,
         )
 
     def prepare(self, request: ChatRequest, *, owner: str, admin: bool = False) -> Prepared:
@@ -122,15 +133,23 @@ class ChatService:
                 charger = queries.get_charger(session, charger_id=conversation.charger_id)
                 if charger is None:
                     raise ChatError(404, f"charger_id: no charger with id {conversation.charger_id!r}")
-                brief = charger_brief(session, charger, now=now)
+                brief = charger_brief(session, charger, now=now, earlier=[t.answer for t in turns])
         vendor = conversation.vendor or (brief.charger.vendor if brief else None)
         model = conversation.model or (brief.charger.model if brief else None)
         focus = " ".join(
             [request.question, *([turns[-1].question] if turns else []), *(brief.terms if brief else [])]
         )
-        passages = self.search(
-            focus, vendor=vendor, model=model, codes=tuple(brief.codes if brief else ()), k=self.k
+        codes = tuple(brief.codes if brief else ())
+        found = gather(
+            self.search,
+            focus,
+            vendor=vendor,
+            model=model,
+            codes=codes,
+            k=self.k,
+            relatedness=self.relatedness,
         )
+        passages = found.passages
         selection = select_lines(
             self.embed,
             focus,
@@ -140,6 +159,8 @@ class ChatService:
             codes=brief.codes if brief else (),
             already_said=said([t.answer for t in turns]),
             prefer=_WHEN_NOT_FIXED.search if turns and _MORE.search(request.question) else None,
+            implied=found.implied,
+            related=found.related,
         )
         return Prepared(request, conversation, new, turns, brief, passages, selection, started)
 
@@ -185,23 +206,26 @@ class ChatService:
         )
 
     def _llm_events(self, prepared: Prepared, offline: answer_text.Answer):
-        """Stream the model's answer; returns (final answer, fallback reason or None)."""
+        """The model's answer, streamed only once it passed :func:`check`: the whole text is
+        collected first, so no unverified word reaches the technician (the first ``token`` comes
+        when the model has finished). An answer that fails is never shown: the offline answer is
+        sent in one ``replace`` event instead. Returns (final answer, fallback reason or None)."""
         passages = prepared.relevant
         records = prepared.brief.lines if prepared.brief else []
         messages = self.llm.messages(prepared.request.question, passages, records, prepared.turns)
-        parts: list[str] = []
         try:
-            for piece in self.llm.stream(messages):
-                parts.append(piece)
-                yield "token", {"text": piece}
+            parts = list(self.llm.stream(messages))
             numbers = check("".join(parts), len(passages))
         except ReasonerFailure as failure:
             yield "replace", {"text": offline.text}
             return offline, str(failure)
         if not numbers:
             final = answer_text.not_found(prepared.brief)
-            yield "replace", {"text": final.text}
+            for piece in answer_text.pieces(final.text):
+                yield "token", {"text": piece}
             return final, None
+        for piece in parts:
+            yield "token", {"text": piece}
         cited = [Cited.of(n, passages[n - 1]) for n in numbers]
         return answer_text.Answer("".join(parts).strip(), cited, True), None
 
