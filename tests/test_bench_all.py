@@ -307,4 +307,4 @@ def test_chat_report_lists_every_measure() -> None:
     assert "| offline answer (cold), p50 | 20.0 ms |" in text
     assert "| offline answer (cold), p95 | 20.0 ms |" in text
     assert "| labelled questions answered grounded | 0.950 |" in text
-    assert len(bench_chat.labelled()) >= 80 and len(bench_chat.off_topic()) == 20
+    assert len(bench_chat.labelled()) >= 80 and len(bench_chat.off_topic()) >= 20

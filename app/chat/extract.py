@@ -93,8 +93,9 @@ def select_lines(
     floor = max(min_similarity, RELATIVE_FLOOR * max(s.score for s in scored))
     others = [s for s in relevant if s not in pinned]
     chosen = pinned + _best(others, floor, max_lines - len(pinned))
+    first = [Scored(s.unit, max(s.score, 1.0), s.standard) for s in pinned]  # the code asked about leads
     return Selection(
-        _ordered(chosen),
+        _ordered(first + chosen[len(pinned) :]),
         _relevant(chosen, [s for s in relevant if s.unit.kind != ROW]),
         best_question,
         frozenset(s.unit.passage for s in chosen if s.unit.kind == PROCEDURE),
