@@ -136,7 +136,7 @@ def _split(text: str, budget: int, size: _Sizer) -> list[str]:
 
 
 def _chunk(text: str, block: Block, meta: DocMeta, position: int) -> Chunk:
-    defines = index_keys(block.codes)
+    defines = index_keys(block.codes or (block.entry.spellings() if block.entry else ()))
     mentioned, _ = code_keys(codes_in_text(text))
     return Chunk(
         text=text,
@@ -150,4 +150,5 @@ def _chunk(text: str, block: Block, meta: DocMeta, position: int) -> Chunk:
         codes=list(dict.fromkeys(defines + mentioned)),
         defines=defines,
         position=position,
+        entry=block.entry,
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from knowledge.entries import CodeEntry
+
 
 class LoadError(Exception):
     """A file that cannot be ingested; the message is the reason shown to the operator."""
@@ -15,7 +17,7 @@ class Block:
     """A paragraph, list item or table row.
 
     ``row`` blocks are never split or merged with others; ``codes`` are the raw codes a table
-    row is the entry for (its code and symbolic-name columns).
+    row (or a prose code entry) is the entry for; ``entry`` is what ingest understood of it.
     """
 
     text: str
@@ -23,6 +25,7 @@ class Block:
     page: int | None = None
     row: bool = False
     codes: tuple[str, ...] = ()
+    entry: CodeEntry | None = None
 
 
 @dataclass

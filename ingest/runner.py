@@ -24,6 +24,9 @@ from knowledge.names import Catalog
 from knowledge.schema import Chunk
 from knowledge.store import FileContent, KnowledgeStore
 
+READER = "entries-1"
+"""Version of how documents are read into chunks and code entries. A store read by another
+version is rebuilt on the next ingest: unchanged files would otherwise keep the old reading."""
 Progress = Callable[[int, int], None]
 """``(chunks_done, chunks_total)``, called as embedding proceeds."""
 _EMBED_GROUP = 256
@@ -85,7 +88,8 @@ def ingest(
     """
     started = time.perf_counter()
     report = IngestReport()
-    if options.rebuild:
+    rebuild = options.rebuild or (store.count() > 0 and store.reader() != READER)
+    if rebuild:
         store.clear()
     pending: list[_Pending] = []
     catalog = Catalog()
@@ -102,8 +106,8 @@ def ingest(
                 store.delete_file(manifest.name, gone)
                 report.deleted += 1
     _embed_and_write(pending, store, embed, report, progress)
-    if pending or report.deleted or options.rebuild or _catalog_differs(store, catalog):
-        store.finish_update(catalog)
+    if pending or report.deleted or rebuild or _catalog_differs(store, catalog):
+        store.finish_update(catalog, reader=READER)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 

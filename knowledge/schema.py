@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from knowledge.entries import CodeEntry
 from knowledge.names import STANDARD_VENDOR
 
 
@@ -31,7 +32,8 @@ class Chunk(BaseModel):
 
     ``models`` empty means the passage applies to every model of ``vendor``; vendor
     ``_standard`` marks vendor-neutral references. ``codes`` are the normalised keys of every
-    code the passage mentions; ``defines`` those it is the table entry for (a subset).
+    code the passage mentions; ``defines`` those it is the table entry for (a subset);
+    ``entry`` is what ingest understood of that code (see :mod:`knowledge.entries`).
     """
 
     text: str
@@ -46,6 +48,7 @@ class Chunk(BaseModel):
     defines: list[str] = Field(default_factory=list)
     content_hash: str = ""
     position: int = 0
+    entry: CodeEntry | None = None
 
     def model_post_init(self, _context: object) -> None:
         if not self.content_hash:
@@ -99,3 +102,4 @@ class Passage(BaseModel):
     doc_type: DocType
     codes: list[str] = Field(default_factory=list)
     defines: list[str] = Field(default_factory=list, description="Codes this passage is the table entry for.")
+    entry: CodeEntry | None = Field(None, description="The code entry read from this passage, if any.")

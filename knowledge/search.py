@@ -333,4 +333,5 @@ def _passage(id_: str, chunk: Chunk, score: float, retrievers: list[str]) -> Pas
         doc_type=chunk.doc_type,
         codes=chunk.codes,
         defines=chunk.defines,
+        entry=chunk.entry,
     )

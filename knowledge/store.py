@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
+from knowledge.entries import CodeEntry
 from knowledge.names import Catalog
 from knowledge.schema import Chunk, DocType
 
@@ -126,8 +127,9 @@ class KnowledgeStore:
         self.client.delete_collection(self.name)
         self.__init__(self.client, self.model_id)
 
-    def finish_update(self, catalog: Catalog) -> int:
-        """Merge ``catalog`` into the stored one and bump the revision; returns the new revision."""
+    def finish_update(self, catalog: Catalog, *, reader: str = "") -> int:
+        """Merge ``catalog`` into the stored one, record the ``reader`` (the version of ingest's
+        document understanding the chunks were read with) and bump the revision; returns it."""
         merged = self.catalog()
         merged.vendors.update(catalog.vendors)
         catalog = merged
@@ -137,6 +139,7 @@ class KnowledgeStore:
                 "embedding_model": self.model_id,
                 "revision": revision,
                 "catalog": json.dumps(catalog.to_dict(), ensure_ascii=False),
+                "reader": reader,
             }
         )
         return revision
@@ -149,6 +152,10 @@ class KnowledgeStore:
         """The revision as stored now (another process may have ingested meanwhile)."""
         self._collection = self.client.get_collection(self.name)
         return self.revision()
+
+    def reader(self) -> str:
+        """The ingest reader version the stored chunks were read with (``""`` before any)."""
+        return str((self._collection.metadata or {}).get("reader", ""))
 
     def catalog(self) -> Catalog:
         raw = (self._collection.metadata or {}).get("catalog") or "{}"
@@ -215,6 +222,8 @@ def _to_metadata(chunk: Chunk, corpus: str, file_hash: str) -> dict:
     for key in ("models", "codes", "defines"):  # Chroma rejects empty lists: omit them
         if values := getattr(chunk, key):
             meta[key] = list(values)
+    if chunk.entry is not None:
+        meta["entry"] = chunk.entry.model_dump_json(exclude_defaults=True)
     return meta
 
 
@@ -232,4 +241,5 @@ def _from_metadata(text: str, meta: dict) -> Chunk:
         defines=list(meta.get("defines") or []),
         content_hash=meta.get("content_hash", ""),
         position=int(meta.get("position", 0)),
+        entry=CodeEntry.model_validate_json(meta["entry"]) if meta.get("entry") else None,
     )
