@@ -186,6 +186,16 @@ class KnowledgeStore:
             for id_, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
         ]
 
+    def entry_chunks(self, where: dict | None = None) -> list[StoredChunk]:
+        """Every chunk that carries a code entry (matching ``where`` too), read from metadata
+        only: the chunks' texts are not loaded (their ``text`` is empty)."""
+        condition = {"has_entry": True} if where is None else {"$and": [{"has_entry": True}, where]}
+        got = self._collection.get(where=condition, include=["metadatas"])
+        return [
+            StoredChunk(id_, _from_metadata("", meta))
+            for id_, meta in zip(got["ids"], got["metadatas"], strict=True)
+        ]
+
     def nearest(self, vector, *, n: int, where: dict | None = None) -> list[tuple[str, float]]:
         """``(id, cosine similarity)`` of up to ``n`` nearest chunks matching ``where``, best first."""
         if n <= 0:
@@ -224,6 +234,7 @@ def _to_metadata(chunk: Chunk, corpus: str, file_hash: str) -> dict:
             meta[key] = list(values)
     if chunk.entry is not None:
         meta["entry"] = chunk.entry.model_dump_json(exclude_defaults=True)
+        meta["has_entry"] = True  # lets entries be read without the chunks' texts (entry_chunks)
     return meta
 
 
