@@ -12,6 +12,7 @@ from rich.console import Console
 
 from app.cli_ask import ask
 from app.cli_chargers import chargers
+from app.cli_codes import codes
 from app.cli_eval import evaluate_cases
 from app.cli_help import flags_without_type
 from app.cli_keys import keys
@@ -166,6 +167,7 @@ cli.add_typer(keys, name="keys")
 cli.add_typer(chargers, name="chargers")
 cli.command()(simulate)
 cli.command()(ask)
+cli.command()(codes)
 cli.command("eval")(evaluate_cases)
 flags_without_type(cli)
 
