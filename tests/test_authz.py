@@ -110,6 +110,8 @@ ROUTES: dict[tuple[str, str], Probe] = {
     ),
     ("POST", "/v1/escalations/{escalation_id}/redeliver"): Probe(READER, "/v1/escalations/1/redeliver"),
     ("GET", "/v1/knowledge/search"): Probe(READER, "/v1/knowledge/search?q=rcd+trips"),
+    ("GET", "/v1/knowledge/codes"): Probe(READER, "/v1/knowledge/codes?code=E-06"),
+    ("GET", "/v1/knowledge/coverage"): Probe(READER, "/v1/knowledge/coverage"),
     ("POST", "/v1/chat"): Probe(READER, "/v1/chat", {"question": "How do I reset the charger?"}),
     # web-console pages
     ("GET", "/"): Probe(PAGE, "/"),
