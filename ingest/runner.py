@@ -17,14 +17,15 @@ from pathlib import Path
 
 from ingest.chunking import chunk_document
 from ingest.document import LoadError
-from ingest.loaders import LOADERS, load
+from ingest.loaders import LOADERS, load, standard_files
+from ingest.loaders.standards import STANDARDS_CORPUS, standard_source
 from ingest.manifest import MANIFEST, Manifest
 from knowledge.embed import count_tokens
 from knowledge.names import Catalog
 from knowledge.schema import Chunk
 from knowledge.store import FileContent, KnowledgeStore
 
-READER = "entries-1"
+READER = "entries-2"
 """Version of how documents are read into chunks and code entries. A store read by another
 version is rebuilt on the next ingest: unchanged files would otherwise keep the old reading."""
 Progress = Callable[[int, int], None]
@@ -73,6 +74,9 @@ class IngestOptions:
     max_tokens: int = 256
     overlap_tokens: int = 32
     rebuild: bool = False
+    standards: bool = True
+    """Also sync the built-in standards (``knowledge/standards/*.yaml``) as the corpus
+    :data:`~ingest.loaders.standards.STANDARDS_CORPUS`, so standard codes are known without a manual."""
 
 
 def ingest(
@@ -84,7 +88,9 @@ def ingest(
 ) -> IngestReport:
     """Sync ``paths`` (corpus folders, or single files within one) into ``store``.
 
-    ``embed`` maps texts to vectors and is only called when a file is new or changed.
+    ``embed`` maps texts to vectors and is only called when a file is new or changed. Unless
+    ``options.standards`` is off, the built-in standards are synced too (their files are counted
+    in the report like any other).
     """
     started = time.perf_counter()
     report = IngestReport()
@@ -105,11 +111,25 @@ def ingest(
             for gone in sorted(set(stored) - set(sources)):
                 store.delete_file(manifest.name, gone)
                 report.deleted += 1
+    if options.standards:
+        _sync_standards(store, pending, report, options)
     _embed_and_write(pending, store, embed, report, progress)
     if pending or report.deleted or rebuild or _catalog_differs(store, catalog):
         store.finish_update(catalog, reader=READER)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+def _sync_standards(store: KnowledgeStore, pending: list[_Pending], report: IngestReport, options) -> None:
+    """Collect new or changed built-in standards files; delete the stored ones no longer shipped."""
+    manifest = Manifest(STANDARDS_CORPUS)
+    stored = store.file_hashes(manifest.name)
+    files = {standard_source(f): f for f in standard_files()}
+    for source, file in files.items():
+        _collect(file, source, manifest, stored.get(source), pending, report, options)
+    for gone in sorted(set(stored) - set(files)):
+        store.delete_file(manifest.name, gone)
+        report.deleted += 1
 
 
 def _corpus_files(path: Path, report: IngestReport) -> tuple[Path, list[Path]]:

@@ -1,4 +1,10 @@
-"""File loaders by extension; each returns a :class:`~ingest.document.LoadedDocument`."""
+"""File loaders by extension; each returns a :class:`~ingest.document.LoadedDocument`.
+
+A ``.yaml`` file is read only as a built-in standard, and only when it sits directly in
+:data:`~ingest.loaders.standards.STANDARDS_DIR` (``knowledge/standards/``): an operator's corpus
+may hold YAML for other purposes (``manifest.yaml``, notes), which is never taken for a standard
+and stays unsupported there.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from pathlib import Path
 from ingest.document import LoadedDocument, LoadError
 from ingest.loaders.markdown import load_markdown, load_plain_text
 from ingest.loaders.pdf import load_pdf
+from ingest.loaders.standards import STANDARDS_DIR, load_standard
 from ingest.loaders.tables import load_delimited
 
 LOADERS: dict[str, Callable[[Path], LoadedDocument]] = {
@@ -22,7 +29,19 @@ LOADERS: dict[str, Callable[[Path], LoadedDocument]] = {
 
 def load(path: Path) -> LoadedDocument:
     """Load ``path`` with the loader for its extension; raises :class:`LoadError` with a reason."""
+    if is_standard(path):
+        return load_standard(path)
     loader = LOADERS.get(path.suffix.lower())
     if loader is None:
         raise LoadError(f"unsupported file type {path.suffix!r}")
     return loader(path)
+
+
+def is_standard(path: Path) -> bool:
+    """True for a built-in standards file: a ``.yaml`` directly in ``knowledge/standards/``."""
+    return path.suffix.lower() == ".yaml" and path.resolve().parent == STANDARDS_DIR
+
+
+def standard_files() -> list[Path]:
+    """The built-in standards files, in name order."""
+    return sorted(p for p in STANDARDS_DIR.glob("*.yaml") if is_standard(p))
