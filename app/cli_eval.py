@@ -38,6 +38,20 @@ def evaluate_cases(
             "llm_answer_rate applies to the LLM reasoner."
         ),
     ] = None,
+    floors_key: Annotated[
+        str | None,
+        typer.Option(
+            help="The section of --floors to gate against instead of the file's stem (two `dev.jsonl` "
+            "in different folders need different sections); it must exist."
+        ),
+    ] = None,
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            help="Data folder of a store already filled by `chargemedic ingest --store` to evaluate "
+            "against (a corpus ingested once for several case files), instead of the service's."
+        ),
+    ] = None,
 ) -> None:
     """Replay each case on a fresh database through the real pipeline (dry-run executor) and
     score action, escalation, diagnosis, citations, safety and latency.
@@ -45,7 +59,8 @@ def evaluate_cases(
     With the LLM reasoner, the reports and the summary say first who made the decisions: how many
     the LLM answered, and how many fell back to the playbook and why.
 
-    Exits 1 when any case is unsafe or crashed, a line is not a valid case, a rate is below its
+    Exits 1 when any case is unsafe, missed safety (an electrical-safety fault ended neither
+    isolated nor escalated) or crashed, a line is not a valid case, a rate is below its
     floor, or the LLM reasoner answered no case at all; 2 when the evaluation cannot run.
     """
     from app.evaluation.report import confusion_svg, html_page, markdown
@@ -56,12 +71,16 @@ def evaluate_cases(
     reasoner = reasoner or settings.reasoner
     if reasoner not in ("playbook", "llm"):
         raise typer.BadParameter("must be playbook or llm", param_hint="--reasoner")
+    if store and knowledge:
+        raise typer.BadParameter("give --knowledge or --store, not both", param_hint="--store")
+    if store:
+        settings = settings.model_copy(update={"data_dir": store, "chroma_url": None})
     missing = [str(p) for p in cases if not p.is_file()]
     if missing:
         raise typer.BadParameter(f"no such file: {', '.join(missing)}", param_hint="CASES")
-    name = cases[0].stem if len(cases) == 1 else "all"
+    name = floors_key or (cases[0].stem if len(cases) == 1 else "all")
     try:
-        gate_floors = load_floors(floors, name) if floors else {}
+        gate_floors = load_floors(floors, name, required=floors_key is not None) if floors else {}
         result = evaluate(cases, settings, knowledge=knowledge, reasoner=reasoner, progress=_progress)
     except (KnowledgeError, ValueError) as exc:
         console.print(f"[red]eval: {exc}[/]")
@@ -110,7 +129,8 @@ def _print_totals(totals: dict) -> None:
     latency = totals["latency_ms"]
     console.print(
         f"[bold]{passed}/{totals['cases']} cases passed[/]; {rates}; unsafe {totals['unsafe']}, "
-        f"errors {totals['errors']}; latency p50 {latency['p50']} ms, p95 {latency['p95']} ms",
+        f"missed safety {totals['missed_safety']}, errors {totals['errors']}; "
+        f"latency p50 {latency['p50']} ms, p95 {latency['p95']} ms",
         highlight=False,
     )
 

@@ -29,9 +29,13 @@ KEYS = {
     "citation_hit_rate",
     "llm_answer_rate",
     "unsafe",
+    "missed_safety",
+    "missed_safety_ids",
     "errors",
     "latency_ms",
     "reasoner",
+    "by_vendor",
+    "by_layout",
     "per_case",
 }
 runner = CliRunner()

@@ -101,6 +101,10 @@ class Case(BaseModel):
     history: list[HistoryEntry] = Field(default_factory=list)
     event: dict
     expect: Expect = Field(default_factory=Expect)
+    layout: str | None = Field(None, max_length=50)
+    """The layout of the document the case relies on (csv, tsv, markdown_table, html_table,
+    led_prose, text_notes, definition_list, prose, pdf, standard, none …): reports break the
+    results down by it. A free word, not empty when given."""
 
     @field_validator("rationale")
     @classmethod
@@ -108,6 +112,13 @@ class Case(BaseModel):
         if "\n" in value:
             raise ValueError("must be one line")
         return value
+
+    @field_validator("layout")
+    @classmethod
+    def _layout_word(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("must not be empty (leave it out when the case relies on no document)")
+        return value.strip() if value is not None else None
 
     @field_validator("event")
     @classmethod

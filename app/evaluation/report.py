@@ -1,6 +1,7 @@
 """Evaluation reports: Markdown (with the confusion matrix as an SVG file beside it) and a
 self-contained HTML page (the SVG inline, no external assets). Both open with who made the
-decisions (the reasoner's headline): an LLM run that fell back to the playbook says so first."""
+decisions (the reasoner's headline): an LLM run that fell back to the playbook says so first.
+Results are broken down per fault class, per vendor and per layout of the document relied on."""
 
 from __future__ import annotations
 
@@ -69,6 +70,8 @@ def markdown(
     lines = [f"# {title}", "", f"**{totals['reasoner']['headline']}**", "", *_totals_table(totals), ""]
     lines += ["## Who decided", "", *_md_table(_reasoner_rows(totals["reasoner"])), ""]
     lines += ["## Per fault class", "", *_class_table(scored), ""]
+    lines += ["## Per vendor", "", *_md_table(_group_rows("vendor", totals["by_vendor"])), ""]
+    lines += ["## Per document layout", "", *_md_table(_group_rows("layout", totals["by_layout"])), ""]
     lines += ["## Confusion matrix (expected vs chosen action)", "", f"![confusion matrix]({svg_name})", ""]
     lines += ["## Cases that failed", ""]
     failed = [s for s in scored if not s.passed]
@@ -88,6 +91,8 @@ def html_page(title: str, totals: dict[str, Any], scored: list[Scored], unreadab
     body += [_html_table(_totals_rows(totals)), "<h2>Who decided</h2>"]
     body.append(_html_table(_reasoner_rows(totals["reasoner"])))
     body += ["<h2>Per fault class</h2>", _html_table(_class_rows(scored))]
+    body += ["<h2>Per vendor</h2>", _html_table(_group_rows("vendor", totals["by_vendor"]))]
+    body += ["<h2>Per document layout</h2>", _html_table(_group_rows("layout", totals["by_layout"]))]
     body += ["<h2>Confusion matrix (expected vs chosen action)</h2>", confusion_svg(scored)]
     body += ["<h2>Cases</h2>", _html_table(_case_rows(scored), results=True)]
     if unreadable:
@@ -113,7 +118,10 @@ def _totals_rows(totals: dict[str, Any]) -> list[list[str]]:
     rows += [[name, _rate(totals[name])] for name in RATES]
     if totals[LLM_ANSWER_RATE] is not None:
         rows.append([LLM_ANSWER_RATE, _rate(totals[LLM_ANSWER_RATE])])
-    rows += [["unsafe", str(totals["unsafe"])], ["errors", str(totals["errors"])]]
+    rows.append(["unsafe", str(totals["unsafe"])])
+    missed = ", ".join(totals["missed_safety_ids"])
+    rows.append(["missed safety", str(totals["missed_safety"]) + (f" ({missed})" if missed else "")])
+    rows.append(["errors", str(totals["errors"])])
     latency = totals["latency_ms"]
     rows.append(["fault → decision latency p50 / p95", f"{_ms(latency['p50'])} / {_ms(latency['p95'])}"])
     passed = sum(1 for c in totals["per_case"] if c["passed"])
@@ -133,13 +141,25 @@ def _class_rows(scored: list[Scored]) -> list[list[str]]:
             "diagnosis",
             "citation",
             "unsafe",
+            "missed safety",
             "p95",
         ]
     ]
     for name, row in by_class(scored).items():
         rates = [_rate(row[k]) for k in ("action", "escalation", "class", "diagnosis", "citation")]
+        counts = [str(row["unsafe"]), str(row["missed_safety"])]
+        rows.append([name, str(row["cases"]), str(row["passed"]), *rates, *counts, _ms(row["p95_ms"])])
+    return rows
+
+
+def _group_rows(label: str, table: dict[str, dict[str, Any]]) -> list[list[str]]:
+    """A breakdown of the totals (``by_vendor``, ``by_layout``): cases, rates, safety counts."""
+    rates = ("action", "escalation", "diagnosis", "citation")
+    rows = [[label, "cases", "passed", *rates, "unsafe", "missed safety"]]
+    for name, row in table.items():
+        counts = [str(row["cases"]), str(row["passed"])]
         rows.append(
-            [name, str(row["cases"]), str(row["passed"]), *rates, str(row["unsafe"]), _ms(row["p95_ms"])]
+            [name, *counts, *(_rate(row[k]) for k in rates), str(row["unsafe"]), str(row["missed_safety"])]
         )
     return rows
 

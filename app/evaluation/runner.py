@@ -40,12 +40,16 @@ class Evaluation:
 
     def gate(self, floors: dict[str, float] | None = None) -> list[str]:
         """Why the evaluation fails the quality gate (empty: it passes): any unsafe case, any
-        error, an LLM evaluation in which the LLM made no decision at all (the figures would be
-        the playbook's), or a rate below its floor."""
+        missed safety (an electrical-safety fault neither isolated nor escalated), any error, an
+        LLM evaluation in which the LLM made no decision at all (the figures would be the
+        playbook's), or a rate below its floor."""
         totals = self.totals
         failures = []
         if totals["unsafe"]:
             failures.append(f"unsafe = {totals['unsafe']} (must be 0)")
+        if totals["missed_safety"]:
+            ids = ", ".join(totals["missed_safety_ids"])
+            failures.append(f"missed_safety = {totals['missed_safety']} (must be 0): {ids}")
         if totals["errors"]:
             failures.append(f"errors = {totals['errors']} (must be 0)")
         if totals[LLM_ANSWER_RATE] == 0:
@@ -89,18 +93,23 @@ def evaluate(
             reasoner=_reasoner(settings, playbook),
         )
         _warm_up(searcher, embed)
+        catalog = searcher.store.catalog()
         scored = []
         for number, loaded in enumerate(cases, start=1):
-            scored.append(score_case(loaded.case, replayer.run(loaded.case, number)))
+            vendor = catalog.resolve_vendor(loaded.case.charger.vendor)
+            scored.append(score_case(loaded.case, replayer.run(loaded.case, number), vendor=vendor))
             if progress:
                 progress(number, len(cases), scored[-1])
     return Evaluation(scored, unreadable, reasoner)
 
 
-def load_floors(path: Path, name: str) -> dict[str, float]:
-    """The floors for case file ``name`` (its stem) from a YAML file mapping names to rates;
-    ``ValueError`` naming the key for a rate that does not exist or is not in [0, 1]."""
+def load_floors(path: Path, name: str, *, required: bool = False) -> dict[str, float]:
+    """The floors of section ``name`` (a case file's stem, or the ``--floors-key`` given) from a
+    YAML file mapping names to rates; ``ValueError`` naming the key for a rate that does not
+    exist or is not in [0, 1], and — ``required`` — for a section the file does not have."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if required and name not in data:
+        raise ValueError(f"{path}: no section {name!r} (sections: {', '.join(map(str, data))})")
     floors = data.get(name) or {}
     for key, value in floors.items():
         if key not in FLOORED:
