@@ -20,7 +20,7 @@ def test_header_synonyms_map_to_roles():
     ]
     assert header_roles(["Fault", "Message", "Cause", "Action", "Level"]) == [
         "code",
-        "meaning",
+        "title",
         "cause",
         "remedy",
         "severity",

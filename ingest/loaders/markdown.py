@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from ingest.document import Block, LoadedDocument, LoadError, read_text
-from ingest.loaders.tables import row_block
+from ingest.loaders.tables import table_blocks
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){1,3}\.?|\d{1,2})\s+([A-Z][^|]{1,80})$")
@@ -101,6 +101,4 @@ def _cells(line: str) -> list[str]:
 
 
 def _table_blocks(rows: list[list[str]], section: tuple[str, ...]) -> list[Block]:
-    headers, body = rows[0], rows[1:]
-    blocks = [row_block(headers, cells, section) for cells in body]
-    return [b for b in blocks if b is not None]
+    return table_blocks(rows[0], rows[1:], section)

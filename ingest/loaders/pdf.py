@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ingest.document import Block, LoadedDocument, LoadError
 from ingest.loaders.markdown import NUMBERED_HEADING
-from ingest.loaders.tables import header_roles, row_block
+from ingest.loaders.tables import header_roles, table_blocks
 from knowledge.codes import normalise_code
 
 _GAP = re.compile(r"\s{2,}")
@@ -100,7 +100,7 @@ def _table_columns(line: str) -> list[tuple[int, str]] | None:
     if len(cells) < 3:
         return None
     roles = header_roles([c for _, c in cells])
-    if "code" in roles and {"meaning", "cause", "remedy"} & set(roles):
+    if "code" in roles and {"title", "meaning", "cause", "remedy", "remote", "onsite"} & set(roles):
         return cells
     return None
 
@@ -121,8 +121,7 @@ def _page_blocks(lines: list[str], page: int, section: tuple[str, ...]):
         if columns := _table_columns(line):
             flush()
             rows, i = _read_table(lines, i + 1, columns)
-            headers = [h for _, h in columns]
-            blocks.extend(b for r in rows if (b := row_block(headers, r, section, page)))
+            blocks.extend(table_blocks([h for _, h in columns], rows, section, page))
             continue
         if (m := NUMBERED_HEADING.match(stripped)) and not stripped.endswith("."):
             flush()

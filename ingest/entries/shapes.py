@@ -1,0 +1,151 @@
+"""What a code looks like: code-shaped cells, codes leading a line, LED/blink patterns as codes.
+
+A *code-shaped* cell is short and reads as a code, not as prose: ``E-06``, ``0x1A``, ``101``,
+``F005``, ``RCM_TRIPPED``, ``GroundFailure``, ``A012`` (a single ordinary word such as
+``Overheat`` is not). A *pattern* is a signal used as a code (``red LED flashes 3 times``,
+``3 blinks``, ``Status LED: red, blinking fast``); :func:`pattern_code` gives it a stable key
+form that :func:`knowledge.codes.normalise_code` accepts (``RED-BLINK-3``), the same for every
+wording of the same pattern.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ingest.entries.vocabulary import vocabulary
+from knowledge.codes import normalise_code
+
+_CODE_TOKEN = (
+    r"(?:0[xX][0-9A-Fa-f]{1,6}|[A-Za-z]{1,4}[-_.]?\d{1,5}[A-Za-z]?|\d{1,5}"
+    r"|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+)"
+)
+CODE_TOKEN = re.compile(rf"^{_CODE_TOKEN}$")
+_KEYWORD = r"(?:error|fault|code|alarm|err|warning|event|failure|fehler|störung|status)"
+_SHOWS = r"shows|displays|reports|indicates|signals|anzeige"
+_NOT_CODE_WORDS = frozenset(
+    {"ac", "dc", "ev", "ip", "ik", "tn", "tt", "it", "iec", "iso", "en", "din", "vde", "ul"}
+)
+_NUMBER_WORDS = {
+    "once": 1, "one": 1, "twice": 2, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+}  # fmt: skip
+
+
+def code_shaped(cell: str, *, strict: bool = False) -> bool:
+    """Whether a table cell holds one (or a few, ``E01 / 0x01``) code(s) and nothing else.
+
+    ``strict`` (for guessing a code column without a header) also wants a digit or an underscore:
+    ``GroundFailure`` is a code under a "Code" header, but a column of ``Reset``,
+    ``ChangeAvailability`` alone is more likely a list of command names.
+    """
+    parts = [p for p in re.split(r"\s*[,;/|]\s*|\s+or\s+", cell.strip()) if p]
+    if strict and not re.search(r"\d|_", cell):
+        return False
+    return bool(parts) and len(parts) <= 3 and all(_one_code(p) for p in parts)
+
+
+def _one_code(text: str) -> bool:
+    text = text.strip().strip("*`()[]")
+    if len(text) > 40 or not CODE_TOKEN.match(text) or normalise_code(text) is None:
+        return False
+    letters = re.sub(r"[^A-Za-z]", "", text)
+    if letters.upper() in {"IP", "IK"}:
+        return False
+    return letters.lower() not in _NOT_CODE_WORDS or any(c.isdigit() for c in text)
+
+
+LEAD = re.compile(
+    rf"^(?:[-*+•]\s+|\d{{1,3}}[.)]\s+)?(?:\*\*|__)?(?:{_KEYWORD}\s*(?:code\s*)?(?:no\.?|nr\.?|#)?\s*)?"
+    rf"(?P<code>{_CODE_TOKEN})(?:\*\*|__)?"
+    rf"(?:\s*(?:\((?P<alias>[^()]{{1,24}})\)))?"
+    r"(?P<sep>\s*[:–—=]\s*|\s+-\s+|\s*\.\s+|\s+means\s+|\s+(?=[A-Z(\"“]))(?P<rest>.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+"""A line led by a code: ``Error 101 – …``, ``0x1A: …``, ``**F005** Isolation fault — …``,
+``E-06 DC residual current: …``, ``E12`` then ``: meaning``."""
+
+HEADING = re.compile(
+    rf"^(?:\d{{1,2}}(?:\.\d{{1,2}}){{0,3}}\.?\s+)?(?:{_KEYWORD}\s*(?:code\s*)?#?\s*)?(?P<code>{_CODE_TOKEN})"
+    r"(?:\s*\((?P<alias>[^()]{1,24})\))?(?:\s*[:–—\-.]\s*|\s+|$)(?P<rest>.*)$",
+    re.IGNORECASE,
+)
+HEADING_TAIL = re.compile(
+    rf"^(?:\d{{1,2}}(?:\.\d{{1,2}}){{0,3}}\.?\s+)?(?P<rest>.+?)\s*(?:[–—:-]\s*|\(\s*|\s+(?=(?:{_SHOWS})\b))"
+    rf"(?:(?:{_SHOWS})\s+)?(?:{_KEYWORD}\s*(?:code\s*)?#?\s*)?(?P<code>{_CODE_TOKEN})\s*\)?$",
+    re.IGNORECASE,
+)
+"""``4.2 Ground fault (error 12)``, ``Over-voltage – E101``."""
+
+
+def lead_code(line: str) -> tuple[str, str, str] | None:
+    """``(code, alias, rest)`` when ``line`` starts with a code used as a label, else ``None``.
+
+    A bare number leads only when a keyword (``Error 12``) or a clear separator (``12:``) marks it;
+    a code followed by a plain word (``F014 at plug-in``) is a mention, not a definition.
+    """
+    m = LEAD.match(line.strip())
+    if not m or not _one_code(m.group("code")):
+        return None
+    code, sep, rest = m.group("code"), m.group("sep"), m.group("rest").strip()
+    keyword = re.match(rf"^(?:[-*+•]\s+|\d{{1,3}}[.)]\s+)?(?:\*\*|__)?{_KEYWORD}", line.strip(), re.I)
+    bold = "**" in line[: m.end("code") + 2] or "__" in line[: m.end("code") + 2]
+    strong_sep = sep.strip() in {":", "–", "—", "=", "-"} or "means" in sep
+    if code.isdigit() and not (keyword or strong_sep):
+        return None
+    if not rest or (not strong_sep and not keyword and not _titled(rest)):
+        return None
+    if bold and not (strong_sep or keyword or _titled(rest)):
+        return None
+    return code, (m.group("alias") or "").strip(), rest
+
+
+def _titled(rest: str) -> bool:
+    """``E-06 DC residual current: …`` — a short title closed by a colon or dash."""
+    head = re.split(r"\s*[:–—]\s*|\s+-\s+", rest, maxsplit=1)
+    return len(head) == 2 and 0 < len(head[0].split()) <= 8 and bool(head[1].strip())
+
+
+def heading_code(heading: str) -> tuple[str, str, str] | None:
+    """``(code, alias, title)`` of a heading that names one code, else ``None``."""
+    for pattern in (HEADING, HEADING_TAIL):
+        m = pattern.match(heading.strip())
+        if not m or not _one_code(m.group("code")):
+            continue
+        code = m.group("code")
+        keyword = re.search(rf"\b{_KEYWORD}\s*(?:code\s*)?#?\s*{re.escape(code)}", heading, re.I)
+        if code.isdigit() and not keyword:
+            continue
+        if pattern is HEADING and not re.search(r"\d|_|[a-z][A-Z]", code):
+            continue
+        return code, (m.groupdict().get("alias") or "").strip(), m.group("rest").strip(" -–—:.()")
+    return None
+
+
+def pattern_code(text: str) -> str | None:
+    """The stable key form of a LED/blink pattern in ``text`` (``RED-BLINK-3``), else ``None``.
+
+    Needs a blink/flash word with a count (``3 blinks``, ``flashes three times``) or a colour
+    with a blink/flash/steady state (``red, blinking fast``).
+    """
+    vocab = vocabulary()
+    low = text.lower()
+    colour = next((c for c in vocab.colours if re.search(rf"\b{c}\b", low)), None)
+    count = _blink_count(low)
+    blink = re.search(r"\b(?:blink|flash|puls|beep|flicker)\w*", low)
+    if count is None and not (colour and (blink or re.search(r"\b(?:steady|solid|lit|on)\b", low))):
+        return None
+    kind = "BEEP" if re.search(r"\bbeep", low) else "BLINK" if (blink or count) else "STEADY"
+    speed = next((s for s in ("fast", "rapid", "slow", "alternating", "running") if s in low), None)
+    parts = [colour, kind, str(count) if count else None, speed if not count else None]
+    return "-".join(p.upper() for p in parts if p)
+
+
+def _blink_count(low: str) -> int | None:
+    number = r"(\d{1,2}|" + "|".join(_NUMBER_WORDS) + r")"
+    m = re.search(
+        rf"\b{number}\s*(?:x\s*)?(?:times?|blinks?|flash(?:es)?|pulses?|beeps?)\b", low
+    ) or re.search(rf"\b(?:blinks?|flash(?:es)?|pulses?|beeps?)\w*\s+{number}\b", low)
+    if not m:
+        return None
+    value = m.group(1)
+    return int(value) if value.isdigit() else _NUMBER_WORDS[value]

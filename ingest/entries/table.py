@@ -1,0 +1,120 @@
+"""One table row, with its columns' roles, as a :class:`CodeEntry`.
+
+The code cell may list several spellings (``E01 / 0x01``): the first is the code, the others
+aliases, as is a symbolic name column (``RCM_TRIPPED``) and the raw text of a pattern. Title is the
+title column (else the meaning column's first sentence), meaning the meaning column (else the
+title); causes, steps (remote from a ``Remote:`` label or a remote column, else from the verbs)
+and flags come from their columns.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from ingest.entries.columns import Columns
+from ingest.entries.flags import safety_flag
+from ingest.entries.shapes import pattern_code
+from ingest.entries.steps import remedy_steps, sentences
+from knowledge.codes import split_code_field
+from knowledge.entries import CodeEntry, Layout, RemedyStep
+
+_SYMBOLIC_NAME = re.compile(
+    r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z][A-Z0-9_]{3,}|[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+"
+)
+
+
+def row_values(headers: Sequence[str], cells: Sequence[str], columns: Columns) -> dict[str, list[str]]:
+    """Non-empty cells by role (several for cause/remedy/remote/onsite), whitespace squeezed."""
+    values: dict[str, list[str]] = {}
+    for index, role in enumerate(columns.roles):
+        cell = " ".join(cells[index].split()) if index < len(cells) else ""
+        if role and cell:
+            values.setdefault(role, []).append(cell)
+    return values
+
+
+def row_entry(values: dict[str, list[str]], columns: Columns, locator: str = "") -> CodeEntry | None:
+    """The entry of one row, or ``None`` when the row has no code."""
+    if "code" not in values:
+        return None
+    code, aliases = _codes(values["code"][0], columns.pattern)
+    if code is None:
+        return None
+    name = _one(values, "name")
+    if name and _SYMBOLIC_NAME.fullmatch(name) and name not in aliases:
+        aliases.append(name)
+    title, meaning = _title_meaning(values, name)
+    severity, category = _one(values, "severity"), _one(values, "category")
+    steps = _steps(values)
+    text = " ".join(v for vs in values.values() for v in vs)
+    return CodeEntry(
+        code=code,
+        aliases=[a for a in aliases if a != code],
+        title=title,
+        meaning=meaning,
+        causes=[c for cell in values.get("cause", []) for c in causes_of(cell)],
+        steps=steps,
+        safety=safety_flag(column=_one(values, "safety"), severity=severity, category=category, text=text),
+        severity=severity,
+        category=category,
+        responsible=_one(values, "responsible"),
+        ocpp=_one(values, "ocpp"),
+        layout=Layout.pattern if columns.pattern else Layout.table,
+        locator=locator,
+    )
+
+
+def _one(values: dict[str, list[str]], role: str) -> str:
+    return " ".join(values.get(role, []))
+
+
+def _codes(cell: str, pattern: bool) -> tuple[str | None, list[str]]:
+    if pattern:
+        key = pattern_code(cell)
+        return key, [cell] if key else []
+    spellings = [s.strip("*` ") for s in split_code_field(cell)]
+    spellings = [s for s in spellings if s]
+    return (spellings[0], spellings[1:]) if spellings else (None, [])
+
+
+def _title_meaning(values: dict[str, list[str]], name: str) -> tuple[str, str]:
+    title, meaning = _one(values, "title"), " ".join(values.get("meaning", []))
+    if not title:
+        title = short_title(meaning) if meaning else name
+    return title.rstrip(". "), meaning or title
+
+
+def short_title(text: str) -> str:
+    """The lead phrase of a description: up to its first colon, dash or sentence end."""
+    head = re.split(r"\s*[:—–]\s+|\s+-\s+", text, maxsplit=1)[0]
+    first = sentences(head)[0] if head else text
+    words = first.split()
+    return " ".join(words[:12]) + ("…" if len(words) > 12 else "")
+
+
+_CAUSE_LIST = re.compile(
+    r"\b(?:typical|possible|likely|usual|common|probable)?\s*(?:causes?|sources?|reasons?)\s*(?:are|include)?\s*:\s*",
+    re.IGNORECASE,
+)
+
+
+def causes_of(text: str) -> list[str]:
+    """Causes in a cause text: the items after a ``Typical causes:`` label (split at commas,
+    semicolons and "or"), else its lines, ``;`` clauses or sentences."""
+    if m := _CAUSE_LIST.search(text):
+        listed = re.split(r"\s*[;,]\s*(?:or\s+)?|\s+or\s+", text[m.end() :].strip().rstrip("."))
+        return [p.strip(" -•*.") for p in listed if p.strip(" -•*.")]
+    parts = re.split(r"\n+|;\s+|(?<=[.])\s+(?=(?:[-•*]\s*)?[A-Z])", text)
+    return [p.strip(" -•*;.") for p in parts if p.strip(" -•*;.")]
+
+
+def _steps(values: dict[str, list[str]]) -> list[RemedyStep]:
+    steps: list[RemedyStep] = []
+    for cell in values.get("remote", []):
+        steps += remedy_steps(cell, part="remote")
+    for cell in values.get("remedy", []):
+        steps += remedy_steps(cell)
+    for cell in values.get("onsite", []):
+        steps += remedy_steps(cell, part="onsite")
+    return steps

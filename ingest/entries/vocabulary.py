@@ -1,0 +1,93 @@
+"""The words of error documents, read once from ``vocabulary.yaml`` (data, not code).
+
+:func:`vocabulary` returns the compiled form: header synonyms by role, labels that open a part of
+an entry, remote verbs and on-site markers, safety and severity words, LED pattern words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+VOCABULARY_FILE = Path(__file__).with_name("vocabulary.yaml")
+
+
+def words_key(text: str) -> str:
+    """Lower-case words of ``text`` joined by one space (how headers and labels are compared)."""
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def phrase_pattern(phrases: list[str]) -> re.Pattern[str]:
+    """One case-insensitive regex matching any of ``phrases`` as whole words (longest first)."""
+    ordered = sorted({p.strip() for p in phrases if p.strip()}, key=len, reverse=True)
+    body = "|".join(re.escape(p).replace(r"\ ", r"[\s-]+") for p in ordered)
+    return re.compile(rf"(?<![\w-])(?:{body})(?![\w-])", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    roles: dict[str, tuple[str, ...]]
+    """Header synonyms (as :func:`words_key`) per role."""
+    labels: dict[str, tuple[str, ...]]
+    """In-text labels (as :func:`words_key`) per part: cause, remedy, remote, onsite, meaning."""
+    remote: re.Pattern[str]
+    onsite: re.Pattern[str]
+    none_words: frozenset[str]
+    safety_true: frozenset[str]
+    safety_false: frozenset[str]
+    safety_severity: re.Pattern[str]
+    safety_label: re.Pattern[str]
+    safety_topic: re.Pattern[str]
+    severity: re.Pattern[str]
+    colours: tuple[str, ...]
+    states: tuple[str, ...]
+    step_labels: re.Pattern[str]
+    """A ``Remote:`` / ``On site:`` / ``Remedy:`` label at the start of a text, sentence or line."""
+
+    def label_part(self, label: str) -> str | None:
+        """The part a label (``Possible causes``, ``On site``) opens, or ``None``."""
+        key = words_key(label)
+        return next((part for part, keys in self.labels.items() if key in keys), None)
+
+
+@cache
+def vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
+    """The compiled vocabulary of ``path`` (read once per path)."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+
+    def keys(values: list) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(words_key(str(v)) for v in values))
+
+    def plain(values: list) -> frozenset[str]:
+        return frozenset(str(v).strip().lower() for v in values)
+
+    return Vocabulary(
+        roles={role: keys(values) for role, values in raw["roles"].items()},
+        labels={part: keys(values) for part, values in raw["labels"].items()},
+        remote=phrase_pattern(raw["remote_verbs"]),
+        onsite=phrase_pattern(raw["onsite_markers"]),
+        none_words=plain(raw["none_words"]),
+        safety_true=plain(raw["safety_true"]),
+        safety_false=plain(raw["safety_false"]),
+        safety_severity=phrase_pattern(raw["safety_severity_words"]),
+        safety_label=re.compile(
+            r"(?<![\w-])(?:" + "|".join(map(re.escape, raw["safety_label_words"])) + r")\b\s*[:!]",
+            re.IGNORECASE,
+        ),
+        safety_topic=phrase_pattern(raw["safety_label_topics"]),
+        severity=phrase_pattern(raw["severity_words"]),
+        colours=tuple(raw["pattern_colours"]),
+        states=tuple(raw["pattern_states"]),
+        step_labels=_label_pattern(
+            [*raw["labels"]["remote"], *raw["labels"]["onsite"], *raw["labels"]["remedy"]]
+        ),
+    )
+
+
+def _label_pattern(phrases: list[str]) -> re.Pattern[str]:
+    body = phrase_pattern(phrases).pattern.removeprefix(r"(?<![\w-])").removesuffix(r"(?![\w-])")
+    return re.compile(rf"(?:^|(?<=[.;!?\n]))\s*[-*•]?\s*(?:\*\*)?({body})(?:\*\*)?\s*:(?:\*\*)?\s*", re.I)

@@ -1,0 +1,139 @@
+"""Code entries from tables of any layout, and from every table of the bundled corpus."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from ingest.entries.steps import remedy_steps
+from ingest.loaders import load
+from knowledge.entries import Layout
+
+CORPUS = Path(__file__).resolve().parents[1] / "knowledge" / "corpus"
+TABLE_FILES = sorted(p for p in CORPUS.rglob("*") if p.suffix.lower() in {".csv", ".tsv"})
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text)
+
+
+def _entries(path: Path):
+    return [b.entry for b in load(path).blocks if b.entry]
+
+
+@pytest.mark.parametrize("path", TABLE_FILES, ids=lambda p: p.name)
+def test_every_bundled_table_code_has_title_remedy_and_split_steps(path: Path):
+    doc = load(path)
+    rows = [b for b in doc.blocks if b.row and b.codes]
+    entries = [b.entry for b in rows if b.entry]
+    assert len(entries) == len(rows) >= 20
+    complete = [e for e in entries if e.title and e.steps]
+    assert len(complete) / len(rows) >= 0.95
+    for entry, block in zip(entries, rows, strict=True):
+        remedy = block.text.split("Remedy:", 1)[1]
+        remote_part = remedy.split("Remote:", 1)[1].split("On site:", 1)[0].strip()
+        assert entry.remote_steps and entry.onsite_steps, entry.code
+        assert _words(" ".join(entry.remote_steps)) == _words(remote_part), entry.code
+        assert entry.steps[0].remote and not entry.steps[-1].remote, "remote part first, on-site after"
+        assert entry.locator.startswith("row ")
+
+
+def test_bundled_pdf_tables_yield_entries():
+    for pdf in sorted(CORPUS.rglob("*.pdf")):
+        entries = _entries(pdf)
+        assert len(entries) >= 20, pdf.name
+        assert all(e.title and e.remote_steps and e.onsite_steps for e in entries), pdf.name
+        assert all(e.ocpp for e in entries), f"{pdf.name}: the OCPP errorCode column is read"
+
+
+def test_decimal_codes_in_a_tsv_with_other_headers(tmp_path: Path):
+    path = tmp_path / "codes.tsv"
+    path.write_text(
+        "Err No\tShort text\tPossible reason(s)\tCustomer action\tService action\tis_safety\n"
+        "12\tDC leakage\tVehicle OBC fault; wet plug\tRestart the charger via the backend\t"
+        "Replace the RCM board\tyes\n"
+        "7\tMeter lost\tLoose RS-485 cable\tReset remotely; if it returns, disable the connector\t"
+        "Reseat the cable\tno\n"
+    )
+    e12, e7 = _entries(path)
+    assert (e12.code, e12.title, e12.causes) == ("12", "DC leakage", ["Vehicle OBC fault", "wet plug"])
+    assert [(s.text, s.remote) for s in e12.steps] == [
+        ("Restart the charger via the backend", True),
+        ("Replace the RCM board", False),
+    ]
+    assert e12.safety is True and e7.safety is False
+    assert "12" in set(e12.keys())
+    assert [s.remote for s in e7.steps] == [True, True, False]
+
+
+def test_unknown_headers_are_sniffed_from_the_cells(tmp_path: Path):
+    path = tmp_path / "liste.csv"
+    path.write_text(
+        "Kennung,Bedeutung,Abhilfe\n"
+        "E-06,Fehlerstrom erkannt,Inspect the socket and replace the RCM board\n"
+        "0x1A,Schütz verschweißt,Replace contactor K1 and check the wiring\n"
+        "RCM_TRIPPED,Fehlerstrom,Reset the charger remotely\n"
+    )
+    entries = _entries(path)
+    assert [e.code for e in entries] == ["E-06", "0x1A", "RCM_TRIPPED"]
+    assert entries[0].title == "Fehlerstrom erkannt"
+    assert entries[1].steps[0].text.startswith("Replace contactor K1") and not entries[1].steps[0].remote
+    assert entries[2].remote_steps == ["Reset the charger remotely"]
+    assert "26" in set(entries[1].keys()), "hex 0x1A is found as 26"
+
+
+def test_a_table_with_no_code_column_is_still_refused(tmp_path: Path):
+    from ingest.document import LoadError
+
+    path = tmp_path / "plain.csv"
+    path.write_text("Colour,Meaning\nGreen,Ready\nBlue,Charging\n")
+    with pytest.raises(LoadError, match="no error-code column"):
+        load(path)
+
+
+def test_markdown_table_whose_code_column_has_another_header(tmp_path: Path):
+    path = tmp_path / "faults.md"
+    path.write_text(
+        "# Faults\n\n| Status code | Display message | Severity | Category | Responsible | Fix |\n"
+        "|---|---|---|---|---|---|\n"
+        "| F005 | Isolation fault | critical | electrical | installer |"
+        " 1. Disable the connector 2. Inspect the cable 3. Measure insulation |\n"
+        "| F010 | Fan blocked | minor | thermal | operator | Clean the fan |\n"
+    )
+    f005, f010 = _entries(path)
+    assert (f005.code, f005.title, f005.severity, f005.category, f005.responsible) == (
+        "F005",
+        "Isolation fault",
+        "critical",
+        "electrical",
+        "installer",
+    )
+    assert f005.safety is True and f010.safety is None
+    steps = ["Disable the connector", "Inspect the cable", "Measure insulation"]
+    assert [s.text for s in f005.steps] == steps
+    assert [s.remote for s in f005.steps] == [True, False, False]
+
+
+def test_led_pattern_column_as_codes(tmp_path: Path):
+    path = tmp_path / "leds.csv"
+    path.write_text(
+        "LED,Meaning,What to do\n"
+        "Red LED flashes 3 times,Overtemperature,Let the unit cool down; clean the air inlet\n"
+        "red - 5 blinks,Earth fault,Call an electrician to check the earthing\n"
+    )
+    first, second = _entries(path)
+    assert first.layout is Layout.pattern
+    assert (first.code, first.title) == ("RED-BLINK-3", "Overtemperature")
+    assert "Red LED flashes 3 times" in first.aliases
+    assert second.code == "RED-BLINK-5"
+    assert first.keys() == {"REDBLINK3"}
+
+
+def test_remote_steps_from_verbs_and_from_labels():
+    unlabelled = remedy_steps("Restart the charger remotely. Replace the fuse; call an electrician.")
+    assert [s.remote for s in unlabelled] == [True, False, False]
+    labelled = remedy_steps("Remote: none, wait for the unit to cool. On site: clean the filter.")
+    assert [(s.remote, s.text) for s in labelled] == [
+        (True, "none, wait for the unit to cool."),
+        (False, "clean the filter."),
+    ]
