@@ -34,19 +34,18 @@ def codes(
     store: Annotated[Path | None, typer.Option(help="Data folder holding the store.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")] = False,
 ) -> None:
-    """List the code entries read from the documents (or, with --coverage, each document's
-    coverage); exits 1 when nothing matches."""
+    """List the code entries read from the documents (or, with --coverage, every document with
+    the codes read from it and the fields filled); exits 1 when nothing matches."""
     from app.cli import _settings
     from app.knowledge import open_store
-    from knowledge.listing import UnknownName, coverage, list_entries, select
+    from knowledge.listing import UnknownName, list_entries, select, store_coverage
 
     knowledge = open_store(_settings(store))
     try:
         selection = select(knowledge.catalog(), vendor=vendor, model=model, code=code)
     except UnknownName as exc:
         raise typer.BadParameter(str(exc), param_hint=f"--{exc.field}") from None
-    listed = list_entries(knowledge, selection)
-    rows = coverage(listed) if show_coverage else listed
+    rows = store_coverage(knowledge, selection) if show_coverage else list_entries(knowledge, selection)
     if as_json:
         typer.echo(json.dumps([r.model_dump(mode="json") for r in rows], indent=2, ensure_ascii=False))
     elif show_coverage:
@@ -81,7 +80,7 @@ def coverage_table(documents: list[DocumentCoverage]) -> Table:
     """One row per document: codes read, complete ones, and how many have each field."""
     fields = list(documents[0].filled) if documents else []
     table = Table(title=f"coverage of {len(documents)} documents")
-    for name in ("document", "vendor", "layouts", "codes", "title+remedy", *fields):
+    for name in ("document", "vendor", "type", "layouts", "codes", "title+remedy", *fields):
         table.add_column(name, overflow="fold")
     for doc in documents:
         counts = [str(doc.filled[f]) for f in fields]

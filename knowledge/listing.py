@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from knowledge.codes import index_keys, query_keys
 from knowledge.entries import CodeEntry
 from knowledge.names import STANDARD_VENDOR, Catalog
+from knowledge.schema import Chunk
 from knowledge.store import KnowledgeStore, StoredChunk
 
 FIELDS = ("title", "meaning", "causes", "remedy", "remote_step", "safety", "severity")
@@ -58,6 +59,7 @@ class DocumentCoverage(BaseModel):
     title: str
     vendor: str
     models: list[str] = Field(default_factory=list)
+    doc_type: str = ""
     layouts: list[str] = Field(default_factory=list, description="Where its entries were read from.")
     codes: int = Field(description="Code entries read from it.")
     complete: int = Field(description="Entries with both a title (or meaning) and a remedy.")
@@ -74,7 +76,9 @@ class Selection:
     code: str | None = None
 
     def admits(self, stored: StoredChunk) -> bool:
-        chunk = stored.chunk
+        return self.admits_chunk(stored.chunk)
+
+    def admits_chunk(self, chunk: Chunk) -> bool:
         if self.vendor is not None and chunk.vendor != self.vendor:
             return False
         if self.models is not None and not any(
@@ -131,12 +135,35 @@ def list_entries(store: KnowledgeStore, selection: Selection = Selection()) -> l
     return listed
 
 
-def coverage(entries: list[ListedEntry]) -> list[DocumentCoverage]:
-    """Per document (by vendor and source): entries read, complete ones and fields filled."""
+def store_coverage(store: KnowledgeStore, selection: Selection = Selection()) -> list[DocumentCoverage]:
+    """:func:`coverage` of every document in the store that ``selection`` admits (its code is
+    ignored), those from which no entry was read included."""
+    selection = Selection(selection.vendor, selection.models)
+    where = {"vendor": selection.vendor} if selection.vendor else None
+    documents = {s: c for s, c in store.documents(where).items() if selection.admits_chunk(c)}
+    return coverage(list_entries(store, selection), documents)
+
+
+def coverage(entries: list[ListedEntry], documents: dict[str, Chunk] | None = None) -> list[DocumentCoverage]:
+    """Per document (by vendor and source): entries read, complete ones and fields filled;
+    ``documents`` (by source) adds those from which no entry was read, with zero codes."""
     by_source: dict[str, list[ListedEntry]] = defaultdict(list)
     for listed in entries:
         by_source[listed.citation.source].append(listed)
-    report = []
+    report = [
+        DocumentCoverage(
+            source=source,
+            title=chunk.title,
+            vendor=chunk.vendor,
+            models=chunk.models,
+            doc_type=chunk.doc_type.value,
+            codes=0,
+            complete=0,
+            filled=dict.fromkeys(FIELDS, 0),
+        )
+        for source, chunk in (documents or {}).items()
+        if source not in by_source
+    ]
     for source, members in by_source.items():
         filled: Counter = Counter()
         for listed in members:
@@ -149,6 +176,7 @@ def coverage(entries: list[ListedEntry]) -> list[DocumentCoverage]:
                 title=first.citation.title,
                 vendor=first.vendor,
                 models=first.models,
+                doc_type=documents[source].doc_type.value if documents and source in documents else "",
                 layouts=sorted({m.entry.layout.value for m in members}),
                 codes=len(members),
                 complete=complete,

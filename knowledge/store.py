@@ -196,6 +196,17 @@ class KnowledgeStore:
             for id_, meta in zip(got["ids"], got["metadatas"], strict=True)
         ]
 
+    def documents(self, where: dict | None = None) -> dict[str, Chunk]:
+        """Each stored document (matching ``where``) by source: its first chunk, read from
+        metadata only (``text`` empty), for its title, vendor, models and type."""
+        got = self._collection.get(where=where, include=["metadatas"])
+        first: dict[str, Chunk] = {}
+        for meta in got["metadatas"] or []:
+            chunk = _from_metadata("", meta)
+            if chunk.source not in first or chunk.position < first[chunk.source].position:
+                first[chunk.source] = chunk
+        return first
+
     def nearest(self, vector, *, n: int, where: dict | None = None) -> list[tuple[str, float]]:
         """``(id, cosine similarity)`` of up to ``n`` nearest chunks matching ``where``, best first."""
         if n <= 0:

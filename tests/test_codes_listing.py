@@ -16,7 +16,7 @@ from app.cli import cli
 from app.main import create_app
 from app.settings import Settings
 from knowledge.entries import CodeEntry, Layout, RemedyStep
-from knowledge.listing import Selection, UnknownName, coverage, list_entries, select
+from knowledge.listing import Selection, UnknownName, list_entries, select, store_coverage
 from knowledge.names import Catalog, ModelEntry, VendorEntry
 from knowledge.schema import Chunk, DocType
 from knowledge.search import Searcher
@@ -75,7 +75,8 @@ def write(store: KnowledgeStore, source: str, chunks: list[Chunk]) -> None:
 @pytest.fixture
 def filled(store: KnowledgeStore) -> KnowledgeStore:
     """ACME's AC-22 table (E-06 split over two chunks, a bare 6, a chunk without an entry), a
-    vendor-wide DC-50 manual page (0x1A), Zephyr's prose (E12) and the ChargeX standard (CX006)."""
+    vendor-wide DC-50 manual page (0x1A), Zephyr's prose (E12), the ChargeX standard (CX006) and
+    a guide from which no entry was read."""
     table = "acme/ac-22/ac-22-codes.csv"
     write(
         store,
@@ -91,6 +92,7 @@ def filled(store: KnowledgeStore) -> KnowledgeStore:
     write(store, manual, [chunk(manual, "acme", 0, HEX, page=12, doc_type=DocType.manual)])
     write(store, "zephyr/guide.txt", [chunk("zephyr/guide.txt", "zephyr", 0, PROSE, models=["zx-1"])])
     write(store, "_standard/chargex.csv", [chunk("_standard/chargex.csv", "_standard", 0, CX)])
+    write(store, "acme/guide.md", [chunk("acme/guide.md", "acme", 0, None, doc_type=DocType.guide)])
     store.finish_update(CATALOG)
     return store
 
@@ -150,10 +152,10 @@ def test_vendor_and_model_by_corpus_id_or_by_the_name_a_charger_reports(filled):
     assert unknown.value.field == "model"
 
 
-def test_coverage_counts_codes_and_fields_per_document(filled):
-    report = {doc.source: doc for doc in coverage(list_entries(filled))}
+def test_coverage_counts_codes_and_fields_per_document_and_shows_those_without_any(filled):
+    report = {doc.source: doc for doc in store_coverage(filled)}
     table = report["acme/ac-22/ac-22-codes.csv"]
-    assert (table.codes, table.complete, table.layouts) == (2, 2, ["table"])
+    assert (table.codes, table.complete, table.layouts, table.doc_type) == (2, 2, ["table"], "error_codes")
     assert table.filled == {
         "title": 2,
         "meaning": 1,
@@ -165,11 +167,20 @@ def test_coverage_counts_codes_and_fields_per_document(filled):
     }
     prose = report["zephyr/guide.txt"]
     assert (prose.codes, prose.complete, prose.layouts, prose.models) == (1, 0, ["heading"], ["zx-1"])
+    guide = report["acme/guide.md"]
+    assert (guide.codes, guide.doc_type, guide.layouts, set(guide.filled.values())) == (0, "guide", [], {0})
     assert list(report) == [
         "_standard/chargex.csv",
         "acme/ac-22/ac-22-codes.csv",
+        "acme/guide.md",
         "acme/manual.pdf",
         "zephyr/guide.txt",
+    ]
+    ac22 = select(filled.catalog(), vendor="acme", model="ac-22", code="E-06")  # the code is ignored
+    assert [d.source for d in store_coverage(filled, ac22)] == [
+        "acme/ac-22/ac-22-codes.csv",
+        "acme/guide.md",
+        "acme/manual.pdf",
     ]
 
 
@@ -243,3 +254,23 @@ def test_the_command_prints_a_table_json_and_coverage(filled, tmp_path):
     assert none.exit_code == 1 and "No code entries match." in none.output
     unknown = runner.invoke(cli, ["codes", "--vendor", "Nobody", *store])
     assert unknown.exit_code == 2 and "--vendor" in unknown.output
+
+
+# ---- what the real ingest understood -------------------------------------------------------------
+def test_the_real_ingest_of_a_table_is_listed_row_by_row_with_its_coverage(corpus, store, embed):
+    """The test corpus's AC-22 CSV, ingested for real: its E-06 row found by the bare number a
+    charger sends, with the document's words, and the table counted in the coverage."""
+    from ingest.runner import IngestOptions, ingest
+
+    ingest([corpus], store, embed, IngestOptions())
+    selection = select(store.catalog(), vendor="ACME Charging GmbH", model="AC22-T2", code="6")
+    (rcm,) = [item for item in list_entries(store, selection) if item.citation.source.endswith(".csv")]
+    assert rcm.entry.code == "E-06" and rcm.entry.title == "Residual current"
+    assert rcm.entry.steps and rcm.vendor == "acme" and rcm.citation.source == "acme/ac-22/ac-22-codes.csv"
+    report = {doc.source: doc for doc in store_coverage(store)}
+    table = report["acme/ac-22/ac-22-codes.csv"]
+    assert table.codes >= 4 and table.complete == table.codes
+    assert set(report) >= {
+        "acme/SB-2026-01-rfid.md",
+        "zephyr/zephyr-guide.txt",
+    }  # listed, with or without codes

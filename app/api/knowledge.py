@@ -17,9 +17,9 @@ from knowledge.listing import (
     ListedEntry,
     Selection,
     UnknownName,
-    coverage,
     list_entries,
     select,
+    store_coverage,
 )
 from knowledge.schema import Passage
 from knowledge.search import Searcher
@@ -107,6 +107,6 @@ def codes(
 def document_coverage(
     _: Reader, searcher: SearcherDep, vendor: VendorQuery = None, model: ModelQuery = None
 ) -> list[DocumentCoverage]:
-    """Per document: code entries read, how many have a title and a remedy, and per field how
-    many entries have it."""
-    return coverage(list_entries(searcher.store, _selection(searcher, vendor, model, None)))
+    """Per document (every one in the store, those without entries too): code entries read, how
+    many have a title and a remedy, and per field how many entries have it."""
+    return store_coverage(searcher.store, _selection(searcher, vendor, model, None))
