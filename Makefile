@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 BIN    := $(VENV)/bin
 
-.PHONY: run test chaos bench bench-knowledge bench-intake bench-agent bench-chat bench-gateway eval lint corpus clean
+.PHONY: run test chaos bench bench-knowledge bench-intake bench-agent bench-chat bench-gateway eval eval-realworld lint corpus clean
 
 ## run: create .venv, install, ingest the bundled corpus (incremental), serve the API and the OCPP gateway
 run: $(VENV)/.runtime
@@ -50,8 +50,9 @@ bench-gateway: $(VENV)/.dev
 
 ## eval: the quality gates: retrieval on the labelled queries, the technician chat's offline
 ##       answers (evals/chat: sources, facts, whole procedures, off-topic questions), then the
-##       recorded-fault cases (dev and holdout, playbook reasoner) — fails on any unsafe or
-##       crashed case or a rate below evals/floors.yaml; reports in build/eval/
+##       recorded-fault cases (dev and holdout, playbook reasoner), then the real-world eval
+##       (eval-realworld) — fails on any unsafe, missed-safety or crashed case or a rate below
+##       evals/floors.yaml; reports in build/eval/
 eval: $(VENV)/.dev
 	$(PY) -m evals.retrieval --gate
 	$(PY) -m evals.chat_eval --gate --json build/eval/chat.json
@@ -60,6 +61,28 @@ eval: $(VENV)/.dev
 	  $(BIN)/chargemedic eval evals/cases/$$set.jsonl --reasoner playbook --floors evals/floors.yaml \
 	    --json build/eval/$$set.json --report build/eval/$$set.md --html build/eval/$$set.html || exit 1; \
 	done
+	$(MAKE) --no-print-directory eval-realworld
+
+## eval-realworld: the real-world corpus (evals/realworld/corpus) ingested once into a fresh store
+##       (build/eval/realworld-store), then its dev and holdout cases against it, gated on the
+##       floors sections realworld-dev and realworld-holdout; skipped only when the cases folder is absent
+REALWORLD := evals/realworld
+eval-realworld: $(VENV)/.dev
+	@if [ ! -d $(REALWORLD)/cases ]; then \
+	  echo "eval-realworld: skipped — $(REALWORLD)/cases does not exist"; exit 0; fi; \
+	set -e; rm -rf build/eval/realworld-store; mkdir -p build/eval; \
+	echo "ingesting $(REALWORLD)/corpus into build/eval/realworld-store"; \
+	env -u CHARGEMEDIC_CHROMA_URL $(BIN)/chargemedic ingest $(REALWORLD)/corpus \
+	  --store build/eval/realworld-store --strict --json > build/eval/realworld-ingest.json; \
+	failed=0; \
+	for set in dev holdout; do \
+	  echo "eval $(REALWORLD)/cases/$$set.jsonl"; \
+	  $(BIN)/chargemedic eval $(REALWORLD)/cases/$$set.jsonl --store build/eval/realworld-store \
+	    --reasoner playbook --floors evals/floors.yaml --floors-key realworld-$$set \
+	    --json build/eval/realworld-$$set.json --report build/eval/realworld-$$set.md \
+	    --html build/eval/realworld-$$set.html || failed=1; \
+	done; \
+	exit $$failed
 
 ## corpus: regenerate the bundled PDF manuals from their Markdown sources
 corpus: $(VENV)/.dev
