@@ -115,3 +115,38 @@ def test_standards_can_be_left_out_of_an_ingest(tmp_path: Path, store, embed):
     empty.mkdir()
     report = ingest([empty], store, embed, IngestOptions(standards=False))
     assert report.files == 0 and store.count() == 0
+
+
+def test_chargex_has_the_26_codes_with_their_ocpp_mapping():
+    entries = _entries("chargex-mrec.yaml")
+    assert list(entries) == [f"CX{n:03d}" for n in range(1, 27)]
+    names = {"CX001": "ConnectorLockFailure", "CX007": "WeakSignal"}
+    assert all(entries[c].ocpp == n for c, n in names.items())
+    assert all(e.ocpp == "OtherError" for c, e in entries.items() if c >= "CX008")
+    assert {c for c, e in entries.items() if e.safety} >= {"CX002", "CX017", "CX022", "CX024", "CX026"}
+    assert all(e.responsible for e in entries.values())
+
+
+def test_ocpp201_reports_rcd_trips_as_a_safety_problem():
+    entries = _entries("ocpp201-components.yaml")
+    rcd = entries["RCD/Tripped"]
+    assert rcd.safety is True and rcd.aliases == ["RCD"] and rcd.ocpp == "GroundFailure"
+    assert entries["TiltSensor/Active"].safety and entries["PowerContactor/Problem"].safety
+    assert entries["ConnectorPlugRetentionLock/Problem"].safety is False
+    assert "techCode" in read_standard(STANDARDS_DIR / "ocpp201-components.yaml").notes
+
+
+def test_evgo_lists_only_sourced_codes_in_its_scheme():
+    entries = _entries("evgo-mrec.yaml")
+    assert set(entries) == {"A000", "A001", "A003", "F000", "F003", "F004", "F006", "F007", "F008", "F009"}
+    assert all(c[0] in "AF" and len(c) == 4 for c in entries)
+
+
+def test_everest_mrec_errors_carry_the_chargex_code_and_safety():
+    chargex = _entries("chargex-mrec.yaml")
+    everest = _entries("everest-errors.yaml")
+    mrec = {c: e for c, e in everest.items() if "/MREC" in c}
+    assert len(mrec) == 25 and "evse_board_support/TiltDetected" in everest
+    for code, entry in mrec.items():
+        cx = next(r for r in entry.related if r.startswith("ChargeX CX")).removeprefix("ChargeX ")
+        assert entry.safety == chargex[cx].safety, code
