@@ -3,7 +3,8 @@
 Each chunk, *with* its title and heading path prepended (that is what gets embedded), stays
 within ``max_tokens`` of the model's own tokenizer. Paragraphs are packed greedily within one
 section of one page; consecutive chunks of a section overlap by about ``overlap_tokens``. A table
-row is always a chunk of its own and is never split unless it alone exceeds the limit.
+row, like a prose block carrying a code entry, is always a chunk of its own and is never split unless
+it alone exceeds the limit (every piece then carries the entry).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def chunk_document(
         head = group[0]
         context = context_line(meta.title, " > ".join(head.section))
         budget = max(32, max_tokens - size.of(context + "\n") + size.special)
-        if head.row:
+        if _alone(head):
             drafts += [(t, head) for t in _split(head.text, budget, size)]
         else:
             texts = [b.text for b in group]
@@ -77,15 +78,22 @@ class _Sizer:
 
 
 def _groups(blocks: list[Block]) -> Iterator[list[Block]]:
-    """Runs of prose blocks sharing section and page; every row block alone."""
+    """Runs of prose blocks sharing section and page; every row block and code entry alone."""
     run: list[Block] = []
     for block in blocks:
-        if run and (block.row or run[0].row or (block.section, block.page) != (run[0].section, run[0].page)):
+        if run and (
+            _alone(block) or _alone(run[0]) or (block.section, block.page) != (run[0].section, run[0].page)
+        ):
             yield run
             run = []
         run.append(block)
     if run:
         yield run
+
+
+def _alone(block: Block) -> bool:
+    """A table row or a code's entry is a chunk of its own (split only if it alone is too long)."""
+    return block.row or block.entry is not None
 
 
 def _pack(texts: list[str], budget: int, overlap: int, size: _Sizer) -> list[str]:

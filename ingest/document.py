@@ -34,6 +34,8 @@ class LoadedDocument:
     title: str | None = None
     pages: int = 0
     warnings: list[str] = field(default_factory=list)
+    unread: list[str] = field(default_factory=list)
+    """Lines that look like a code definition but were not read as one (where, then the text)."""
 
 
 def read_text(path: Path, *, what: str = "file") -> str:

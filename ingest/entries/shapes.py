@@ -19,6 +19,8 @@ _CODE_TOKEN = (
     r"(?:0[xX][0-9A-Fa-f]{1,6}|[A-Za-z]{1,4}[-_.]?\d{1,5}[A-Za-z]?|\d{1,5}"
     r"|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+)"
 )
+_CODE_TOKEN = rf"(?-i:{_CODE_TOKEN})"
+"""Case-sensitive even inside case-insensitive patterns (CamelCase must not match any word)."""
 CODE_TOKEN = re.compile(rf"^{_CODE_TOKEN}$")
 _KEYWORD = r"(?:error|fault|code|alarm|err|warning|event|failure|fehler|störung|status)"
 _SHOWS = r"shows|displays|reports|indicates|signals|anzeige"
@@ -83,16 +85,17 @@ def lead_code(line: str) -> tuple[str, str, str] | None:
     A bare number leads only when a keyword (``Error 12``) or a clear separator (``12:``) marks it;
     a code followed by a plain word (``F014 at plug-in``) is a mention, not a definition.
     """
-    m = LEAD.match(line.strip())
-    if not m or not _one_code(m.group("code")):
+    line = line.strip()
+    m = LEAD.match(line[:160])
+    if not m or not _one_code(m.group("code")) or not prose_code(m.group("code")):
         return None
-    code, sep, rest = m.group("code"), m.group("sep"), m.group("rest").strip()
+    code, sep, rest = m.group("code"), m.group("sep"), (m.group("rest") + line[160:]).strip()
     keyword = re.match(rf"^(?:[-*+•]\s+|\d{{1,3}}[.)]\s+)?(?:\*\*|__)?{_KEYWORD}", line.strip(), re.I)
     bold = "**" in line[: m.end("code") + 2] or "__" in line[: m.end("code") + 2]
     strong_sep = sep.strip() in {":", "–", "—", "=", "-"} or "means" in sep
     if code.isdigit() and not (keyword or strong_sep):
         return None
-    if not rest or (not strong_sep and not keyword and not _titled(rest)):
+    if not rest or (not strong_sep and not _titled(rest) and not (keyword and len(rest.split()) <= 6)):
         return None
     if bold and not (strong_sep or keyword or _titled(rest)):
         return None
@@ -102,20 +105,25 @@ def lead_code(line: str) -> tuple[str, str, str] | None:
 def _titled(rest: str) -> bool:
     """``E-06 DC residual current: …`` — a short title closed by a colon or dash."""
     head = re.split(r"\s*[:–—]\s*|\s+-\s+", rest, maxsplit=1)
-    return len(head) == 2 and 0 < len(head[0].split()) <= 8 and bool(head[1].strip())
+    words = head[0].split()
+    return len(head) == 2 and 0 < len(words) <= 6 and words[0][0].isupper() and bool(head[1].strip())
+
+
+def prose_code(code: str) -> bool:
+    """Codes recognised in running text carry a digit or an underscore (``E12``, ``0x1A``,
+    ``RCM_TRIPPED``); a CamelCase word there is a command or message name, not a code."""
+    return bool(re.search(r"\d|_", code))
 
 
 def heading_code(heading: str) -> tuple[str, str, str] | None:
     """``(code, alias, title)`` of a heading that names one code, else ``None``."""
     for pattern in (HEADING, HEADING_TAIL):
-        m = pattern.match(heading.strip())
-        if not m or not _one_code(m.group("code")):
+        m = pattern.match(heading.strip()[:160])
+        if not m or not _one_code(m.group("code")) or not prose_code(m.group("code")):
             continue
         code = m.group("code")
         keyword = re.search(rf"\b{_KEYWORD}\s*(?:code\s*)?#?\s*{re.escape(code)}", heading, re.I)
         if code.isdigit() and not keyword:
-            continue
-        if pattern is HEADING and not re.search(r"\d|_|[a-z][A-Z]", code):
             continue
         return code, (m.groupdict().get("alias") or "").strip(), m.group("rest").strip(" -–—:.()")
     return None
@@ -143,7 +151,7 @@ def pattern_code(text: str) -> str | None:
 def _blink_count(low: str) -> int | None:
     number = r"(\d{1,2}|" + "|".join(_NUMBER_WORDS) + r")"
     m = re.search(
-        rf"\b{number}\s*(?:x\s*)?(?:times?|blinks?|flash(?:es)?|pulses?|beeps?)\b", low
+        rf"\b{number}\s*(?:x\s*)?(?:[a-z]+\s+)?(?:times?|blinks?|flash(?:es)?|pulses?|beeps?)\b", low
     ) or re.search(rf"\b(?:blinks?|flash(?:es)?|pulses?|beeps?)\w*\s+{number}\b", low)
     if not m:
         return None

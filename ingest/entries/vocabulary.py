@@ -45,6 +45,9 @@ class Vocabulary:
     severity: re.Pattern[str]
     colours: tuple[str, ...]
     states: tuple[str, ...]
+    imperative: re.Pattern[str]
+    """A sentence that starts with an instruction (optionally after an ``If …,`` clause)."""
+    cause_marker: re.Pattern[str]
     step_labels: re.Pattern[str]
     """A ``Remote:`` / ``On site:`` / ``Remedy:`` label at the start of a text, sentence or line."""
 
@@ -82,10 +85,19 @@ def vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
         severity=phrase_pattern(raw["severity_words"]),
         colours=tuple(raw["pattern_colours"]),
         states=tuple(raw["pattern_states"]),
+        imperative=_imperative_pattern(raw["imperatives"]),
+        cause_marker=phrase_pattern(raw["cause_markers"]),
         step_labels=_label_pattern(
             [*raw["labels"]["remote"], *raw["labels"]["onsite"], *raw["labels"]["remedy"]]
         ),
     )
+
+
+def _imperative_pattern(words: list[str]) -> re.Pattern[str]:
+    body = phrase_pattern(words).pattern.removeprefix(r"(?<![\w-])").removesuffix(r"(?![\w-])")
+    openers = "if|when|after|once|before|should|as soon as|in case|while|then|otherwise|first|finally"
+    condition = rf"(?:(?:{openers})\b[^.]*?,\s*)?"
+    return re.compile(rf"^\W*{condition}(?:please\s+|then\s+|first\s+)?(?:{body})(?![\w-])", re.I)
 
 
 def _label_pattern(phrases: list[str]) -> re.Pattern[str]:

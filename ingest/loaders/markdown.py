@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from ingest.document import Block, LoadedDocument, LoadError, read_text
+from ingest.entries.prose import attach_entries
 from ingest.loaders.tables import table_blocks
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -48,7 +49,7 @@ def parse_text(text: str, *, markdown: bool) -> LoadedDocument:
     def flush() -> None:
         section = tuple(title for _, title in path)
         if paragraph:
-            doc.blocks.append(Block(" ".join(paragraph), section))
+            doc.blocks.append(Block(" ".join(paragraph).replace(" \n", "\n"), section))
             paragraph.clear()
         if table:
             doc.blocks.extend(_table_blocks(table, section))
@@ -67,6 +68,8 @@ def parse_text(text: str, *, markdown: bool) -> LoadedDocument:
                 flush()
             if not _TABLE_RULE.match(stripped):
                 table.append(_cells(stripped))
+        elif markdown and stripped.startswith(": ") and paragraph:
+            paragraph.append("\n" + stripped)
         elif not stripped or _LIST_ITEM.match(line):
             flush()
             if stripped:
@@ -78,6 +81,7 @@ def parse_text(text: str, *, markdown: bool) -> LoadedDocument:
     flush()
     if not doc.blocks:
         raise LoadError("no text found")
+    doc.blocks = attach_entries(doc.blocks, title=doc.title, unread=doc.unread)
     return doc
 
 

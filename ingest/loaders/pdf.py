@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 from ingest.document import Block, LoadedDocument, LoadError
+from ingest.entries.prose import attach_entries
 from ingest.loaders.markdown import NUMBERED_HEADING
 from ingest.loaders.tables import header_roles, table_blocks
 from knowledge.codes import normalise_code
@@ -54,6 +55,7 @@ def _document(pages: list, title) -> LoadedDocument:
             lines = [ln for ln in _plain_lines(page) if _shape(ln) not in repeated]
         blocks, section = _page_blocks(lines, number, section)
         doc.blocks.extend(blocks)
+    doc.blocks = attach_entries(doc.blocks, title=doc.title, unread=doc.unread)
     return doc
 
 

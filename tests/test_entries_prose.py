@@ -1,0 +1,144 @@
+"""Code entries from prose: codes as headings, code-led paragraphs and list items, definition
+lists, LED patterns as headings, plain-text service notes and PDF text; unread lines reported."""
+
+from pathlib import Path
+
+from ingest.loaders import load
+from knowledge.entries import Layout
+
+HEADINGS = """# Wallbox W1 troubleshooting
+
+Read the code on the display first.
+
+## Error 101 – Over-voltage
+
+The supply voltage is above 253 V.
+
+Possible causes:
+
+- Lost neutral in the installation
+- Transformer tap set too high
+
+1. Restart the charger remotely via the backend.
+2. Measure the supply voltage at the terminals.
+3. Call an electrician if it recurs.
+
+## E12: Ground fault
+
+DANGER: risk of electric shock. Do not touch the charger.
+
+Remote: none. On site: isolate the supply and inspect the cable.
+
+## Error 0x1A – Contactor welded
+
+The contactor did not open. Disable the connector in the backend; replace the contactor.
+
+## Maintenance
+
+Clean the housing once a year.
+"""
+
+
+def _entries(path: Path):
+    return [b for b in load(path).blocks if b.entry]
+
+
+def test_three_codes_as_headings_give_three_entries_with_their_own_steps(tmp_path: Path):
+    path = tmp_path / "w1.md"
+    path.write_text(HEADINGS)
+    blocks = _entries(path)
+    assert [b.entry.code for b in blocks] == ["101", "E12", "0x1A"]
+    e101, e12, e1a = (b.entry for b in blocks)
+    assert e101.layout is Layout.heading and e101.title == "Over-voltage"
+    assert e101.meaning == "The supply voltage is above 253 V."
+    assert e101.causes == ["Lost neutral in the installation", "Transformer tap set too high"]
+    assert [(s.text, s.remote) for s in e101.steps] == [
+        ("Restart the charger remotely via the backend.", True),
+        ("Measure the supply voltage at the terminals.", False),
+        ("Call an electrician if it recurs.", False),
+    ]
+    assert "1. Restart the charger" in blocks[0].text and "\n" in blocks[0].text, "the document's own lines"
+    assert e12.safety is True and e12.steps[0].text == "Do not touch the charger."
+    assert [s.remote for s in e12.steps[1:]] == [True, False]
+    assert e12.onsite_steps[-1] == "isolate the supply and inspect the cable."
+    assert e1a.steps[0].remote and not e1a.steps[1].remote
+    assert "26" in set(e1a.keys())
+    assert not any("Clean the housing" in b.text for b in blocks), "an entry ends at the next heading"
+
+
+def test_code_led_paragraphs_list_items_and_definition_lists(tmp_path: Path):
+    path = tmp_path / "codes.md"
+    path.write_text(
+        "# Codes\n\n"
+        "Error 101 – Over-voltage on the output. Restart the charger remotely.\n\n"
+        "0x1A: Contactor welded. Replace the contactor.\n\n"
+        "- **F005** Isolation fault — insulation below limit. Inspect the cable.\n"
+        "- E-06 DC residual current: the RCM tripped. Reset the charger remotely.\n\n"
+        "E12\n: Overtemperature of the power board\n: Let the unit cool down and clean the air filter.\n"
+    )
+    entries = {b.entry.code: b.entry for b in _entries(path)}
+    assert set(entries) == {"101", "0x1A", "F005", "E-06", "E12"}
+    assert entries["101"].title == "Over-voltage on the output" and entries["101"].remote_steps
+    assert entries["0x1A"].title == "Contactor welded"
+    assert entries["0x1A"].onsite_steps == ["Replace the contactor."]
+    assert entries["F005"].title == "Isolation fault" and entries["F005"].layout is Layout.paragraph
+    assert entries["E-06"].title == "DC residual current" and entries["E-06"].remote_steps
+    e12 = entries["E12"]
+    assert e12.layout is Layout.definition and e12.title == "Overtemperature of the power board"
+    assert e12.steps and "clean the air filter" in e12.steps[-1].text
+
+
+def test_led_patterns_as_headings(tmp_path: Path):
+    path = tmp_path / "leds.md"
+    path.write_text(
+        "# LED codes\n\n## The red LED flashes 3 times\n\nOvertemperature. Let the unit cool down.\n\n"
+        "## One red blink — ground fault\n\nThe RCD tripped. An electrician must inspect the installation.\n"
+    )
+    entries = [b.entry for b in _entries(path)]
+    assert [e.code for e in entries] == ["RED-BLINK-3", "RED-BLINK-1"]
+    assert all(e.layout is Layout.pattern for e in entries)
+    assert entries[1].title == "ground fault" and entries[1].steps
+
+
+def test_plain_text_numbered_headings_with_codes_in_parentheses(tmp_path: Path):
+    path = tmp_path / "notes.txt"
+    path.write_text(
+        "SERVICE NOTES\n\n2 SUPPLY MESSAGES\n\n"
+        "2.1 ERROR NO SERIAL COM (error flag 2, CT_NOCOMM)\n"
+        "    No signal from the meter for 11 seconds.\n"
+        "    1. Check the RS485 wiring.\n"
+        "    2. Reset the charger remotely.\n\n"
+        "2.2 Ground fault (error 12)\n"
+        "    Residual current detected. Call an electrician.\n"
+    )
+    entries = [b.entry for b in _entries(path)]
+    assert [(e.code, e.aliases) for e in entries] == [("2", ["CT_NOCOMM"]), ("12", [])]
+    assert entries[0].title == "ERROR NO SERIAL COM"
+    assert [s.remote for s in entries[0].steps] == [False, True]
+    assert entries[1].title == "Ground fault"
+
+
+def test_a_procedure_step_naming_a_code_is_not_an_entry(tmp_path: Path):
+    path = tmp_path / "proc.md"
+    path.write_text(
+        "# Manual\n\n## Coolant loss\n\n1. Read the code.\n2. 0x2C: send one Reset Soft.\n"
+        "3. On site: check the pump.\n"
+    )
+    doc = load(path)
+    assert not any(b.entry for b in doc.blocks)
+    assert [b.text for b in doc.blocks][1] == "2. 0x2C: send one Reset Soft."
+
+
+def test_unread_code_lines_are_reported(tmp_path: Path):
+    path = tmp_path / "odd.md"
+    path.write_text(
+        "# Odd\n\nError 42 happened during the night and nobody knows why\n\nE-77 at start-up only\n"
+    )
+    doc = load(path)
+    assert not any(b.entry for b in doc.blocks)
+    assert len(doc.unread) == 2 and doc.unread[0].startswith("section Odd: Error 42")
+
+
+def test_generated_pdf_prose_codes(corpus: Path):
+    doc = load(corpus / "acme/dc-50/acme-dc-50-manual.pdf")
+    assert {b.entry.code for b in doc.blocks if b.entry} >= {"F005", "F010", "F021", "F030"}
