@@ -107,11 +107,11 @@ def _clauses(sentence: str) -> list[str]:
 def is_remote(step: str, vocab: Vocabulary | None = None) -> bool:
     """Whether a step says something done from the backend and nothing that needs a visit."""
     vocab = vocab or vocabulary()
-    return bool(vocab.remote.search(step)) and not vocab.onsite.search(step)
+    return bool(vocab.remote.search(step)) and not vocab.onsite.search(step) and not is_none(step, vocab)
 
 
 def is_none(step: str, vocab: Vocabulary | None = None) -> bool:
     """Whether a step only says there is nothing to do (``none``, ``n/a``, ``none needed``)."""
     vocab = vocab or vocabulary()
     head = re.split(r"[;,.—–:(]", step.strip().lower(), maxsplit=1)[0].strip()
-    return head in vocab.none_words
+    return head in vocab.none_words or bool(re.match(r"(?:none|nothing|no action)\b", head))

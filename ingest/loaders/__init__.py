@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ingest.document import LoadedDocument, LoadError
+from ingest.loaders.html import load_html
 from ingest.loaders.markdown import load_markdown, load_plain_text
 from ingest.loaders.pdf import load_pdf
 from ingest.loaders.standards import STANDARDS_DIR, load_standard
@@ -24,6 +25,8 @@ LOADERS: dict[str, Callable[[Path], LoadedDocument]] = {
     ".md": load_markdown,
     ".markdown": load_markdown,
     ".txt": load_plain_text,
+    ".html": load_html,
+    ".htm": load_html,
 }
 
 

@@ -1,0 +1,121 @@
+"""HTML pages (a vendor's help page saved to disk): headings, paragraphs, list items, tables.
+
+Read with the standard library's parser, no network and no scripts: ``h1``–``h6`` give the
+section path (the first ``h1``, else ``<title>``, the document title), ``p``/``li``/``dt``/``dd``
+and other text become blocks, a ``dt`` and its ``dd`` one definition (``E12`` then ``: meaning``),
+and every ``table`` goes through the same column reading as CSV tables. Code entries are then
+read from the blocks like any prose.
+"""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from pathlib import Path
+
+from ingest.document import Block, LoadedDocument, LoadError, read_text
+from ingest.entries.prose import attach_entries
+from ingest.loaders.tables import table_blocks
+
+_HEADINGS = {f"h{n}": n for n in range(1, 7)}
+_BLOCKS = {"p", "li", "dt", "dd", "div", "pre", "blockquote", "section", "article", "br", "tr", "caption"}
+_SKIP = {"script", "style", "noscript", "template", "head"}
+
+
+class _Reader(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.doc = LoadedDocument(blocks=[])
+        self.path: list[tuple[int, str]] = []
+        self.text: list[str] = []
+        self.skip = 0
+        self.heading: int | None = None
+        self.page_title = ""
+        self.in_title = False
+        self.table: list[list[str]] | None = None
+        self.cell: list[str] | None = None
+        self.definition = False
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag in _SKIP:
+            self.skip += tag != "head"
+            self.in_title = False
+        if tag == "title":
+            self.in_title = True
+        elif tag in _HEADINGS:
+            self._flush()
+            self.heading = _HEADINGS[tag]
+        elif tag == "table":
+            self._flush()
+            self.table = []
+        elif tag == "tr" and self.table is not None:
+            self.table.append([])
+        elif tag in {"td", "th"} and self.table is not None:
+            self.cell = []
+        elif tag in _BLOCKS and self.table is None:
+            self._flush(keep_definition=tag == "dd")
+            self.definition = tag == "dd"
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP and tag != "head":
+            self.skip = max(0, self.skip - 1)
+        if tag == "title":
+            self.in_title = False
+        elif tag in _HEADINGS and self.heading is not None:
+            title = " ".join(" ".join(self.text).split())
+            self.text.clear()
+            if title:
+                self.path[:] = [(lvl, t) for lvl, t in self.path if lvl < self.heading] + [
+                    (self.heading, title)
+                ]
+                self.doc.title = self.doc.title or (title if self.heading == 1 else None)
+            self.heading = None
+        elif tag in {"td", "th"} and self.table is not None and self.cell is not None:
+            if self.table:
+                self.table[-1].append(" ".join(" ".join(self.cell).split()))
+            self.cell = None
+        elif tag == "table" and self.table is not None:
+            rows = [r for r in self.table if any(r)]
+            if len(rows) > 1:
+                self.doc.blocks.extend(table_blocks(rows[0], rows[1:], self._section()))
+            self.table = None
+        elif tag in _BLOCKS and self.table is None:
+            self._flush(keep_definition=tag == "dt")
+
+    def handle_data(self, data: str) -> None:
+        if self.skip:
+            return
+        if self.in_title:
+            self.page_title += data
+        elif self.cell is not None:
+            self.cell.append(data)
+        elif self.table is None:
+            self.text.append(data)
+
+    def _section(self) -> tuple[str, ...]:
+        return tuple(t for _, t in self.path)
+
+    def _flush(self, keep_definition: bool = False) -> None:
+        text = " ".join(" ".join(self.text).split())
+        self.text.clear()
+        if not text:
+            return
+        blocks = self.doc.blocks
+        if self.definition and blocks and not blocks[-1].row and blocks[-1].section == self._section():
+            blocks[-1] = Block(f"{blocks[-1].text}\n: {text}", blocks[-1].section)
+        else:
+            blocks.append(Block(text, self._section()))
+        self.definition = self.definition and keep_definition
+
+
+def load_html(path: Path) -> LoadedDocument:
+    """Blocks of an HTML file, code entries attached (see the module docstring)."""
+    reader = _Reader()
+    reader.feed(read_text(path, what="HTML file"))
+    reader.close()
+    reader._flush()
+    doc = reader.doc
+    doc.title = doc.title or " ".join(reader.page_title.split()) or None
+    if not doc.blocks:
+        raise LoadError("no text found")
+    doc.blocks = attach_entries(doc.blocks, title=doc.title, unread=doc.unread)
+    return doc

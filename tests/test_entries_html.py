@@ -1,0 +1,43 @@
+"""HTML pages: tables and prose read into code entries like any other layout."""
+
+from pathlib import Path
+
+from ingest.loaders import load
+from knowledge.entries import Layout
+
+PAGE = """<!DOCTYPE html><html><head><title>W2 help</title><style>p {color: red}</style></head><body>
+<h1>W2 error values</h1>
+<p>The charger reports <code>err</code>.</p>
+<table><thead><tr><th>err</th><th>Name</th><th>Meaning</th><th>What to do</th></tr></thead>
+<tbody>
+<tr><td>1</td><td>FiAc</td><td>Residual current device tripped.</td><td>Take the charger out of service; an
+electrician must look for the ground fault.</td></tr>
+<tr><td>16</td><td>NoComm</td><td>No communication with the controller.</td>
+<td>Restart the charger from the app.</td></tr>
+</tbody></table>
+<h2>Error 0x1A – Contactor welded</h2>
+<p>The contactor did not open.</p>
+<ol><li>Disable the connector remotely.</li><li>Replace the contactor.</li></ol>
+<dl><dt>E12</dt><dd>Overtemperature</dd><dd>Let the unit cool down.</dd></dl>
+<script>alert("not text")</script>
+</body></html>"""
+
+
+def test_html_tables_headings_and_definition_lists(tmp_path: Path):
+    path = tmp_path / "w2.html"
+    path.write_text(PAGE)
+    doc = load(path)
+    assert doc.title == "W2 error values"
+    assert not any("alert" in b.text or "color" in b.text for b in doc.blocks)
+    entries = {b.entry.code: b.entry for b in doc.blocks if b.entry}
+    assert set(entries) == {"1", "16", "0x1A", "E12"}
+    assert entries["1"].aliases == ["FiAc"] and not entries["1"].remote_steps
+    assert entries["16"].remote_steps == ["Restart the charger from the app."]
+    welded = entries["0x1A"]
+    assert welded.layout is Layout.heading and welded.title == "Contactor welded"
+    assert [(s.text, s.remote) for s in welded.steps] == [
+        ("Disable the connector remotely.", True),
+        ("Replace the contactor.", False),
+    ]
+    assert entries["E12"].layout is Layout.definition and entries["E12"].title == "Overtemperature"
+    assert entries["E12"].steps[0].text == "Let the unit cool down."
