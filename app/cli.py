@@ -72,8 +72,22 @@ def ingest(
         from app.progress import print_report
 
         print_report(console, report)
+        _print_coverage(report.coverage)
     if report.nothing_ingested or (strict and report.failed):
         raise typer.Exit(1)
+
+
+def _print_coverage(coverage: dict[str, dict]) -> None:
+    """Per document read: codes found and how many have a title, remedy, remote step, safety flag."""
+    for source, c in sorted(coverage.items()):
+        if c["codes"] or c["unread"]:
+            console.print(
+                f"  {source}: {c['codes']} codes, title {c['with_title']}, remedy {c['with_remedy']}, "
+                f"remote step {c['with_remote_step']}, safety flag {c['with_safety_flag']}"
+                + (f", {len(c['unread'])} unread" if c["unread"] else "")
+            )
+            for line in c["unread"][:5]:
+                console.print(f"    unread: {line}", markup=False)
 
 
 @cli.command()

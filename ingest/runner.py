@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ingest.chunking import chunk_document
 from ingest.document import LoadError
+from ingest.entries.coverage import document_coverage
 from ingest.loaders import LOADERS, load, standard_files
 from ingest.loaders.standards import STANDARDS_CORPUS, standard_source
 from ingest.manifest import MANIFEST, Manifest
@@ -48,6 +49,9 @@ class IngestReport:
     failed: dict[str, str] = field(default_factory=dict)
     warnings: dict[str, list[str]] = field(default_factory=dict)
     unsupported: list[str] = field(default_factory=list)
+    coverage: dict[str, dict] = field(default_factory=dict)
+    """Per file read in this run (``corpus/source``): :class:`~ingest.entries.coverage.DocumentCoverage`
+    as a dict — codes found, with title/remedy/remote step/safety flag, layouts, unread lines."""
     seconds: float = 0.0
     embed_seconds: float = 0.0
 
@@ -98,6 +102,7 @@ def ingest(
     if rebuild:
         store.clear()
     pending: list[_Pending] = []
+    dropped: list[str] = []
     catalog = Catalog()
     for path in paths:
         root, files = _corpus_files(path, report)
@@ -111,11 +116,12 @@ def ingest(
             for gone in sorted(set(stored) - set(sources)):
                 store.delete_file(manifest.name, gone)
                 report.deleted += 1
+                dropped.append(f"{manifest.name}/{gone}")
     if options.standards:
         _sync_standards(store, pending, report, options)
     _embed_and_write(pending, store, embed, report, progress)
     if pending or report.deleted or rebuild or _catalog_differs(store, catalog):
-        store.finish_update(catalog, reader=READER)
+        store.finish_update(catalog, reader=READER, coverage=report.coverage, dropped=dropped)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 
@@ -178,6 +184,7 @@ def _collect(
     )
     if doc.warnings:
         report.warnings[source] = doc.warnings
+    report.coverage[f"{manifest.name}/{source}"] = document_coverage(doc).to_dict()
     report.pages += doc.pages
     report.added += stored_hash is None
     report.changed += stored_hash is not None

@@ -127,12 +127,22 @@ class KnowledgeStore:
         self.client.delete_collection(self.name)
         self.__init__(self.client, self.model_id)
 
-    def finish_update(self, catalog: Catalog, *, reader: str = "") -> int:
+    def finish_update(
+        self,
+        catalog: Catalog,
+        *,
+        reader: str = "",
+        coverage: dict[str, dict] | None = None,
+        dropped: Sequence[str] = (),
+    ) -> int:
         """Merge ``catalog`` into the stored one, record the ``reader`` (the version of ingest's
-        document understanding the chunks were read with) and bump the revision; returns it."""
+        document understanding the chunks were read with), merge the ingest ``coverage`` of the
+        files read (``corpus/source`` keys; ``dropped`` ones removed) and bump the revision."""
         merged = self.catalog()
         merged.vendors.update(catalog.vendors)
         catalog = merged
+        documents = {k: v for k, v in self.coverage().items() if k not in set(dropped)}
+        documents.update(coverage or {})
         revision = self.revision() + 1
         self._collection.modify(
             metadata={
@@ -140,6 +150,7 @@ class KnowledgeStore:
                 "revision": revision,
                 "catalog": json.dumps(catalog.to_dict(), ensure_ascii=False),
                 "reader": reader,
+                "coverage": json.dumps(documents, ensure_ascii=False),
             }
         )
         return revision
@@ -160,6 +171,14 @@ class KnowledgeStore:
     def catalog(self) -> Catalog:
         raw = (self._collection.metadata or {}).get("catalog") or "{}"
         return Catalog.from_dict(json.loads(raw))
+
+    def coverage(self) -> dict[str, dict]:
+        """Ingest coverage per document, ``{"corpus/source": {...}}`` as the last ingest of each
+        file reported it: ``codes``, ``with_title``, ``with_remedy``, ``with_remote_step``,
+        ``with_safety_flag`` (counts of distinct codes), ``layouts`` (``{layout: codes}``) and
+        ``unread`` (lines that looked like code definitions but were not read)."""
+        raw = (self._collection.metadata or {}).get("coverage") or "{}"
+        return json.loads(raw)
 
     def count(self) -> int:
         return self._collection.count()
