@@ -154,6 +154,7 @@ def _blink_count(low: str) -> int | None:
         rf"\b{number}\s*(?:x\s*)?(?:[a-z]+\s+)?(?:times?|blinks?|flash(?:es)?|pulses?|beeps?)\b", low
     ) or re.search(rf"\b(?:blinks?|flash(?:es)?|pulses?|beeps?)\w*\s+{number}\b", low)
     if not m:
-        return None
+        once = re.search(r"\b(once|twice)\b", low) if re.search(r"\b(?:blink|flash|puls|beep)", low) else None
+        return _NUMBER_WORDS[once.group(1)] if once else None
     value = m.group(1)
     return int(value) if value.isdigit() else _NUMBER_WORDS[value]
