@@ -80,13 +80,12 @@ def coverage_table(documents: list[DocumentCoverage]) -> Table:
     """One row per document: codes read, complete ones, and how many have each field."""
     fields = list(documents[0].filled) if documents else []
     table = Table(title=f"coverage of {len(documents)} documents")
-    for name in ("document", "vendor", "type", "layouts", "codes", "title+remedy", *fields):
+    for name in ("document", "vendor", "type", "layouts", "codes", "title+remedy", *fields, "unread lines"):
         table.add_column(name, overflow="fold")
     for doc in documents:
-        counts = [str(doc.filled[f]) for f in fields]
-        table.add_row(
-            doc.source, doc.vendor, ", ".join(doc.layouts), str(doc.codes), str(doc.complete), *counts
-        )
+        named = (doc.source, doc.vendor, doc.doc_type, ", ".join(doc.layouts) or "—")
+        counts = (str(doc.codes), str(doc.complete), *(str(doc.filled[f]) for f in fields))
+        table.add_row(*map(Text, (*named, *counts, "\n".join(doc.unread) or "—")))
     return table
 
 

@@ -1,5 +1,6 @@
 """What ingest understood, for an operator to check: the code entries in the store and, per
-document, how many codes were read and which of their fields were filled.
+document, how many codes were read, which of their fields were filled, and the lines that looked
+like code definitions but could not be read (as the last ingest reported them).
 
 Entries are read from chunk metadata only (:meth:`KnowledgeStore.entry_chunks`), never from the
 chunks' texts. A table row split over several chunks carries the same entry on each: it is listed
@@ -64,6 +65,9 @@ class DocumentCoverage(BaseModel):
     codes: int = Field(description="Code entries read from it.")
     complete: int = Field(description="Entries with both a title (or meaning) and a remedy.")
     filled: dict[str, int] = Field(description="Per field, how many of its entries have it.")
+    unread: list[str] = Field(
+        default_factory=list, description="Lines that looked like a code definition but were not read."
+    )
 
 
 @dataclass(frozen=True)
@@ -141,7 +145,9 @@ def store_coverage(store: KnowledgeStore, selection: Selection = Selection()) ->
     selection = Selection(selection.vendor, selection.models)
     where = {"vendor": selection.vendor} if selection.vendor else None
     documents = {s: c for s, c in store.documents(where).items() if selection.admits_chunk(c)}
-    return coverage(list_entries(store, selection), documents)
+    report = coverage(list_entries(store, selection), documents)
+    unread = {key.split("/", 1)[-1]: found.get("unread") or [] for key, found in store.coverage().items()}
+    return [doc.model_copy(update={"unread": list(unread.get(doc.source, []))}) for doc in report]
 
 
 def coverage(entries: list[ListedEntry], documents: dict[str, Chunk] | None = None) -> list[DocumentCoverage]:

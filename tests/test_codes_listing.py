@@ -248,6 +248,13 @@ def test_the_command_prints_a_table_json_and_coverage(filled, tmp_path):
         assert text in shown.output
     as_json = runner.invoke(cli, ["codes", "--code", "26", "--json", *store])
     assert [i["entry"]["code"] for i in json.loads(as_json.stdout)] == ["0x1A"]
+    table = runner.invoke(cli, ["codes", "--coverage", *store])
+    row = next(line for line in table.output.splitlines() if "acme/guide.md" in line)
+    assert table.exit_code == 0 and [cell.strip() for cell in row.split("│")[1:4]] == [
+        "acme/guide.md",
+        "acme",
+        "guide",
+    ]
     report = runner.invoke(cli, ["codes", "--coverage", "--json", *store])
     assert {d["source"]: d["codes"] for d in json.loads(report.stdout)}["acme/ac-22/ac-22-codes.csv"] == 2
     none = runner.invoke(cli, ["codes", "--code", "F999", *store])
@@ -274,3 +281,4 @@ def test_the_real_ingest_of_a_table_is_listed_row_by_row_with_its_coverage(corpu
         "acme/SB-2026-01-rfid.md",
         "zephyr/zephyr-guide.txt",
     }  # listed, with or without codes
+    assert all(isinstance(doc.unread, list) for doc in report.values())  # as the ingest reported them
