@@ -96,7 +96,7 @@ def test_markdown_table_whose_code_column_has_another_header(tmp_path: Path):
     path.write_text(
         "# Faults\n\n| Status code | Display message | Severity | Category | Responsible | Fix |\n"
         "|---|---|---|---|---|---|\n"
-        "| F005 | Isolation fault | critical | electrical | installer |"
+        "| F005 | Isolation fault | critical | electrical safety | installer |"
         " 1. Disable the connector 2. Inspect the cable 3. Measure insulation |\n"
         "| F010 | Fan blocked | minor | thermal | operator | Clean the fan |\n"
     )
@@ -105,10 +105,10 @@ def test_markdown_table_whose_code_column_has_another_header(tmp_path: Path):
         "F005",
         "Isolation fault",
         "critical",
-        "electrical",
+        "electrical safety",
         "installer",
     )
-    assert f005.safety is True and f010.safety is None
+    assert f005.safety is True and f010.safety is None  # from the category; "critical" alone says not
     steps = ["Disable the connector", "Inspect the cable", "Measure insulation"]
     assert [s.text for s in f005.steps] == steps
     assert [s.remote for s in f005.steps] == [True, False, False]
@@ -137,3 +137,14 @@ def test_remote_steps_from_verbs_and_from_labels():
         (True, "none, wait for the unit to cool."),
         (False, "clean the filter."),
     ]
+
+
+def test_a_pattern_columns_header_gives_the_colour_its_cells_leave_out(tmp_path: Path):
+    path = tmp_path / "lights.csv"
+    path.write_text(
+        "Red Light,What it Means,What to Do\n"
+        "1 flash,Ground fault,Disconnect the handle and try again\n"
+        "3 flashes,Input miswired,Consult your electrician\n"
+        "Solid,Internal fault,Turn the breaker off and on\n"
+    )
+    assert [e.code for e in _entries(path)] == ["RED-BLINK-1", "RED-BLINK-3", "RED-STEADY"]

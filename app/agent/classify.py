@@ -1,16 +1,22 @@
-"""The playbook (data) and fault classification from codes and the manufacturer's tables.
+"""The playbook (data) and fault classification from codes and the documents' code entries.
 
-A fault is classified from, in order: the vendor's error-table row for its vendor code, the
-OCPP error code (or a 2.0.1 component/variable name), the standard tables' row for the OCPP
-code, and last the embedding similarity between the row (or the fault's text) and each class's
-description. Any sign of an electrical safety fault wins outright: a wrong "safety" costs a
-technician visit, a wrong "not safety" could leave a dangerous charger in service.
+**Safety is a veto.** Any sign of an electrical-safety fault makes the fault one, whatever else
+is said: the OCPP code, a document's safety flag or the OCPP code it pairs the entry with,
+safety words in an entry's title, meaning, causes or category, a 2.0.1 component/variable name,
+or safety words in the charger's own text (``info``/``techInfo``). A wrong "safety" costs a
+technician visit; a wrong "not safety" could leave a dangerous charger in service.
+
+Otherwise the class comes from, in order: the manufacturer's entry for the vendor code (keyword
+evidence, then the OCPP code the entry names), the OCPP error code, the standard entry, the
+2.0.1 component/variable name, and last the embedding similarity between an entry's text and
+each class's description. The charger's free text never chooses a class: it may only add the
+safety signal, which can only make the response more cautious.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -19,10 +25,11 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from app.agent.lookup import FaultEntries, Found
+from app.agent.signals import fold, hits
 from app.agent.state import FaultClass, FaultFacts
 from app.guard.actions import Action
-from knowledge.codes import normalise_code
-from knowledge.schema import ROW_FIELD_LABELS, STANDARD_VENDOR, Passage
+from knowledge.entries import CodeEntry
 
 BUNDLED = Path(__file__).with_name("playbook.yaml")
 Embed = Callable[[list[str]], np.ndarray]
@@ -39,6 +46,8 @@ class ClassRules(BaseModel):
     description: str
     ocpp_codes: list[str] = Field(default_factory=list)
     keywords: list[str] = Field(default_factory=list)
+    cause_keywords: list[str] = Field(default_factory=list)
+    remedy_keywords: list[str] = Field(default_factory=list)
     first: Step
     recurring: Step
     busy: Step | None = None
@@ -51,6 +60,8 @@ class Playbook(BaseModel):
     classes: dict[FaultClass, ClassRules]
     remote_steps: dict[Action, list[str]]
     confidence: dict[str, float]
+    severe: list[str] = Field(default_factory=list)
+    """Severity words (an entry's ``severity``) that escalate a fault no class fits."""
 
     @cached_property
     def by_ocpp_code(self) -> dict[str, FaultClass]:
@@ -73,83 +84,17 @@ def load_playbook(path: Path | None = None) -> Playbook:
 
 
 @dataclass(frozen=True)
-class ErrorRow:
-    """A code-table row as the knowledge base returns it: ``Code X — Title. Cause: … Remedy: …``."""
-
-    passage: Passage
-    code: str
-    title: str
-    cause: str
-    remedy: str
-    name: str = ""
-    """The row's symbolic name when it has one (``Code 504 (BACKEND_OFFLINE)``): firmware may
-    report either."""
-
-    @property
-    def remote_step(self) -> str:
-        """The remedy's ``Remote:`` part (what can be done without a visit), or ``""``."""
-        match = re.search(r"Remote:\s*(.*?)(?:\s*On site:|$)", self.remedy, re.S)
-        return match.group(1).strip() if match else ""
-
-
-_ROW = re.compile(
-    r"(?:^|\n)Code\s+(?P<code>[^\s(]+)(?:\s+\((?P<name>[^)\n]*)\))?\s+—\s+(?P<title>.*?)\.\s+Cause:\s*(?P<cause>.*?)\s*"
-    r"(?:Remedy:\s*(?P<remedy>.*))?$",
-    re.S,
-)
-
-
-_AFTER_REMEDY = re.compile(
-    r"\s+(?:" + "|".join(re.escape(ROW_FIELD_LABELS[k]) for k in ("severity", "ocpp")) + r"):.*$", re.S
-)
-"""The columns rendered after the remedy (severity, OCPP code): table data, not remedy text."""
-
-
-def error_row(passage: Passage) -> ErrorRow | None:
-    """The passage as a code-table row (``Code X — Title. Cause: … Remedy: …``), else ``None``;
-    the remedy stops where the row's next column (``Severity:``, ``OCPP errorCode:``) starts."""
-    match = _ROW.search(passage.text.strip())
-    if match is None:
-        return None
-    title, cause = match["title"].strip(), _AFTER_REMEDY.sub("", match["cause"].strip())
-    remedy = _AFTER_REMEDY.sub("", (match["remedy"] or "").strip())
-    return ErrorRow(passage, match["code"], title, cause, remedy, (match["name"] or "").strip())
-
-
-def find_row(passages: Sequence[Passage], code: str | None, *, standard: bool) -> ErrorRow | None:
-    """The first row defining ``code`` among the vendor's passages (``standard=False``) or the
-    vendor-neutral references (``standard=True``).
-
-    A vendor row matches by its code, its numeric alias (``E-06`` is ``6``) or its symbolic name.
-    A reference row must match exactly (its scheme included): a vendor's ``0x11`` is not the
-    ChargeX ``CX017``, whatever their numbers say."""
-    keys = normalise_code(code) if code else None
-    if keys is None:
-        return None
-    wanted = {keys.primary} if standard else set(keys.all())
-    for passage in passages:
-        if (passage.vendor == STANDARD_VENDOR) != standard:
-            continue
-        row = error_row(passage)
-        if row is not None and wanted & _row_keys(row, standard=standard):
-            return row
-    return None
-
-
-def _row_keys(row: ErrorRow, *, standard: bool) -> set[str]:
-    keys = set()
-    for code in filter(None, (row.code, row.name)):
-        if found := normalise_code(code):
-            keys |= {found.primary} if standard else set(found.all())
-    return keys
-
-
-@dataclass(frozen=True)
 class Classification:
     fault_class: FaultClass
     basis: str
-    """What it was recognised from: vendor_table, ocpp_code, standard_table, similarity, unknown."""
+    """What it was recognised from: vendor_table, standard_table, ocpp_code, charger_text,
+    similarity, unknown."""
     confidence: float
+    why: tuple[str, ...] = ()
+    """The evidence, in words ("the manual flags it as a safety fault", '"welded" in its title')."""
+
+
+_SAFE = FaultClass.ELECTRICAL_SAFETY
 
 
 class Classifier:
@@ -160,70 +105,131 @@ class Classifier:
         self._embed = embed
         self._centroids: np.ndarray | None = None
 
-    def classify(self, fault: FaultFacts, vendor_row: ErrorRow | None, standard_row: ErrorRow | None):
-        """The fault's class and what it was recognised from (see the module docstring)."""
-        signals: list[tuple[FaultClass | None, str]] = [
-            (self._from_row(vendor_row), "vendor_table"),
-            (self._from_codes(fault), "ocpp_code"),
-            (self._from_row(standard_row), "standard_table"),
-        ]
-        found = [(c, basis) for c, basis in signals if c is not None]
-        safety = next((s for s in found if s[0] is FaultClass.ELECTRICAL_SAFETY), None)
-        chosen = safety or (found[0] if found else None)
-        if chosen is None:
-            chosen = (self._by_similarity(fault, vendor_row or standard_row), "similarity")
-        if chosen[0] is None:
-            chosen = (FaultClass.UNKNOWN, "unknown")
-        return Classification(chosen[0], chosen[1], self.playbook.confidence.get(chosen[1], 0.5))
+    def classify(self, fault: FaultFacts, entries: FaultEntries) -> Classification:
+        """The fault's class, what it was recognised from and why (see the module docstring)."""
+        found = self._safety(fault, entries) or self._class(fault, entries)
+        if found is None:
+            return Classification(FaultClass.UNKNOWN, "unknown", self._confidence("unknown"))
+        fault_class, basis, why = found
+        return Classification(fault_class, basis, self._confidence(basis), tuple(why))
 
-    def documented_step(self, row: ErrorRow | None) -> Action | None:
-        """The allowlisted action the row's ``Remote:`` step asks for, if it asks plainly."""
-        if row is None or not row.remote_step:
-            return None
-        clause = re.split(r"[;.]\s|\s—\s", row.remote_step, maxsplit=1)[0].casefold()
-        if re.match(r"\s*(if|unless|only if)\b", clause):
-            return None
-        hits = [
-            (clause.find(phrase), action)
+    def documented_step(self, found: Found | None) -> Action | None:
+        """The allowlisted action the entry's first remote step asks for, if it asks plainly
+        (only its first clause counts, and not when it is conditional: "if …", "unless …");
+        else ``set_inoperative`` when any step plainly says to keep or take it out of service
+        (a manufacturer who wants the charger out of service gets it, remotely, at once)."""
+        steps = found.entry.steps if found else []
+        remote = [s.text for s in steps if s.remote]
+        if remote and (action := self._asked(remote[0])):
+            return action
+        out_of_service = self.playbook.remote_steps.get(Action.SET_INOPERATIVE, [])
+        if any(self._plain(s.text) and hits(self._plain(s.text), out_of_service) for s in steps):
+            return Action.SET_INOPERATIVE
+        return None
+
+    def _asked(self, step: str) -> Action | None:
+        clause = self._plain(step)
+        found_at = [
+            (fold(clause).find(hit.casefold().split()[0]), action)
             for action, phrases in self.playbook.remote_steps.items()
-            for phrase in phrases
-            if phrase in f"remote: {clause}"
+            for hit in hits(clause, phrases)
         ]
-        return min(hits, key=lambda hit: hit[0])[1] if hits else None
+        return min(found_at, key=lambda item: item[0])[1] if found_at else None
 
-    def _from_row(self, row: ErrorRow | None) -> FaultClass | None:
-        return None if row is None else self._by_keywords(f"{row.title}. {row.title}. {row.cause}")
+    @staticmethod
+    def _plain(step: str) -> str:
+        """The step's first clause, or ``""`` when it is conditional."""
+        clause = re.split(r"[;.]\s|\s[—–]\s|,\s(?:then|and)\s", step.strip(), maxsplit=1)[0]
+        return "" if re.match(r"\s*(if|unless|only if|when|once|after)\b", clause, re.I) else clause
 
-    def _from_codes(self, fault: FaultFacts) -> FaultClass | None:
-        if fault.error_code and (c := self.playbook.by_ocpp_code.get(fault.error_code.casefold())):
-            return c
+    def _confidence(self, basis: str) -> float:
+        return self.playbook.confidence.get(basis, 0.5)
+
+    def _safety(self, fault: FaultFacts, entries: FaultEntries) -> tuple[FaultClass, str, list[str]] | None:
+        """The first safety signal found, with every reason seen (see the module docstring)."""
+        rules = self.playbook.classes[_SAFE]
+        signals: list[tuple[str, str]] = []
+        for found in entries.all():
+            basis = _basis(found)
+            signals += [(basis, why) for why in _entry_safety(found.entry, rules)]
+        if fault.error_code and self.playbook.by_ocpp_code.get(fault.error_code.casefold()) is _SAFE:
+            signals.append(("ocpp_code", f"OCPP errorCode {fault.error_code}"))
         names = " ".join(filter(None, [fault.component, fault.variable]))
-        return self._by_keywords(_words(names)) if names else None
+        keywords = [*rules.keywords, *rules.cause_keywords]
+        signals += [("ocpp_code", f'"{k}" in the component/variable name') for k in hits(names, keywords)]
+        said = hits(fault.info or "", keywords)
+        signals += [("charger_text", f'"{k}" in the charger\'s text') for k in said]
+        return (_SAFE, signals[0][0], [why for _, why in signals]) if signals else None
 
-    def _by_keywords(self, text: str) -> FaultClass | None:
-        folded = text.casefold()
+    def _class(self, fault: FaultFacts, entries: FaultEntries) -> tuple[FaultClass, str, list[str]] | None:
+        """The non-safety class from the strongest evidence, in the order of the module docstring."""
+        for found in filter(None, [entries.vendor]):
+            if result := self._from_entry(found):
+                return result
+        code = (fault.error_code or "").casefold()
+        if code and (c := self.playbook.by_ocpp_code.get(code)):
+            return c, "ocpp_code", [f"OCPP errorCode {fault.error_code}"]
+        for found in filter(None, [entries.standard]):
+            if result := self._from_entry(found):
+                return result
+        names = " ".join(filter(None, [fault.component, fault.variable]))
+        if names and (c := self._by_keywords(names, "")):
+            return c, "ocpp_code", [f"the component/variable {names}"]
+        first = entries.first
+        if first and (c := self._by_similarity(_entry_text(first.entry))):
+            return c, "similarity", [f"the entry for {first.entry.code} reads like a {c.value} fault"]
+        return None
+
+    def _from_entry(self, found: Found) -> tuple[FaultClass, str, list[str]] | None:
+        entry = found.entry
+        if c := self._by_keywords(entry.title, _entry_text(entry)):
+            return c, _basis(found), [f"the entry for {entry.code}: {entry.title or entry.meaning[:80]}"]
+        if entry.ocpp and (c := self.playbook.by_ocpp_code.get(entry.ocpp.casefold())):
+            return c, _basis(found), [f"the entry for {entry.code} pairs it with {entry.ocpp}"]
+        return None
+
+    def _by_keywords(self, title: str, body: str) -> FaultClass | None:
+        """The class whose keywords the text holds most (a title hit counts twice); ties go to
+        the class listed first. Electrical safety is not scored here: it is a veto."""
         scores = {
-            c: sum(folded.count(k.casefold()) for k in rules.keywords)
+            c: 2 * len(hits(title, rules.keywords)) + len(hits(body, rules.keywords))
             for c, rules in self.playbook.classes.items()
+            if c is not _SAFE
         }
         best = max(scores.values(), default=0)
         return next((c for c, s in scores.items() if s == best), None) if best else None
 
-    def _by_similarity(self, fault: FaultFacts, row: ErrorRow | None) -> FaultClass | None:
-        text = (
-            f"{row.title}. {row.cause}"
-            if row
-            else " ".join(filter(None, [fault.info, fault.vendor_error_code]))
-        )
+    def _by_similarity(self, text: str) -> FaultClass | None:
         if self._embed is None or not text.strip():
             return None
-        classes = [c for c in self.playbook.classes if c is not FaultClass.UNKNOWN]
+        classes = [c for c in self.playbook.classes if c not in (FaultClass.UNKNOWN, _SAFE)]
         if self._centroids is None:
             self._centroids = self._embed([self.playbook.classes[c].description for c in classes])
         scores = self._centroids @ self._embed([text])[0]
         return classes[int(np.argmax(scores))] if float(np.max(scores)) >= 0.25 else None
 
 
-def _words(name: str) -> str:
-    """``ConnectorPlugRetentionLock Problem`` → ``connector plug retention lock problem``."""
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).replace("_", " ").casefold()
+def _basis(found: Found) -> str:
+    return "standard_table" if found.standard else "vendor_table"
+
+
+def _entry_text(entry: CodeEntry, *, causes: bool = True) -> str:
+    """What an entry says a fault is: title, meaning, category and (``causes``) its causes — not
+    its remedy: "do not use if the cable is damaged" in a remedy does not make a lock fault a
+    damaged cable."""
+    listed = entry.causes if causes else []
+    return ". ".join(filter(None, [entry.title, entry.meaning, entry.category, *listed]))
+
+
+def _entry_safety(entry: CodeEntry, rules: ClassRules) -> list[str]:
+    """Why the entry marks an electrical-safety fault (empty when it does not): the document's
+    flag or OCPP code, a safety keyword naming the fault, a hazard anywhere (its causes too), or
+    a remedy only a hazard calls for ("do not re-energise")."""
+    reasons = ["the document flags it as a safety fault"] if entry.safety else []
+    if entry.ocpp and entry.ocpp.casefold() in {c.casefold() for c in rules.ocpp_codes}:
+        reasons.append(f"the document pairs it with OCPP {entry.ocpp}")
+    named = hits(_entry_text(entry, causes=False), rules.keywords)
+    hazards = hits(_entry_text(entry), rules.cause_keywords)
+    reasons += [f'"{k}" in the entry for {entry.code}' for k in [*named, *hazards]]
+    said = hits(entry.remedy, rules.remedy_keywords)
+    return reasons + [f'its remedy says "{k}"' for k in said]

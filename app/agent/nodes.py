@@ -19,6 +19,7 @@ from app.agent import record
 from app.agent.context import load_context
 from app.agent.guidance import with_guidance
 from app.agent.llm import ReasonerFailure
+from app.agent.lookup import code_spellings, grounded
 from app.agent.recurrence import Recurrence, assess
 from app.agent.state import (
     AgentState,
@@ -159,6 +160,7 @@ class Agent:
 
     def guard(self, state: AgentState) -> AgentState:
         context, fault = state["context"], state["fault"]
+        diagnosis = state["reasoning"].diagnosis
         guard_context = GuardContext(
             now=state["now"],
             charger_id=fault.charger_id,
@@ -169,7 +171,7 @@ class Agent:
             actions=[_prior(a) for a in state["history"].actions],
             site_automatic_actions=context.site_automatic_actions,
             site_escalation_raised=context.site_escalation_raised,
-            grounded=bool(state["reasoning"].diagnosis.citations or state.get("approved_by")),
+            grounded=bool(state.get("approved_by")) or grounded(diagnosis, fault, state.get("passages", [])),
         )
         decision = decide(state["proposal"], guard_context, self.policy)
         if (by := state.get("approved_by")) and decision.verdict is Verdict.NEEDS_APPROVAL:
@@ -233,7 +235,7 @@ _NOT_FAILED = frozenset({OutcomeStatus.ACCEPTED, OutcomeStatus.DRY_RUN, *SENT_UN
 def retrieve(search: SearchFn, fault: FaultFacts, charger: ChargerFacts) -> list[Passage]:
     """The passages about ``fault``: its codes, component, variable and text, searched in its
     vendor's and model's documents and the standards."""
-    codes = [c for c in (fault.vendor_error_code, fault.error_code) if c]
+    codes = [*code_spellings(fault.vendor_error_code), *([fault.error_code] if fault.error_code else [])]
     terms = [
         fault.error_code,
         fault.vendor_error_code,

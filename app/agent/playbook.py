@@ -1,26 +1,28 @@
 """The playbook reasoner: offline, deterministic, the default.
 
-It classifies the fault (:mod:`app.agent.classify`), decides whether it recurs from the
-charger's history, takes the class's first step — or the manufacturer's documented remote step
-for that exact code where the playbook allows it — and writes a diagnosis in which every claim
-from a document carries its ``[n]`` citation. Text from the charger (``info``) and from
-documents is only quoted, never followed: the action comes from the playbook's closed set.
+It finds the fault's code entries among the retrieved passages (:mod:`app.agent.lookup`),
+classifies the fault (:mod:`app.agent.classify`), decides whether it recurs from the charger's
+history, takes the class's first step — or the manufacturer's documented remote step for that
+exact code where the playbook allows it — and writes a diagnosis in which every claim from a
+document carries its ``[n]`` citation. Only passages about this fault are cited: its entries and
+passages that mention its codes. Text from the charger (``info``) and from documents is only
+quoted, never followed: the action comes from the playbook's closed set.
 """
 
 from __future__ import annotations
 
 import re
 
-from app.agent.classify import Classification, Classifier, ErrorRow, Step, find_row
+from app.agent.classify import Classification, Classifier, Step
+from app.agent.lookup import FaultEntries, Found, fault_entries
 from app.agent.recurrence import Recurrence, assess
-from app.agent.state import ChargerFacts, Cited, Diagnosis, FaultFacts, History, Reasoning
+from app.agent.state import ChargerFacts, Cited, Diagnosis, FaultClass, FaultFacts, History, Reasoning
 from app.guard.actions import Action, ActionParams, Proposal
 from app.guard.reach import sessions_reached
 from knowledge.codes import query_keys
+from knowledge.entries import CodeEntry
 from knowledge.schema import Passage
 
-_GENERIC = frozenset({"othererror", "noerror"})
-"""OCPP codes that say nothing about the cause: their reference rows do not classify a fault."""
 _CHARGER_WIDE = frozenset({Action.SOFT_RESET, Action.HARD_RESET, Action.CLEAR_CACHE, Action.NONE})
 MAX_CITED = 4
 
@@ -36,23 +38,19 @@ class PlaybookReasoner:
     def reason(
         self, fault: FaultFacts, charger: ChargerFacts, history: History, passages: list[Passage]
     ) -> Reasoning:
-        vendor_row = find_row(passages, fault.vendor_error_code, standard=False)
-        specific = fault.error_code if (fault.error_code or "").casefold() not in _GENERIC else None
-        standard_row = find_row(passages, specific, standard=True) or find_row(
-            passages, fault.vendor_error_code, standard=True
-        )
-        found = self.classifier.classify(fault, vendor_row, standard_row)
+        entries = fault_entries(fault, passages)
+        found = self.classifier.classify(fault, entries)
         evidence, recurring = self._history(fault, history, found)
-        step, why = self._step(found, recurring, vendor_row, fault, history)
+        step, why = self._step(found, recurring, entries, fault, history)
         codes = [c for c in (fault.vendor_error_code, fault.error_code) if c]
-        cited = _citations([r for r in (vendor_row, standard_row) if r], passages, codes)
-        row = vendor_row or standard_row
+        cited = _citations(entries, passages, codes)
+        first = entries.first
         diagnosis = Diagnosis(
             fault_class=found.fault_class,
-            summary=_summary(fault, charger, row, cited),
-            likely_cause=_cause(row, found, cited),
+            summary=_summary(fault, charger, first, cited),
+            likely_cause=_cause(first, found, cited),
             evidence=evidence,
-            remedy=_remedy(row, passages, cited),
+            remedy=_remedy(first, cited),
             citations=cited,
             recurring=recurring,
         )
@@ -82,24 +80,44 @@ class PlaybookReasoner:
         self,
         found: Classification,
         recurring: bool,
-        row: ErrorRow | None,
+        entries: FaultEntries,
         fault: FaultFacts,
         history: History,
     ) -> tuple[Step, str]:
         """The class's step; the ``busy`` one instead where the step would reach a charging session."""
         rules = self.playbook.classes[found.fault_class]
         label = f"{found.fault_class.value} fault (from the {found.basis.replace('_', ' ')})"
+        if found.why:
+            label += f": {'; '.join(found.why[:3])}"
         if recurring:
             return rules.recurring, f"recurring {label}: playbook step for recurrence"
         step, why = rules.first, f"first {label}: playbook first step"
-        documented = self.classifier.documented_step(row) if rules.documented_first_step else None
-        if documented is not None:
-            step = Step(action=documented, escalate=rules.first.escalate)
-            why = f"first {label}: the manufacturer's remote step for code {row.code}"
+        documented = self.classifier.documented_step(entries.first) if rules.documented_first_step else None
+        if documented is not None and entries.first is not None:
+            isolating = documented is Action.SET_INOPERATIVE  # out of service: someone must know
+            step = Step(action=documented, escalate=rules.first.escalate or isolating)
+            why = f"first {label}: the manufacturer's remote step for code {entries.first.entry.code}"
+        if found.fault_class is FaultClass.UNKNOWN and (concern := _unread(fault, entries, self._severe)):
+            step = step.model_copy(update={"escalate": True})
+            why += f"; {concern}, so a technician is told"
         busy = sessions_reached(step.action, _params(step.action, fault), history.sessions)
         if busy and rules.busy is not None and step.action is not Action.NONE:
             return rules.busy, f"{why}; a session is active, so: {rules.busy.action.value}"
         return step, why
+
+    def _severe(self, found: Found | None) -> bool:
+        severity = found.entry.severity.casefold() if found else ""
+        return any(word.casefold() in severity for word in self.playbook.severe) if severity else False
+
+
+def _unread(fault: FaultFacts, entries: FaultEntries, severe) -> str:
+    """Why a fault no class fits needs a person (``""`` when it does not): the charger names a
+    code no loaded document defines, or the document rates the code severe."""
+    if fault.vendor_error_code and not entries.all():
+        return f"code {fault.vendor_error_code.strip()} is in no loaded document"
+    if severe(entries.first):
+        return f"the document rates it {entries.first.entry.severity!r}"
+    return ""
 
 
 def _params(action: Action, fault: FaultFacts) -> ActionParams:
@@ -108,49 +126,65 @@ def _params(action: Action, fault: FaultFacts) -> ActionParams:
     return ActionParams(connector_id=fault.connector_id, evse_id=fault.evse_id)
 
 
-def _citations(rows: list[ErrorRow], passages: list[Passage], codes: list[str]) -> list[Cited]:
-    """The rows first, then the best other passages, numbered from 1, one per passage; a table
-    entry for other codes only (none of ``codes``) says nothing about this fault and is left out."""
+def _citations(entries: FaultEntries, passages: list[Passage], codes: list[str]) -> list[Cited]:
+    """The fault's entries first, then other passages about its codes (a bulletin naming the
+    code, a troubleshooting page), numbered from 1, one per passage. A passage about other codes
+    only, or about none, says nothing about this fault and is not cited."""
     ours = {key for key, _ in query_keys(codes)}
-    unique: dict[str, Passage] = {}
-    for passage in [r.passage for r in rows]:
-        unique.setdefault(passage.id, passage)
+    unique: dict[str, Passage] = {f.passage.id: f.passage for f in entries.all()}
     for passage in passages:
-        if not passage.defines or ours.intersection(passage.defines):
+        if ours.intersection(passage.codes) and (not passage.defines or ours.intersection(passage.defines)):
             unique.setdefault(passage.id, passage)
     return [Cited.of(n, p) for n, p in enumerate(list(unique.values())[:MAX_CITED], start=1)]
 
 
-def _ref(cited: list[Cited], row: ErrorRow | None) -> str:
-    if row is None:
+def _ref(cited: list[Cited], found: Found | None) -> str:
+    if found is None:
         return ""
-    n = next((c.n for c in cited if c.cites(row.passage)), None)
+    n = next((c.n for c in cited if c.cites(found.passage)), None)
     return f" [{n}]" if n else ""
 
 
-def _summary(fault: FaultFacts, charger: ChargerFacts, row: ErrorRow | None, cited: list[Cited]) -> str:
+def _summary(fault: FaultFacts, charger: ChargerFacts, found: Found | None, cited: list[Cited]) -> str:
     what = " ".join(filter(None, [charger.vendor, charger.model])) or "charger"
     codes = " / ".join(filter(None, [fault.error_code, fault.vendor_error_code, fault.component]))
     where = f"connector {fault.connector_id}" if fault.connector_id is not None else "the charger"
     if fault.evse_id is not None:
         where = f"EVSE {fault.evse_id} " + where
-    meaning = f": {row.title}{_ref(cited, row)}" if row else ""
+    title = (found.entry.title or found.entry.meaning) if found else ""
+    meaning = f": {title.rstrip('.')}{_ref(cited, found)}" if title else ""
     when = f"{fault.last_seen_at:%Y-%m-%d %H:%M} UTC"
     return f"{fault.charger_id} ({what}) reported {codes or 'a fault'} on {where} at {when}{meaning}."
 
 
-def _cause(row: ErrorRow | None, found: Classification, cited: list[Cited]) -> str:
-    if row is None:
-        return f"No code table entry matched; treated as a {found.fault_class.value} fault ({found.basis})."
-    return _sentences(row.cause, 2) + _ref(cited, row)
+def _cause(found: Found | None, result: Classification, cited: list[Cited]) -> str:
+    if found is None:
+        return f"No code table entry matched; treated as a {result.fault_class.value} fault ({result.basis})."
+    entry = found.entry
+    meaning = _sentences(entry.meaning, 1) if entry.meaning.rstrip(".") != entry.title.rstrip(".") else ""
+    causes = f"Possible causes: {'; '.join(entry.causes[:3])}." if entry.causes else ""
+    said = " ".join(filter(None, [meaning, causes])) or entry.title or entry.code
+    return said + _ref(cited, found)
 
 
-def _remedy(row: ErrorRow | None, passages: list[Passage], cited: list[Cited]) -> str:
-    if row is not None and row.remedy:
-        return row.remedy + _ref(cited, row)
-    if passages and cited:
+def _remedy(found: Found | None, cited: list[Cited]) -> str:
+    if found is not None and found.entry.steps:
+        return remedy_text(found.entry) + _ref(cited, found)
+    if cited:
         return f"No code-specific remedy found; see {cited[0].title} [{cited[0].n}]."
     return "No documented remedy found for this fault."
+
+
+def remedy_text(entry: CodeEntry) -> str:
+    """The entry's steps in order, remote and on-site parts named when it has both."""
+    remote, onsite = entry.remote_steps, entry.onsite_steps
+    if not remote or not onsite:
+        return entry.remedy
+    return f"Remote: {_joined(remote)} On site: {_joined(onsite)}"
+
+
+def _joined(steps: list[str]) -> str:
+    return " ".join(s if s.endswith((".", "!", "?")) else s + "." for s in steps)
 
 
 def _sentences(text: str, n: int) -> str:

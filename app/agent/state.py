@@ -103,17 +103,21 @@ class Cited(BaseModel):
     page: int | None = None
     section: str = ""
     snippet: str = ""
+    passage_id: str = Field("", description="The cited passage's id in the knowledge store.")
 
     @classmethod
     def of(cls, n: int, passage: Passage, snippet_chars: int = 200) -> Cited:
         """Passage ``[n]``, its snippet the first ``snippet_chars`` of its text, whitespace collapsed."""
         c = passage.citation
         snippet = " ".join(passage.text.split())[:snippet_chars]
-        return cls(n=n, source=c.source, title=c.title, page=c.page, section=c.section, snippet=snippet)
+        where = {"source": c.source, "title": c.title, "page": c.page, "section": c.section}
+        return cls(n=n, **where, snippet=snippet, passage_id=passage.id)
 
     def cites(self, passage: Passage) -> bool:
-        """Whether this is a citation of ``passage`` (same source and page, its snippet the
-        passage's text with whitespace collapsed, as :meth:`of` makes it)."""
+        """Whether this is a citation of ``passage``: by its id; for a citation recorded without
+        one, same source and page and its snippet the passage's text, whitespace collapsed."""
+        if self.passage_id:
+            return self.passage_id == passage.id
         c = passage.citation
         text = " ".join(passage.text.split())
         return (self.source, self.page) == (c.source, c.page) and text.startswith(self.snippet)

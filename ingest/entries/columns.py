@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ingest.entries.shapes import code_shaped, pattern_code
+from ingest.entries.shapes import code_shaped
 from ingest.entries.steps import is_remote
 from ingest.entries.vocabulary import Vocabulary, vocabulary, words_key
 from knowledge.codes import normalise_code
+from knowledge.patterns import pattern_code
 
 MULTI_ROLES = frozenset({"cause", "remedy", "remote", "onsite", "meaning"})
 """Roles several columns may share (their cells are joined in column order)."""
@@ -62,6 +63,8 @@ class Columns:
     """The code column holds LED/blink patterns (entries get layout ``pattern``)."""
     sniffed: bool = False
     """The code column was found from its cells, not its header."""
+    header: str = ""
+    """The code column's header: a pattern column's colour may be there only ("Red Light": "3 flashes")."""
 
     @property
     def code(self) -> int | None:
@@ -93,7 +96,7 @@ def table_columns(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> Colu
         return Columns(tuple(r if r != "code" else "pattern" for r in roles))
     if sniffed or pattern:
         _fill_unknown(columns, roles)
-    return Columns(tuple(roles), pattern=pattern, sniffed=sniffed)
+    return Columns(tuple(roles), pattern=pattern, sniffed=sniffed, header=headers[code])
 
 
 def _cell(row: Sequence[str], index: int) -> str:
@@ -123,7 +126,7 @@ def _first(columns: list[list[str]], roles: list[str | None], test) -> int | Non
 def _pattern_column(columns: list[list[str]], roles: list[str | None]) -> int | None:
     order = sorted(range(len(columns)), key=lambda i: roles[i] != "pattern")
     for index in order:
-        if roles[index] in (None, "pattern") and _share(columns[index], pattern_code) >= _MIN_SHARE:
+        if roles[index] in (None, "pattern") and _share(columns[index], pattern_code) >= _MIN_SHARE * 0.8:
             return index
     return None
 

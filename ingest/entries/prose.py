@@ -16,9 +16,10 @@ from dataclasses import dataclass, replace
 
 from ingest.document import Block
 from ingest.entries.parts import read_parts
-from ingest.entries.shapes import CODE_TOKEN, heading_code, lead_code, pattern_code, prose_code
+from ingest.entries.shapes import CODE_TOKEN, heading_code, lead_code, prose_code
 from ingest.entries.table import short_title
 from knowledge.entries import CodeEntry, Layout
+from knowledge.patterns import pattern_code
 
 _CODE_PAREN = re.compile(r"\(([^()]{1,60})\)\s*$")
 _PAREN_PART = re.compile(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 
-from ingest.entries.vocabulary import vocabulary
 from knowledge.codes import normalise_code
 
 _CODE_TOKEN = (
@@ -27,10 +26,6 @@ _SHOWS = r"shows|displays|reports|indicates|signals|anzeige"
 _NOT_CODE_WORDS = frozenset(
     {"ac", "dc", "ev", "ip", "ik", "tn", "tt", "it", "iec", "iso", "en", "din", "vde", "ul"}
 )
-_NUMBER_WORDS = {
-    "once": 1, "one": 1, "twice": 2, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-}  # fmt: skip
 
 
 def code_shaped(cell: str, *, strict: bool = False) -> bool:
@@ -129,32 +124,3 @@ def heading_code(heading: str) -> tuple[str, str, str] | None:
     return None
 
 
-def pattern_code(text: str) -> str | None:
-    """The stable key form of a LED/blink pattern in ``text`` (``RED-BLINK-3``), else ``None``.
-
-    Needs a blink/flash word with a count (``3 blinks``, ``flashes three times``) or a colour
-    with a blink/flash/steady state (``red, blinking fast``).
-    """
-    vocab = vocabulary()
-    low = text.lower()
-    colour = next((c for c in vocab.colours if re.search(rf"\b{c}\b", low)), None)
-    count = _blink_count(low)
-    blink = re.search(r"\b(?:blink|flash|puls|beep|flicker)\w*", low)
-    if count is None and not (colour and (blink or re.search(r"\b(?:steady|solid|lit|on)\b", low))):
-        return None
-    kind = "BEEP" if re.search(r"\bbeep", low) else "BLINK" if (blink or count) else "STEADY"
-    speed = next((s for s in ("fast", "rapid", "slow", "alternating", "running") if s in low), None)
-    parts = [colour, kind, str(count) if count else None, speed if not count else None]
-    return "-".join(p.upper() for p in parts if p)
-
-
-def _blink_count(low: str) -> int | None:
-    number = r"(\d{1,2}|" + "|".join(_NUMBER_WORDS) + r")"
-    m = re.search(
-        rf"\b{number}\s*(?:x\s*)?(?:[a-z]+\s+)?(?:times?|blinks?|flash(?:es)?|pulses?|beeps?)\b", low
-    ) or re.search(rf"\b(?:blinks?|flash(?:es)?|pulses?|beeps?)\w*\s+{number}\b", low)
-    if not m:
-        once = re.search(r"\b(once|twice)\b", low) if re.search(r"\b(?:blink|flash|puls|beep)", low) else None
-        return _NUMBER_WORDS[once.group(1)] if once else None
-    value = m.group(1)
-    return int(value) if value.isdigit() else _NUMBER_WORDS[value]

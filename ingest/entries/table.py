@@ -14,10 +14,10 @@ from collections.abc import Sequence
 
 from ingest.entries.columns import Columns
 from ingest.entries.flags import safety_flag
-from ingest.entries.shapes import pattern_code
 from ingest.entries.steps import remedy_steps, sentences
 from knowledge.codes import split_code_field
 from knowledge.entries import CodeEntry, Layout, RemedyStep
+from knowledge.patterns import pattern_code
 
 _SYMBOLIC_NAME = re.compile(
     r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z][A-Z0-9_]{3,}|[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+"
@@ -38,7 +38,7 @@ def row_entry(values: dict[str, list[str]], columns: Columns, locator: str = "")
     """The entry of one row, or ``None`` when the row has no code."""
     if "code" not in values:
         return None
-    code, aliases = _codes(values["code"][0], columns.pattern)
+    code, aliases = _codes(values["code"][0], columns.pattern, columns.header)
     if code is None:
         return None
     name = _one(values, "name")
@@ -69,9 +69,12 @@ def _one(values: dict[str, list[str]], role: str) -> str:
     return " ".join(values.get(role, []))
 
 
-def _codes(cell: str, pattern: bool) -> tuple[str | None, list[str]]:
-    if pattern:
+def _codes(cell: str, pattern: bool, header: str = "") -> tuple[str | None, list[str]]:
+    if pattern:  # the header may name the colour the cells leave out ("Red Light": "3 flashes")
         key = pattern_code(cell)
+        coloured = pattern_code(f"{header}: {cell}")
+        if coloured and (key is None or len(coloured) > len(key)):
+            key = coloured
         return key, [cell] if key else []
     spellings = [s.strip("*` ") for s in split_code_field(cell)]
     spellings = [s for s in spellings if s]

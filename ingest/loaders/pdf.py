@@ -102,7 +102,8 @@ def _table_columns(line: str) -> list[tuple[int, str]] | None:
     if len(cells) < 3:
         return None
     roles = header_roles([c for _, c in cells])
-    if "code" in roles and {"title", "meaning", "cause", "remedy", "remote", "onsite"} & set(roles):
+    described = {"title", "meaning", "cause", "remedy", "remote", "onsite"} & set(roles)
+    if {"code", "pattern"} & set(roles) and described:
         return cells
     return None
 

@@ -1,0 +1,136 @@
+"""Finding what the documents say about a fault's codes: its code entries among the passages.
+
+Ingest reads every error table and troubleshooting text into code entries (:mod:`knowledge.entries`)
+and search returns them on their passages. A fault's *vendor* entry comes from its vendor's
+documents, matched by any spelling of its vendor code (``E-06``, ``6``, ``0x06``, a symbolic name);
+its *standard* entry from the vendor-neutral references (OCPP, ChargeX, EVerest …), matched exactly
+(its scheme included): a vendor's ``0x11`` is not the ChargeX ``CX017``, whatever their numbers say.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from app.agent.state import Diagnosis, FaultFacts
+from knowledge.codes import normalise_code
+from knowledge.entries import CodeEntry
+from knowledge.patterns import charger_pattern, pattern_variants, same_pattern
+from knowledge.schema import STANDARD_VENDOR, Passage
+
+GENERIC_OCPP_CODES = frozenset({"othererror", "noerror"})
+"""OCPP codes that say nothing about the cause: they find no standard entry."""
+
+
+@dataclass(frozen=True)
+class Found:
+    """A code entry for the fault, and the passage it was read from (what gets cited)."""
+
+    entry: CodeEntry
+    passage: Passage
+
+    @property
+    def standard(self) -> bool:
+        return self.passage.vendor == STANDARD_VENDOR
+
+
+@dataclass(frozen=True)
+class FaultEntries:
+    """The fault's vendor entry and standard entry (either may be missing)."""
+
+    vendor: Found | None = None
+    standard: Found | None = None
+
+    def all(self) -> list[Found]:
+        return [f for f in (self.vendor, self.standard) if f is not None]
+
+    @property
+    def first(self) -> Found | None:
+        """The entry a diagnosis quotes: the manufacturer's own, else the standard's."""
+        return self.vendor or self.standard
+
+
+def fault_entries(fault: FaultFacts, passages: Sequence[Passage]) -> FaultEntries:
+    """The entries for ``fault`` among ``passages`` (see the module docstring)."""
+    own = code_spellings(fault.vendor_error_code)
+    vendor = find_entry(passages, own, standard=False)
+    specific = fault.error_code if (fault.error_code or "").casefold() not in GENERIC_OCPP_CODES else None
+    names = _component_codes(fault)
+    standard = find_entry(passages, [specific, *names, *filter(_distinctive, own)], standard=True)
+    return FaultEntries(vendor, standard)
+
+
+def code_spellings(code: str | None) -> list[str]:
+    """A vendor code and, for a path-like one (``over_voltage_monitor/MREC5OverVoltage``, a
+    ``techCode`` naming module and error), its parts, last first; and a light pattern's key
+    (``Red 3`` → ``RED-BLINK-3``)."""
+    if not code or not code.strip():
+        return []
+    parts = [p for p in re.split(r"\s*[/\\:]\s*", code.strip()) if p]
+    pattern = charger_pattern(code)
+    patterns = pattern_variants(pattern) if pattern else []
+    return list(dict.fromkeys([code.strip(), *reversed(parts), *patterns]))
+
+
+def find_entry(passages: Sequence[Passage], codes: Iterable[str | None], *, standard: bool) -> Found | None:
+    """The entry for the first of ``codes`` that has one, among the vendor's passages
+    (``standard=False``) or the references (``True``). Where several documents define the code
+    (a table and the manual's copy of it, a summary list and the full reference), the entry that
+    says most wins; on a tie, the one search ranked first."""
+    for code in filter(None, codes):
+        found = [
+            Found(passage.entry, passage)
+            for passage in passages
+            if passage.entry is not None
+            and (passage.vendor == STANDARD_VENDOR) == standard
+            and _defines(passage.entry, code, alias=not standard)
+        ]
+        if found:
+            return max(found, key=lambda f: _richness(f.entry))
+    return None
+
+
+def _defines(entry: CodeEntry, code: str, *, alias: bool) -> bool:
+    """Whether ``entry`` is the one for ``code``: a shared key, or the same light pattern."""
+    if _keys(code, alias=alias) & set().union(*(_keys(s, alias=alias) for s in entry.spellings())):
+        return True
+    pattern = charger_pattern(code)
+    return pattern is not None and any(same_pattern(pattern, s) for s in entry.spellings())
+
+
+def _richness(entry: CodeEntry) -> int:
+    """How much an entry says: 1 per field given (a richer entry is the better one to quote)."""
+    return sum(entry.filled().values()) + len(entry.steps) + len(entry.causes)
+
+
+def _distinctive(code: str | None) -> bool:
+    """Whether a vendor code may be a standard's own (``CX017``, ``MREC2GroundFailure``): not a
+    bare number or a one-letter prefixed one (``F003`` is EVgo's and many vendors' own)."""
+    keys = normalise_code(code) if code else None
+    if keys is None or keys.primary.isdigit():
+        return False
+    return keys.alias is None or len(keys.primary) - len(keys.alias) > 1
+
+
+def _keys(code: str, *, alias: bool) -> set[str]:
+    """Normalised keys of ``code`` (with its numeric alias when ``alias``), else its folded text
+    (``RCD/Tripped`` is not code-shaped but is a 2.0.1 component/variable pair)."""
+    keys = normalise_code(code)
+    if keys is None:
+        return {code.strip().casefold()}
+    return set(keys.all()) if alias else {keys.primary}
+
+
+def _component_codes(fault: FaultFacts) -> list[str]:
+    """A 2.0.1 problem's component/variable as standard entries spell them (``RCD/Tripped``)."""
+    if not fault.component:
+        return []
+    return [f"{fault.component}/{fault.variable}", fault.component] if fault.variable else [fault.component]
+
+
+def grounded(diagnosis: Diagnosis, fault: FaultFacts, passages: Sequence[Passage]) -> bool:
+    """Whether ``diagnosis`` rests on the documents: it cites an entry for this fault's own code
+    (the manufacturer's, or a standard's). Citing passages about other things is not grounding."""
+    ids = {found.passage.id for found in fault_entries(fault, passages).all()}
+    return any(cited.passage_id in ids for cited in diagnosis.citations)
