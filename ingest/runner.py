@@ -49,6 +49,8 @@ class IngestReport:
     failed: dict[str, str] = field(default_factory=dict)
     warnings: dict[str, list[str]] = field(default_factory=dict)
     unsupported: list[str] = field(default_factory=list)
+    builtin: int = 0
+    """Of ``files``, the built-in standards (always synced; not the operator's documents)."""
     coverage: dict[str, dict] = field(default_factory=dict)
     """Per file read in this run (``corpus/source``): :class:`~ingest.entries.coverage.DocumentCoverage`
     as a dict — codes found, with title/remedy/remote step/safety flag, layouts, unread lines."""
@@ -57,8 +59,10 @@ class IngestReport:
 
     @property
     def nothing_ingested(self) -> bool:
-        """True when files were found but none is in the store now (all failed), or none found."""
-        return self.files == 0 or len(self.failed) == self.files
+        """True when none of the operator's files is in the store now (all failed), or none was
+        found; the built-in standards do not count."""
+        own = self.files - self.builtin
+        return own <= 0 or len(self.failed) >= own
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -131,6 +135,7 @@ def _sync_standards(store: KnowledgeStore, pending: list[_Pending], report: Inge
     manifest = Manifest(STANDARDS_CORPUS)
     stored = store.file_hashes(manifest.name)
     files = {standard_source(f): f for f in standard_files()}
+    report.builtin += len(files)
     for source, file in files.items():
         _collect(file, source, manifest, stored.get(source), pending, report, options)
     for gone in sorted(set(stored) - set(files)):
