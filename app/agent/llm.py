@@ -118,7 +118,8 @@ class PromptedModel:
 
 
 def numbered(passages: list[Passage]) -> list[dict[str, Any]]:
-    """Passages as the prompts show them: ``[n]`` from 1, with title, page, section and text."""
+    """Passages as the prompts show them: ``[n]`` from 1, with title, page, section, text and the
+    code entry ingest read from it (code, steps marked remote or on-site, safety flags), if any."""
     return [
         {
             "n": n,
@@ -126,6 +127,7 @@ def numbered(passages: list[Passage]) -> list[dict[str, Any]]:
             "page": p.citation.page,
             "section": p.citation.section,
             "text": p.text,
+            "entry": p.entry.model_dump(mode="json", exclude_defaults=True) if p.entry else None,
         }
         for n, p in enumerate(passages, start=1)
     ]

@@ -37,13 +37,15 @@ class Found:
 
 @dataclass(frozen=True)
 class FaultEntries:
-    """The fault's vendor entry and standard entry (either may be missing)."""
+    """The fault's vendor entry and standard entry (either may be missing); ``flags`` the other
+    entries a sum of flags stands for (``20`` in a document of flags 1, 2, 4, 8, 16 …: 16 + 4)."""
 
     vendor: Found | None = None
     standard: Found | None = None
+    flags: tuple[Found, ...] = ()
 
     def all(self) -> list[Found]:
-        return [f for f in (self.vendor, self.standard) if f is not None]
+        return [f for f in (self.vendor, self.standard, *self.flags) if f is not None]
 
     @property
     def first(self) -> Found | None:
@@ -55,10 +57,56 @@ def fault_entries(fault: FaultFacts, passages: Sequence[Passage]) -> FaultEntrie
     """The entries for ``fault`` among ``passages`` (see the module docstring)."""
     own = code_spellings(fault.vendor_error_code)
     vendor = find_entry(passages, own, standard=False)
+    if vendor is None:  # a light pattern reported by its count alone ("4" for "flashes four times")
+        vendor = find_entry(passages, blink_counts(fault.vendor_error_code), standard=False)
+    flags: tuple[Found, ...] = ()
+    if vendor is None and (bits := flag_bits(fault.vendor_error_code)) and _flag_document(passages):
+        found = [find_entry(passages, [bit], standard=False) for bit in bits]
+        if all(found):
+            vendor, *rest = found
+            flags = tuple(rest)
     specific = fault.error_code if (fault.error_code or "").casefold() not in GENERIC_OCPP_CODES else None
     names = _component_codes(fault)
     standard = find_entry(passages, [specific, *names, *filter(_distinctive, own)], standard=True)
-    return FaultEntries(vendor, standard)
+    return FaultEntries(vendor, standard, flags)
+
+
+def blink_counts(code: str | None) -> list[str]:
+    """A small bare number as the light pattern of that many blinks, in every colour (``4`` →
+    ``BLINK-4``, ``RED-BLINK-4`` …): only looked up when no entry has the number itself."""
+    keys = normalise_code(code) if code else None
+    if keys is None or not keys.primary.isdigit() or not 0 < int(keys.primary) <= 15:
+        return []
+    return pattern_variants(f"BLINK-{int(keys.primary)}")
+
+
+def flag_bits(code: str | None) -> list[str]:
+    """The flags a numeric code would be the sum of, highest first (``20`` → ``16``, ``4``);
+    ``[]`` for a code of one bit or none, or one that is not a number."""
+    keys = normalise_code(code) if code else None
+    if keys is None or not keys.primary.isdigit() or not 0 < int(keys.primary) < 2**16:
+        return []
+    value = int(keys.primary)
+    bits = [str(1 << n) for n in reversed(range(16)) if value & (1 << n)]
+    return bits if len(bits) > 1 else []
+
+
+def _flag_document(passages: Sequence[Passage]) -> bool:
+    """Whether the vendor's numeric codes among ``passages`` are flags: all powers of two, and at
+    least three of them or a passage that speaks of flags or bits (a document numbering its codes
+    1, 2, 3 … is not summed)."""
+    numbered = {
+        int(keys.primary): p
+        for p in passages
+        if p.entry is not None and p.vendor != STANDARD_VENDOR
+        for keys in [normalise_code(p.entry.code)]
+        if keys is not None and keys.primary.isdigit()
+    }
+    if len(numbered) < 2 or any(n <= 0 or n & (n - 1) for n in numbered):
+        return False
+    texts = (f"{p.citation.section} {p.text}" for p in numbered.values())
+    said = any(re.search(r"\b(?:flags?|bits?|bitmask)\b", text, re.I) for text in texts)
+    return len(numbered) >= 3 or said
 
 
 def code_spellings(code: str | None) -> list[str]:
