@@ -19,10 +19,10 @@ from ingest.chunking import chunk_document
 from ingest.document import LoadError
 from ingest.entries.coverage import document_coverage
 from ingest.loaders import LOADERS, load, standard_files
-from ingest.loaders.standards import STANDARDS_CORPUS, standard_source
+from ingest.loaders.standards import standard_source
 from ingest.manifest import MANIFEST, Manifest
 from knowledge.embed import count_tokens
-from knowledge.names import Catalog
+from knowledge.names import STANDARDS_CORPUS, Catalog
 from knowledge.schema import Chunk
 from knowledge.store import FileContent, KnowledgeStore
 
@@ -84,7 +84,7 @@ class IngestOptions:
     rebuild: bool = False
     standards: bool = True
     """Also sync the built-in standards (``knowledge/standards/*.yaml``) as the corpus
-    :data:`~ingest.loaders.standards.STANDARDS_CORPUS`, so standard codes are known without a manual."""
+    :data:`~knowledge.names.STANDARDS_CORPUS`, so standard codes are known without a manual."""
 
 
 def ingest(

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 STANDARD_VENDOR = "_standard"
 """Pseudo-vendor of vendor-neutral references (OCPP, ChargeX)."""
+STANDARDS_CORPUS = "chargemedic-standards"
+"""The corpus of the built-in standards (``knowledge/standards``), synced with every ingest."""
 
 _COMPANY_SUFFIXES = frozenset(
     [

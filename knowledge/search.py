@@ -30,8 +30,9 @@ import numpy as np
 
 from knowledge import domain
 from knowledge.codes import codes_in_query, query_keys, split_code_field
+from knowledge.entries import Layout
 from knowledge.lexical import LexicalIndex
-from knowledge.names import STANDARD_VENDOR, Catalog
+from knowledge.names import STANDARD_VENDOR, STANDARDS_CORPUS, Catalog
 from knowledge.schema import Chunk, Citation, Passage
 from knowledge.sections import joined, section_index, section_rows
 from knowledge.store import KnowledgeStore
@@ -92,6 +93,9 @@ class _Snapshot:
     by_code: dict[str, list[int]] = field(default_factory=dict)
     sections: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     defining: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    prose: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    """1 for chunks dense and BM25 search may return: all but the built-in standards' code entries,
+    which are found by their codes (they would otherwise crowd out the documents' own words)."""
     """1 for the rows that define a code (table rows), else 0."""
     centroid: np.ndarray | None = None
     """The corpus's mean embedding direction, read from the store on first use."""
@@ -110,12 +114,13 @@ class _Snapshot:
         revision = store.refreshed_revision()
         stored = store.all_chunks()
         chunks = [s.chunk for s in stored]
+        builtin = [c.entry is not None and c.entry.layout is Layout.standard for c in chunks]
         snap = cls(
             revision,
             [s.id for s in stored],
             chunks,
             store.catalog(),
-            LexicalIndex([c.indexed_text for c in chunks]),
+            LexicalIndex(["" if b else c.indexed_text for c, b in zip(chunks, builtin, strict=True)]),
         )
         snap.rows = {id_: row for row, id_ in enumerate(snap.ids)}
         for row, chunk in enumerate(chunks):
@@ -123,6 +128,7 @@ class _Snapshot:
                 snap.by_code.setdefault(key, []).append(row)
         snap.sections = section_index(chunks)
         snap.defining = np.array([bool(c.defines) for c in chunks], dtype=np.float32)
+        snap.prose = np.array([not b for b in builtin], dtype=np.float32)
         return snap
 
 
@@ -193,14 +199,15 @@ class Searcher:
         rankings: dict[str, list[int]] = {}
         if "code" in wanted:
             rankings["code"], rankings["code_mention"] = self._by_code(snap, scope, all_codes, depth)
+        prose = allowed * snap.prose
         if "dense" in wanted:
             # a filter keeps a fraction of the chunks: look deeper before applying it
             dense_depth = depth * _ROWS_DEPTH if code_rows else depth
             text = query or " ".join(all_codes)
-            rankings["dense"] = self._dense(snap, scope, allowed, text, dense_depth)[:depth]
+            rankings["dense"] = self._dense(snap, scope, prose, text, dense_depth)[:depth]
         if "bm25" in wanted:
             lexical_query = " ".join([query, *all_codes])
-            rankings["bm25"] = [r for r, _ in snap.lexical.top(lexical_query, k=depth, allowed=allowed)]
+            rankings["bm25"] = [r for r, _ in snap.lexical.top(lexical_query, k=depth, allowed=prose)]
         if code_rows is not None:
             rankings = {name: [r for r in rows if allowed[r]] for name, rows in rankings.items()}
         return self._fuse(snap, rankings, k, whole_sections)
@@ -223,13 +230,15 @@ class Searcher:
         return self._current().catalog
 
     def relatedness(self, text: str) -> float:
-        """How much ``text`` is about what the corpus is about: its cosine similarity to the
-        corpus's mean embedding (see :mod:`knowledge.domain`); 0.0 for an empty store or text."""
+        """How much ``text`` is about what the corpus is about: its cosine similarity to the mean
+        embedding of the operator's documents (the built-in standards left out, see
+        :mod:`knowledge.domain`); 0.0 for an empty store or text."""
         snap = self._current()
         if snap.centroid is None:
             with self._lock:
                 if snap.centroid is None:
-                    snap.centroid = domain.centroid(self.store.vectors())
+                    documents = {"corpus": {"$ne": STANDARDS_CORPUS}}  # what the operator loaded
+                    snap.centroid = domain.centroid(self.store.vectors(where=documents))
         if snap.centroid is None or not text.strip():
             return 0.0
         return domain.similarity(self._vector(text), snap.centroid)
@@ -283,7 +292,7 @@ class Searcher:
             for rank, row in enumerate(rows, start=1):
                 scores[row] = scores.get(row, 0.0) + weight / (self._rrf_k + rank)
                 found_by.setdefault(row, []).append(name.split("_")[0])
-        best = sorted(scores, key=lambda row: -scores[row])
+        best = _distinct(snap, sorted(scores, key=lambda row: -scores[row]))
         if not whole_sections:
             return [_passage(snap.ids[row], snap.chunks[row], scores[row], found_by[row]) for row in best[:k]]
         passages: list[Passage] = []
@@ -310,6 +319,25 @@ class Searcher:
                 self._snapshot = _Snapshot.load(self.store)
             self._checked_at = time.monotonic()
             return self._snapshot
+
+
+_SAME_STATEMENT = 120
+"""Characters two passages share at their start to count as one statement (as the chat does)."""
+
+
+def _distinct(snap: _Snapshot, rows: list[int]) -> list[int]:
+    """``rows`` without repeats of one statement: a code table's row and the manual's printed copy
+    of it (same vendor, same first :data:`_SAME_STATEMENT` characters) take one place, the better
+    ranked."""
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for row in rows:
+        chunk = snap.chunks[row]
+        key = (chunk.vendor, " ".join(chunk.text.split())[:_SAME_STATEMENT])
+        if key not in seen:
+            seen.add(key)
+            kept.append(row)
+    return kept
 
 
 def _narrowed(scope: Scope, tier: Tier | None) -> Scope | None:

@@ -189,11 +189,14 @@ class KnowledgeStore:
         metadatas = got["metadatas"] or []
         return {m["source"]: m["file_hash"] for m in metadatas}
 
-    def vectors(self, *, page: int = 2_000) -> list:
-        """Every stored chunk's embedding (in no particular order), read ``page`` at a time."""
+    def vectors(self, *, page: int = 2_000, where: dict | None = None) -> list:
+        """Every stored chunk's embedding (``where``: of the chunks matching that metadata filter),
+        in no particular order, read ``page`` at a time."""
         vectors: list = []
         while True:
-            got = self._collection.get(include=["embeddings"], limit=page, offset=len(vectors))["embeddings"]
+            got = self._collection.get(include=["embeddings"], where=where, limit=page, offset=len(vectors))[
+                "embeddings"
+            ]
             vectors += [] if got is None else list(got)
             if got is None or len(got) < page:
                 return vectors

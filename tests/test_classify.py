@@ -14,7 +14,7 @@ import pytest
 from app.agent.classify import Classifier, load_playbook
 from app.agent.lookup import fault_entries, grounded
 from app.agent.playbook import PlaybookReasoner
-from app.agent.state import ChargerFacts, FaultClass, FaultFacts, History
+from app.agent.state import ChargerFacts, Cited, FaultClass, FaultFacts, History
 from app.guard.actions import Action
 from knowledge.entries import CodeEntry, RemedyStep
 from knowledge.schema import STANDARD_VENDOR, Citation, DocType, Passage
@@ -249,3 +249,12 @@ def test_a_sum_of_flags_is_read_as_its_flags_where_the_document_defines_flags():
     assert {c.passage_id for c in reasoning.diagnosis.citations} >= {"acme:16", "acme:4"}
     numbered = [entry_passage(CodeEntry(code=str(n), title=f"Fault {n}")) for n in (1, 2, 3, 16)]
     assert fault_entries(fault(vendor_error_code="20"), numbered).vendor is None  # 1, 2, 3 … are not flags
+
+
+def test_citing_an_entry_for_othererror_is_not_grounding():
+    other = CodeEntry(code="OtherError", title="Other error", meaning="Any other error.")
+    f = fault(vendor_error_code="X-1", error_code="OtherError")
+    passages = [entry_passage(other, vendor=STANDARD_VENDOR)]
+    reasoning = decide(f, *passages)
+    cited = reasoning.diagnosis.model_copy(update={"citations": [Cited.of(1, passages[0])]})
+    assert not grounded(cited, f, passages)

@@ -112,6 +112,15 @@ def chat_stream(*pieces: str) -> httpx.Response:
     return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=frames.encode())
 
 
+def entry_number(prompt: str, code: str) -> int:
+    """The ``[n]`` of the prompt's passage whose code entry is ``code``."""
+    for block in re.split(r"^(?=\[\d+\] title:)", prompt, flags=re.M):
+        entry = re.search(r"^code entry \(as read from this passage\): (.*)$", block, re.M)
+        if entry and block.startswith("[") and json.loads(entry.group(1)).get("code") == code:
+            return int(re.match(r"\[(\d+)\]", block).group(1))
+    raise AssertionError(f"no passage with the code entry {code} in the prompt")
+
+
 def llm_endpoint(request: httpx.Request) -> httpx.Response:
     """Answers by who is asking: the chat (streamed), or the diagnosis of one of the chargers
     (``CP-ME``: HTTP 500; ``CP-MA``: a hard reset; ``CP-LW``: take it out of service and escalate;
@@ -126,8 +135,11 @@ def llm_endpoint(request: httpx.Request) -> httpx.Response:
         return diagnosis(
             action="set_inoperative", fault_class="electrical_safety", escalate=True, confidence=0.9
         )
-    if "CP-MA" in prompt:
-        return diagnosis(action="hard_reset", fault_class="controller", connector_id=None, confidence=0.9)
+    if "CP-MA" in prompt:  # cites the code entry of its errorCode, as a grounded answer does
+        n = entry_number(prompt, "InternalError")
+        return diagnosis(
+            action="hard_reset", fault_class="controller", connector_id=None, confidence=0.9, citations=[n]
+        )
     return diagnosis(action="soft_reset", fault_class="controller", connector_id=1, confidence=0.9)
 
 

@@ -7,11 +7,11 @@ import pytest
 
 from ingest.document import LoadError
 from ingest.loaders import is_standard, load, standard_files
-from ingest.loaders.standards import STANDARDS_CORPUS, STANDARDS_DIR, read_standard, standard_source
+from ingest.loaders.standards import STANDARDS_DIR, read_standard, standard_source
 from ingest.runner import IngestOptions, ingest
 from knowledge.codes import OCPP16_ERROR_CODES
 from knowledge.entries import Layout
-from knowledge.names import STANDARD_VENDOR
+from knowledge.names import STANDARD_VENDOR, STANDARDS_CORPUS
 from knowledge.search import Searcher
 
 OCPP16 = STANDARDS_DIR / "ocpp16-chargepoint-error-codes.yaml"

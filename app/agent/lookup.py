@@ -66,7 +66,7 @@ def fault_entries(fault: FaultFacts, passages: Sequence[Passage]) -> FaultEntrie
             vendor, *rest = found
             flags = tuple(rest)
     specific = fault.error_code if (fault.error_code or "").casefold() not in GENERIC_OCPP_CODES else None
-    names = _component_codes(fault)
+    names = component_codes(fault)
     standard = find_entry(passages, [specific, *names, *filter(_distinctive, own)], standard=True)
     return FaultEntries(vendor, standard, flags)
 
@@ -170,7 +170,7 @@ def _keys(code: str, *, alias: bool) -> set[str]:
     return set(keys.all()) if alias else {keys.primary}
 
 
-def _component_codes(fault: FaultFacts) -> list[str]:
+def component_codes(fault: FaultFacts) -> list[str]:
     """A 2.0.1 problem's component/variable as standard entries spell them (``RCD/Tripped``)."""
     if not fault.component:
         return []
@@ -178,7 +178,15 @@ def _component_codes(fault: FaultFacts) -> list[str]:
 
 
 def grounded(diagnosis: Diagnosis, fault: FaultFacts, passages: Sequence[Passage]) -> bool:
-    """Whether ``diagnosis`` rests on the documents: it cites an entry for this fault's own code
-    (the manufacturer's, or a standard's). Citing passages about other things is not grounding."""
-    ids = {found.passage.id for found in fault_entries(fault, passages).all()}
+    """Whether ``diagnosis`` rests on the documents: it cites a passage whose code entry is for
+    this fault (one of the entries :func:`fault_entries` would take, or another document's entry
+    for the same code). Citing passages about other things is not grounding."""
+    found = fault_entries(fault, passages)
+    ids = {f.passage.id for f in found.all()}
+    specific = fault.error_code if (fault.error_code or "").casefold() not in GENERIC_OCPP_CODES else None
+    codes = [*code_spellings(fault.vendor_error_code), specific, *component_codes(fault)]
+    for passage in passages:
+        entry = passage.entry
+        if entry is not None and any(_defines(entry, c, alias=True) for c in codes if c):
+            ids.add(passage.id)
     return any(cited.passage_id in ids for cited in diagnosis.citations)

@@ -19,7 +19,7 @@ from app.agent import record
 from app.agent.context import load_context
 from app.agent.guidance import with_guidance
 from app.agent.llm import ReasonerFailure
-from app.agent.lookup import blink_counts, code_spellings, flag_bits, grounded
+from app.agent.lookup import blink_counts, code_spellings, component_codes, flag_bits, grounded
 from app.agent.recurrence import Recurrence, assess
 from app.agent.state import (
     AgentState,
@@ -237,6 +237,7 @@ def retrieve(search: SearchFn, fault: FaultFacts, charger: ChargerFacts) -> list
     vendor's and model's documents and the standards."""
     codes = [*code_spellings(fault.vendor_error_code), *([fault.error_code] if fault.error_code else [])]
     codes += flag_bits(fault.vendor_error_code) + blink_counts(fault.vendor_error_code)  # see lookup
+    codes += component_codes(fault)  # a 2.0.1 problem: the device model's entry is found by its name
     terms = [
         fault.error_code,
         fault.vendor_error_code,

@@ -27,7 +27,6 @@ from knowledge.names import STANDARD_VENDOR
 
 STANDARDS_DIR = Path(knowledge.__file__).resolve().parent / "standards"
 """Where the built-in standards live; every ingest syncs its ``*.yaml`` as one corpus."""
-STANDARDS_CORPUS = "chargemedic-standards"
 """Corpus name of the built-in standards in the store."""
 
 
