@@ -92,9 +92,9 @@ def flag_bits(code: str | None) -> list[str]:
 
 
 def _flag_document(passages: Sequence[Passage]) -> bool:
-    """Whether the vendor's numeric codes among ``passages`` are flags: all powers of two, and at
-    least three of them or a passage that speaks of flags or bits (a document numbering its codes
-    1, 2, 3 … is not summed)."""
+    """Whether the vendor's numeric codes among ``passages`` are flags: all powers of two, and the
+    document speaks of flags or bits where it defines them. (Counting is not enough: the passages
+    were searched by the very bits, so any numbered table would look like flags.)"""
     numbered = {
         int(keys.primary): p
         for p in passages
@@ -105,8 +105,7 @@ def _flag_document(passages: Sequence[Passage]) -> bool:
     if len(numbered) < 2 or any(n <= 0 or n & (n - 1) for n in numbered):
         return False
     texts = (f"{p.citation.section} {p.text}" for p in numbered.values())
-    said = any(re.search(r"\b(?:flags?|bits?|bitmask)\b", text, re.I) for text in texts)
-    return len(numbered) >= 3 or said
+    return any(re.search(r"\b(?:flags?|bits?|bitmask)\b", text, re.I) for text in texts)
 
 
 def code_spellings(code: str | None) -> list[str]:
