@@ -33,7 +33,7 @@ from knowledge.codes import codes_in_query, query_keys, split_code_field
 from knowledge.entries import Layout
 from knowledge.lexical import LexicalIndex
 from knowledge.names import STANDARD_VENDOR, STANDARDS_CORPUS, Catalog
-from knowledge.schema import Chunk, Citation, Passage
+from knowledge.schema import Chunk, Citation, DocType, Passage
 from knowledge.sections import joined, section_index, section_rows
 from knowledge.store import KnowledgeStore
 
@@ -327,17 +327,16 @@ _SAME_STATEMENT = 120
 
 def _distinct(snap: _Snapshot, rows: list[int]) -> list[int]:
     """``rows`` without repeats of one statement: a code table's row and the manual's printed copy
-    of it (same vendor, same first :data:`_SAME_STATEMENT` characters) take one place, the better
-    ranked."""
-    seen: set[tuple[str, str]] = set()
-    kept = []
+    of it (same vendor, same first :data:`_SAME_STATEMENT` characters) take one place — the better
+    ranked one's — and the code table's own row is the one kept."""
+    kept: dict[tuple[str, str], int] = {}
     for row in rows:
         chunk = snap.chunks[row]
         key = (chunk.vendor, " ".join(chunk.text.split())[:_SAME_STATEMENT])
-        if key not in seen:
-            seen.add(key)
-            kept.append(row)
-    return kept
+        table = DocType.error_codes
+        if key not in kept or (chunk.doc_type is table and snap.chunks[kept[key]].doc_type is not table):
+            kept[key] = row  # a dict keeps the statement's first place
+    return list(kept.values())
 
 
 def _narrowed(scope: Scope, tier: Tier | None) -> Scope | None:
