@@ -170,6 +170,7 @@ class Searcher:
         tier: Tier | None = None,
         whole_sections: bool = False,
         code_rows: RowFilter | None = None,
+        distinct: bool = True,
     ) -> list[Passage]:
         """The ``k`` best passages for ``query``, best first.
 
@@ -184,7 +185,9 @@ class Searcher:
         several chunks (a page break, a long procedure) comes back as the whole section, its
         chunks joined in document order; table rows always stay single rows. ``code_rows``
         ``"only"`` returns only table rows that define a code (to match a symptom against what
-        each row means), ``"without"`` everything but them.
+        each row means), ``"without"`` everything but them. ``distinct`` (default) returns one
+        statement printed twice (a code table's row and the manual's copy) once; the agent asks
+        for both, to cite the manual's page beside the table.
         """
         snap = self._current()
         scope = _narrowed(self.scope(vendor, model, snap.catalog), tier)
@@ -210,7 +213,7 @@ class Searcher:
             rankings["bm25"] = [r for r, _ in snap.lexical.top(lexical_query, k=depth, allowed=prose)]
         if code_rows is not None:
             rankings = {name: [r for r in rows if allowed[r]] for name, rows in rankings.items()}
-        return self._fuse(snap, rankings, k, whole_sections)
+        return self._fuse(snap, rankings, k, whole_sections, distinct)
 
     def scope(self, vendor: str | None, model: str | None, catalog: Catalog | None = None) -> Scope:
         """Resolve charger-reported names to the corpus scope they select."""
@@ -283,7 +286,12 @@ class Searcher:
         return [row for row in rows if row is not None and allowed[row]]
 
     def _fuse(
-        self, snap: _Snapshot, rankings: dict[str, list[int]], k: int, whole_sections: bool = False
+        self,
+        snap: _Snapshot,
+        rankings: dict[str, list[int]],
+        k: int,
+        whole_sections: bool = False,
+        distinct: bool = True,
     ) -> list[Passage]:
         scores: dict[int, float] = {}
         found_by: dict[int, list[str]] = {}
@@ -292,7 +300,8 @@ class Searcher:
             for rank, row in enumerate(rows, start=1):
                 scores[row] = scores.get(row, 0.0) + weight / (self._rrf_k + rank)
                 found_by.setdefault(row, []).append(name.split("_")[0])
-        best = _distinct(snap, sorted(scores, key=lambda row: -scores[row]))
+        best = sorted(scores, key=lambda row: -scores[row])
+        best = _distinct(snap, best) if distinct else best
         if not whole_sections:
             return [_passage(snap.ids[row], snap.chunks[row], scores[row], found_by[row]) for row in best[:k]]
         passages: list[Passage] = []

@@ -19,7 +19,9 @@ import logging
 import logging.config
 import os
 import pty
+import select
 import threading
+import time
 
 import httpx
 import pytest
@@ -248,6 +250,17 @@ def test_text_format_is_for_a_terminal_and_redacts_too(tmp_path):
     assert not line.startswith("{")
 
 
+def read_lines(fd: int, count: int, timeout: float = 10.0) -> list[str]:
+    """The first ``count`` lines written to ``fd`` (a pseudo-terminal hands them over in pieces:
+    one ``read`` may return the first line only), waiting at most ``timeout`` seconds."""
+    data = b""
+    deadline = time.monotonic() + timeout
+    while data.count(b"\n") < count and (left := deadline - time.monotonic()) > 0:
+        if select.select([fd], [], [], left)[0]:
+            data += os.read(fd, 65536)
+    return data.decode().splitlines()
+
+
 def test_auto_format_is_text_on_a_terminal_and_json_otherwise(tmp_path):
     """``auto`` (the default) looks at the stream: a real terminal (a pseudo-terminal here) gets
     text, a file gets JSON; ``json`` and ``text`` are kept whatever the stream."""
@@ -262,7 +275,7 @@ def test_auto_format_is_text_on_a_terminal_and_json_otherwise(tmp_path):
         file.flush()
         file.seek(0)
         written = file.read().splitlines()
-    shown = os.read(controller, 65536).decode().splitlines()
+    shown = read_lines(controller, 2)
     os.close(controller)
     assert shown[0].endswith(f"WARNING chargemedic.test: auto on {terminal.name}")
     assert json.loads(shown[1])["message"] == f"json on {terminal.name}"

@@ -247,7 +247,7 @@ def retrieve(search: SearchFn, fault: FaultFacts, charger: ChargerFacts) -> list
     ]
     query = " ".join(t for t in terms if t)
     vendor = charger.vendor or STANDARD_VENDOR  # an unknown vendor reads only the standards
-    return search(query, vendor=vendor, model=charger.model, codes=codes, k=PASSAGES)
+    return search(query, vendor=vendor, model=charger.model, codes=codes, k=PASSAGES, distinct=False)
 
 
 def _safe_execute(executor: Executor, charger_id: str, decision: Decision, *, command_id: str) -> Outcome:
