@@ -254,9 +254,11 @@ def read_lines(fd: int, count: int, timeout: float = 10.0) -> list[str]:
     """The first ``count`` lines written to ``fd`` (a pseudo-terminal hands them over in pieces:
     one ``read`` may return the first line only), waiting at most ``timeout`` seconds."""
     data = b""
+    poller = select.poll()  # not select.select: a busy test process holds descriptors above 1024
+    poller.register(fd, select.POLLIN)
     deadline = time.monotonic() + timeout
     while data.count(b"\n") < count and (left := deadline - time.monotonic()) > 0:
-        if select.select([fd], [], [], left)[0]:
+        if poller.poll(left * 1000):
             data += os.read(fd, 65536)
     return data.decode().splitlines()
 
