@@ -1,10 +1,10 @@
 """Matching the names chargers give themselves to the corpus's vendors and models.
 
-A charger's BootNotification says ``chargePointVendor: "Hélios Power B.V."`` and
-``chargePointModel: "NG910-60023"``; the corpus files that vendor under ``helios/hx-60``. The
+For example, a charger's BootNotification may say ``chargePointVendor: "Ácme Power B.V."`` and
+``chargePointModel: "AP910-60023"`` while the corpus files that vendor under ``acme/ap-60``. The
 :class:`Catalog` resolves one to the other: case, accents, punctuation and company suffixes are
-ignored, aliases come from the corpus manifest, and a firmware model string that starts with a
-known model name (``VX22-T2S`` -> ``vx-22``) resolves to it.
+ignored, aliases come from the corpus manifest (data), and a firmware model string that starts
+with a known model name (``AP60-T2S`` -> ``ap-60``) resolves to it. No vendor is named in code.
 """
 
 from __future__ import annotations
