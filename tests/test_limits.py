@@ -64,13 +64,15 @@ async def served(engine, tmp_path, *, client=("127.0.0.1", 50000), **overrides):
 
 # ---- per API key ---------------------------------------------------------------------------------------
 async def test_a_key_over_its_rate_gets_429_with_retry_after_and_other_keys_do_not(engine, keys, tmp_path):
-    async with served(engine, tmp_path, rate_limit_per_minute=60, rate_limit_burst=3) as (http, app):
+    # one token per 10 s: the refusal never depends on how fast four requests run on a loaded
+    # machine (at 60/min a slow second refilled the bucket before the fourth request)
+    async with served(engine, tmp_path, rate_limit_per_minute=6, rate_limit_burst=3) as (http, app):
         answers = [await http.get("/v1/faults", headers=bearer(keys["technician"])) for _ in range(4)]
         assert [a.status_code for a in answers] == [200, 200, 200, 429]
         refused = answers[-1]
-        assert refused.headers["Retry-After"] == "1"  # one request a second comes back
+        assert 1 <= int(refused.headers["Retry-After"]) <= 10  # the next token, at most 10 s away
         assert "CHARGEMEDIC_RATE_LIMIT_PER_MINUTE" in refused.json()["message"]
-        assert "60 requests per minute" in refused.json()["message"]
+        assert "6 requests per minute" in refused.json()["message"]
         assert (await http.get("/v1/faults", headers=bearer(keys["admin"]))).status_code == 200
         # the console's cookie draws on the same key's bucket, on pages too
         http.cookies.set("cm_key", keys["technician"])

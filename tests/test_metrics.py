@@ -300,16 +300,20 @@ async def test_metrics_need_a_key_of_any_role_unless_public(engine, keys, tmp_pa
 # ---- cluster-wide series: from the database, cached ----------------------------------------------
 async def test_queue_depth_and_age_come_from_the_database_through_a_short_cache(engine, keys, tmp_path):
     csms = bearer(keys["csms"])
-    async with api(engine, tmp_path, workers=0, gateway=False, metrics_cache_seconds=1.5) as (_, client):
+    async with api(engine, tmp_path, workers=0, gateway=False, metrics_cache_seconds=1.5) as (app, client):
+        # the cache's clock is the test's: "within the cache's life" never depends on machine load
+        now = [0.0]
+        app.state.exporter.cluster_collector.clock = lambda: now[0]
         for n in (1, 2):
             body = status_notification(f"q-{n}", f"CP-Q{n}", errorCode="HighTemperature")
             assert (await client.post("/v1/events", json=body, headers=csms)).status_code == 202
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.05)  # the oldest item is at least this old (a floor, not a wait)
         first = await scrape(client, keys["csms"])
         body = status_notification("q-3", "CP-Q3", errorCode="HighTemperature")
         assert (await client.post("/v1/events", json=body, headers=csms)).status_code == 202
+        now[0] = 1.4
         cached = await scrape(client, keys["csms"])
-        await asyncio.sleep(1.6)
+        now[0] = 1.5
         fresh = await scrape(client, keys["csms"])
     depth = "chargemedic_queue_depth", {"kind": "process_fault", "state": "queued"}
     assert [value(s, depth[0], **depth[1]) for s in (first, cached, fresh)] == [2, 2, 3]

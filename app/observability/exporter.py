@@ -43,8 +43,9 @@ class Exporter:
 
     def __init__(self, engine: Engine, gateway: Any | None, *, cache_seconds: float) -> None:
         self.gateway = gateway
+        self.cluster_collector = ClusterCollector(engine, ttl=cache_seconds)
         self.cluster = CollectorRegistry(auto_describe=False)
-        self.cluster.register(ClusterCollector(engine, ttl=cache_seconds))
+        self.cluster.register(self.cluster_collector)
 
     def render(self) -> bytes:
         """The exposition text (reads the database at most once per ``cache_seconds``)."""
