@@ -123,7 +123,11 @@ class KnowledgeStore:
         self._collection.delete(where=_file_filter(corpus, source))
 
     def clear(self) -> None:
-        """Drop every chunk (``--rebuild``)."""
+        """Drop every chunk (``--rebuild``). The records are deleted before the collection:
+        embedded Chroma (1.5) keeps a dropped collection's list-valued metadata and hands it to
+        the records of the next collection of the same name."""
+        while ids := self._collection.get(limit=_ADD_BATCH, include=[])["ids"]:
+            self._collection.delete(ids=ids)
         self.client.delete_collection(self.name)
         self.__init__(self.client, self.model_id)
 
@@ -260,14 +264,15 @@ def _to_metadata(chunk: Chunk, corpus: str, file_hash: str) -> dict:
         "position": chunk.position,
         "all_models": not chunk.models,
     }
-    if chunk.page is not None:
-        meta["page"] = chunk.page
-    for key in ("models", "codes", "defines"):  # Chroma rejects empty lists: omit them
-        if values := getattr(chunk, key):
-            meta[key] = list(values)
-    if chunk.entry is not None:
-        meta["entry"] = chunk.entry.model_dump_json(exclude_defaults=True)
-        meta["has_entry"] = True  # lets entries be read without the chunks' texts (entry_chunks)
+    # A key with no value is written as None, which an upsert takes as "remove": an upsert
+    # otherwise keeps the keys of the record it replaces (a chunk re-read without models or an
+    # entry would keep the old ones). Chroma rejects empty lists, hence None for those too.
+    meta["page"] = chunk.page
+    for key in ("models", "codes", "defines"):
+        meta[key] = list(values) if (values := getattr(chunk, key)) else None
+    entry = chunk.entry
+    meta["entry"] = entry.model_dump_json(exclude_defaults=True) if entry is not None else None
+    meta["has_entry"] = True if entry is not None else None  # entries without texts (entry_chunks)
     return meta
 
 

@@ -4,7 +4,9 @@ from pathlib import Path
 
 from ingest.runner import IngestOptions, ingest
 from knowledge.embed import MODEL_ID
-from knowledge.store import KnowledgeStore, collection_name
+from knowledge.entries import CodeEntry
+from knowledge.schema import Chunk, DocType
+from knowledge.store import FileContent, KnowledgeStore, collection_name
 
 OPTIONS = IngestOptions(max_tokens=256, overlap_tokens=32, standards=False)
 """The operator corpus alone: the built-in standards are tested in test_standards.py."""
@@ -99,3 +101,35 @@ def test_two_corpora_share_a_store_without_deleting_each_other(corpus: Path, tmp
 def test_collection_name_carries_the_embedding_model():
     assert collection_name(MODEL_ID) == "chargemedic_v2__all-minilm-l6-v2"
     assert collection_name("other/Model-X") != collection_name(MODEL_ID)
+
+
+def _file(source: str, vendor: str, models: list[str], *, with_entry: bool) -> FileContent:
+    entry = CodeEntry(code="E1", title="Relay welded") if with_entry else None
+    chunk = Chunk(
+        text=f"{source} text",
+        source=source,
+        title=source,
+        vendor=vendor,
+        models=models,
+        doc_type=DocType.error_codes,
+        page=3 if with_entry else None,
+        codes=["E1"] if with_entry else [],
+        defines=["E1"] if with_entry else [],
+        entry=entry,
+    )
+    return FileContent("c", source, "f" * 40, [chunk], [[1.0] + [0.0] * 383], replaces=False)
+
+
+def test_a_record_rewritten_without_models_or_entry_keeps_none_of_the_old_ones(store: KnowledgeStore):
+    """An upsert keeps the keys of the record it replaces unless told to remove them; embedded
+    Chroma hands a dropped collection's list metadata to the next one (a rebuild once gave a
+    vendor-wide document the models of another vendor's files, and search then hid it)."""
+    store.replace_files([_file("acme/dc-50/a.md", "acme", ["dc-50"], with_entry=True)])
+    store.replace_files([_file("acme/dc-50/a.md", "acme", [], with_entry=False)])  # same id
+    (again,) = [s.chunk for s in store.all_chunks()]
+    assert (again.models, again.entry, again.codes, again.defines, again.page) == ([], None, [], [], None)
+    store.replace_files([_file("acme/dc-50/a.md", "acme", ["dc-50"], with_entry=True)])
+    store.clear()
+    store.replace_files([_file("zephyr/b.md", "zephyr", [], with_entry=False)])  # another id
+    (fresh,) = [s.chunk for s in store.all_chunks()]
+    assert (fresh.source, fresh.models, fresh.entry, fresh.codes) == ("zephyr/b.md", [], None, [])
