@@ -258,3 +258,75 @@ def test_citing_an_entry_for_othererror_is_not_grounding():
     reasoning = decide(f, *passages)
     cited = reasoning.diagnosis.model_copy(update={"citations": [Cited.of(1, passages[0])]})
     assert not grounded(cited, f, passages)
+
+
+def test_a_document_that_says_a_restart_does_not_help_gets_no_reset_and_a_technician():
+    setting = CodeEntry(
+        code="EV0116",
+        title="Rated current setting error",
+        meaning="The current rating set on the DIP switches is not valid.",
+        steps=[RemedyStep(text="A technician corrects the DIP-switch setting on site; a restart does not help.")],
+    )
+    internal = CodeEntry(code="E-7", title="Internal error", steps=[remote("Soft reset")])
+    refused = decide(fault(vendor_error_code="EV0116", error_code="InternalError"), entry_passage(setting))
+    assert (refused.proposal.action, refused.proposal.escalate) == (Action.NONE, True)
+    assert "does not fix" in refused.proposal.reason
+    allowed = decide(fault(vendor_error_code="E-7", error_code="InternalError"), entry_passage(internal))
+    assert allowed.proposal.action is Action.SOFT_RESET and not allowed.proposal.escalate
+
+
+def test_a_specific_ocpp_code_weighs_with_the_entrys_words():
+    sag = CodeEntry(code="MREC6UnderVoltage", title="Voltage to the vehicle dropped below the acceptable level")
+    sent = fault(vendor_error_code="MREC6UnderVoltage", error_code="UnderVoltage")
+    assert classify(sent, entry_passage(sag)).fault_class is FaultClass.SUPPLY
+    plain = CodeEntry(code="E-9", title="Vehicle fault", meaning="The vehicle reported a fault.")
+    sent = fault(vendor_error_code="E-9", error_code="UnderVoltage")
+    assert classify(sent, entry_passage(plain)).fault_class is FaultClass.VEHICLE  # words outweigh it
+
+
+def test_a_conditional_sentence_is_a_possible_cause_not_what_the_fault_is():
+    comms = CodeEntry(
+        code="RED-BLINK-5",
+        title="Communication error",
+        meaning="There is a communication error with the vehicle. If it persists, there may be a fault in "
+        "the charging cable (short circuit, damp contacts).",
+    )
+    found = classify(fault(vendor_error_code="red-blink-5", error_code="EVCommunicationError"), entry_passage(comms))
+    assert found.fault_class is FaultClass.VEHICLE
+    welded = comms.model_copy(update={"meaning": "If it persists, the relay may be welded."})
+    assert classify(fault(vendor_error_code="RED-BLINK-5"), entry_passage(welded)).fault_class is FaultClass.ELECTRICAL_SAFETY
+
+
+def test_an_entry_that_only_says_an_error_exists_is_not_guessed_into_a_class():
+    """A placeholder ("vendor-specific error") reads like any class: unknown, and a technician."""
+    placeholder = CodeEntry(code="VendorError", title="Vendor-specific error; charging stops")
+    reasoner = PlaybookReasoner(Classifier(PLAYBOOK, embed=_everything_reads_like_a_controller))
+    sent = fault(vendor_error_code="VendorError", error_code="OtherError", info="BSP-E42")
+    answer = reasoner.reason(sent, ChargerFacts(id="CP-1", vendor="acme"), History(), [entry_passage(placeholder)])
+    assert answer.diagnosis.fault_class is FaultClass.UNKNOWN
+    assert answer.proposal.action is Action.TRIGGER_STATUS and answer.proposal.escalate
+
+
+def test_a_class_guessed_from_wording_alone_changes_nothing_on_the_charger():
+    """Similarity is a guess: no reset on it unless the manufacturer documents one for the code."""
+    odd = CodeEntry(code="E-88", title="Rated data mismatch", meaning="The stored ratings disagree.")
+    reasoner = PlaybookReasoner(Classifier(PLAYBOOK, embed=_everything_reads_like_a_controller))
+    answer = reasoner.reason(
+        fault(vendor_error_code="E-88"), ChargerFacts(id="CP-1", vendor="acme"), History(), [entry_passage(odd)]
+    )
+    assert answer.diagnosis.fault_class is FaultClass.CONTROLLER
+    assert (answer.proposal.action, answer.proposal.escalate) == (Action.TRIGGER_STATUS, True)
+    documented = odd.model_copy(update={"steps": [remote("Restart the charger from the app")]})
+    answer = reasoner.reason(
+        fault(vendor_error_code="E-88"), ChargerFacts(id="CP-1", vendor="acme"), History(), [entry_passage(documented)]
+    )
+    assert (answer.proposal.action, answer.proposal.escalate) == (Action.SOFT_RESET, False)
+
+
+def _everything_reads_like_a_controller(texts: list[str]):
+    """An embedding in which every text points the way of the controller class's description."""
+    import numpy as np
+
+    descriptions = {rules.description for rules in PLAYBOOK.classes.values()}
+    controller = PLAYBOOK.classes[FaultClass.CONTROLLER].description
+    return np.array([[0.0, 1.0] if t in descriptions and t != controller else [1.0, 0.0] for t in texts])

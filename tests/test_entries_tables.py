@@ -148,3 +148,18 @@ def test_a_pattern_columns_header_gives_the_colour_its_cells_leave_out(tmp_path:
         "Solid,Internal fault,Turn the breaker off and on\n"
     )
     assert [e.code for e in _entries(path)] == ["RED-BLINK-1", "RED-BLINK-3", "RED-STEADY"]
+
+
+def test_a_name_column_of_single_words_gives_aliases_chargers_send(tmp_path: Path):
+    """A firmware's symbolic names may be plain words (``Phase``, ``Overvolt``): a charger that
+    sends the name instead of the number still finds the row; a name of several words is a title."""
+    path = tmp_path / "codes.csv"
+    path.write_text(
+        "err,Name,Meaning,What to do\n"
+        "3,Phase,A phase of the supply is missing.,Check the upstream breakers.\n"
+        "4,Overvolt,Over-voltage of the supply.,Wait for the supply to return to range.\n"
+        "5,Lock stuck open,The cable lock stays open.,Re-insert the plug.\n"
+    )
+    phase, overvolt, lock = _entries(path)
+    assert (phase.aliases, overvolt.aliases, lock.aliases) == (["Phase"], ["Overvolt"], [])
+    assert lock.title == "Lock stuck open"

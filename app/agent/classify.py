@@ -7,9 +7,10 @@ or safety words in the charger's own text (``info``/``techInfo``). A wrong "safe
 technician visit; a wrong "not safety" could leave a dangerous charger in service.
 
 Otherwise the class comes from, in order: the manufacturer's entry for the vendor code (keyword
-evidence, then the OCPP code the entry names), the OCPP error code, the standard entry, the
-2.0.1 component/variable name, and last the embedding similarity between an entry's text and
-each class's description. The charger's free text never chooses a class: it may only add the
+evidence, to which a specific OCPP error code the charger sent adds its weight; then the OCPP
+code the entry names), the OCPP error code, the standard entry, the 2.0.1 component/variable
+name, and last the embedding similarity between an entry's text and each class's description
+(never for an entry that only says an error exists: "vendor-specific error"). The charger's free text never chooses a class: it may only add the
 safety signal, which can only make the response more cautious.
 """
 
@@ -62,6 +63,9 @@ class Playbook(BaseModel):
     confidence: dict[str, float]
     severe: list[str] = Field(default_factory=list)
     """Severity words (an entry's ``severity``) that escalate a fault no class fits."""
+    vague: list[str] = Field(default_factory=list)
+    """Phrases of an entry that only says an error exists, not what it is ("vendor-specific
+    error"): such an entry is not matched to a class by similarity."""
 
     @cached_property
     def by_ocpp_code(self) -> dict[str, FaultClass]:
@@ -95,6 +99,9 @@ class Classification:
 
 
 _SAFE = FaultClass.ELECTRICAL_SAFETY
+REPORTED_WEIGHT = 2
+"""What a specific OCPP error code sent with the fault weighs against an entry's keyword hits
+(as much as one hit in the entry's title)."""
 
 
 class Classifier:
@@ -163,12 +170,13 @@ class Classifier:
 
     def _class(self, fault: FaultFacts, entries: FaultEntries) -> tuple[FaultClass, str, list[str]] | None:
         """The non-safety class from the strongest evidence, in the order of the module docstring."""
-        for found in filter(None, [entries.vendor]):
-            if result := self._from_entry(found):
-                return result
         code = (fault.error_code or "").casefold()
-        if code and (c := self.playbook.by_ocpp_code.get(code)):
-            return c, "ocpp_code", [f"OCPP errorCode {fault.error_code}"]
+        reported = self.playbook.by_ocpp_code.get(code) if code else None
+        for found in filter(None, [entries.vendor]):
+            if result := self._from_entry(found, reported):
+                return result
+        if reported:
+            return reported, "ocpp_code", [f"OCPP errorCode {fault.error_code}"]
         for found in filter(None, [entries.standard]):
             if result := self._from_entry(found):
                 return result
@@ -176,28 +184,42 @@ class Classifier:
         if names and (c := self._by_keywords(names, "")):
             return c, "ocpp_code", [f"the component/variable {names}"]
         first = entries.first
-        if first and (c := self._by_similarity(_entry_text(first.entry))):
+        if first and not self._vague(first.entry) and (c := self._by_similarity(_entry_text(first.entry))):
             return c, "similarity", [f"the entry for {first.entry.code} reads like a {c.value} fault"]
         return None
 
-    def _from_entry(self, found: Found) -> tuple[FaultClass, str, list[str]] | None:
+    def _vague(self, entry: CodeEntry) -> bool:
+        """Whether the entry only says that an error exists (see :attr:`Playbook.vague`)."""
+        return bool(hits(f"{entry.title}. {entry.meaning}", self.playbook.vague))
+
+    def _from_entry(
+        self, found: Found, reported: FaultClass | None = None
+    ) -> tuple[FaultClass, str, list[str]] | None:
+        """The class the entry's words name; ``reported`` (the class of a specific OCPP code the
+        charger sent) adds weight to its class where the entry names any ("voltage to the
+        vehicle dropped" sent as ``UnderVoltage`` is a supply fault)."""
         entry = found.entry
-        if c := self._by_keywords(entry.title, _entry_text(entry)):
+        if c := self._by_keywords(entry.title, _entry_text(entry), reported):
             return c, _basis(found), [f"the entry for {entry.code}: {entry.title or entry.meaning[:80]}"]
         if entry.ocpp and (c := self.playbook.by_ocpp_code.get(entry.ocpp.casefold())):
             return c, _basis(found), [f"the entry for {entry.code} pairs it with {entry.ocpp}"]
         return None
 
-    def _by_keywords(self, title: str, body: str) -> FaultClass | None:
-        """The class whose keywords the text holds most (a title hit counts twice); ties go to
-        the class listed first. Electrical safety is not scored here: it is a veto."""
+    def _by_keywords(self, title: str, body: str, reported: FaultClass | None = None) -> FaultClass | None:
+        """The class whose keywords the text holds most (a title hit counts twice, ``reported``
+        adds :data:`REPORTED_WEIGHT` once the text names any class); ties go to the class listed
+        first. Electrical safety is not scored here: it is a veto."""
         scores = {
             c: 2 * len(hits(title, rules.keywords)) + len(hits(body, rules.keywords))
             for c, rules in self.playbook.classes.items()
             if c is not _SAFE
         }
-        best = max(scores.values(), default=0)
-        return next((c for c, s in scores.items() if s == best), None) if best else None
+        if not any(scores.values()):
+            return None
+        if reported in scores:
+            scores[reported] += REPORTED_WEIGHT
+        best = max(scores.values())
+        return next(c for c, s in scores.items() if s == best)
 
     def _by_similarity(self, text: str) -> FaultClass | None:
         if self._embed is None or not text.strip():
@@ -221,6 +243,16 @@ def _entry_text(entry: CodeEntry, *, causes: bool = True) -> str:
     return ". ".join(filter(None, [entry.title, entry.meaning, entry.category, *listed]))
 
 
+def _unconditional(text: str) -> str:
+    """``text`` without its conditional sentences ("If it persists, there may be a short circuit
+    in the cable"): what might follow is a possible cause, not what the fault is. Hazards still
+    veto from anywhere (``cause_keywords``)."""
+    return " ".join(s for s in re.split(r"(?<=[.!?])\s+", text) if not _CONDITIONAL.match(s))
+
+
+_CONDITIONAL = re.compile(r"\s*(?:if|unless|should|in case|when it (?:persists|recurs))\b", re.IGNORECASE)
+
+
 def _entry_safety(entry: CodeEntry, rules: ClassRules) -> list[str]:
     """Why the entry marks an electrical-safety fault (empty when it does not): the document's
     flag or OCPP code, a safety keyword naming the fault, a hazard anywhere (its causes too), or
@@ -228,7 +260,7 @@ def _entry_safety(entry: CodeEntry, rules: ClassRules) -> list[str]:
     reasons = ["the document flags it as a safety fault"] if entry.safety else []
     if entry.ocpp and entry.ocpp.casefold() in {c.casefold() for c in rules.ocpp_codes}:
         reasons.append(f"the document pairs it with OCPP {entry.ocpp}")
-    named = hits(_entry_text(entry, causes=False), rules.keywords)
+    named = hits(_unconditional(_entry_text(entry, causes=False)), rules.keywords)
     hazards = hits(_entry_text(entry), rules.cause_keywords)
     reasons += [f'"{k}" in the entry for {entry.code}' for k in [*named, *hazards]]
     said = hits(entry.remedy, rules.remedy_keywords)

@@ -21,9 +21,13 @@ from app.guard.actions import Action, ActionParams, Proposal
 from app.guard.reach import sessions_reached
 from knowledge.codes import query_keys
 from knowledge.entries import CodeEntry
+from knowledge.refusals import restart_refused
 from knowledge.schema import Passage
 
 _CHARGER_WIDE = frozenset({Action.SOFT_RESET, Action.HARD_RESET, Action.CLEAR_CACHE, Action.NONE})
+_HOLDING = frozenset({Action.NONE, Action.TRIGGER_STATUS})
+"""Steps that change nothing on the charger: the only ones taken on a guess."""
+_RESETS = frozenset({Action.SOFT_RESET, Action.HARD_RESET})
 MAX_CITED = 4
 
 
@@ -97,12 +101,28 @@ class PlaybookReasoner:
             isolating = documented is Action.SET_INOPERATIVE  # out of service: someone must know
             step = Step(action=documented, escalate=rules.first.escalate or isolating)
             why = f"first {label}: the manufacturer's remote step for code {entries.first.entry.code}"
-        if found.fault_class is FaultClass.UNKNOWN and (concern := _unread(fault, entries, self._severe)):
-            step = step.model_copy(update={"escalate": True})
-            why += f"; {concern}, so a technician is told"
+        elif found.basis == "similarity" and step.action not in _HOLDING:
+            step = Step(action=Action.TRIGGER_STATUS, escalate=True)
+            why += "; the class is only a guess from the entry's wording, so nothing is changed on the "
+            why += "charger and a technician is told"
+        step, why = self._cautions(step, why, found, entries, fault)
         busy = sessions_reached(step.action, _params(step.action, fault), history.sessions)
         if busy and rules.busy is not None and step.action is not Action.NONE:
             return rules.busy, f"{why}; a session is active, so: {rules.busy.action.value}"
+        return step, why
+
+    def _cautions(
+        self, step: Step, why: str, found: Classification, entries: FaultEntries, fault: FaultFacts
+    ) -> tuple[Step, str]:
+        """``step`` made more cautious where the documents ask: no reset for a code whose document
+        says a restart does not fix it; a person for a code no class fits."""
+        if step.action in _RESETS and entries.first and _refuses_restart(entries.first.entry):
+            step = Step(action=Action.NONE, escalate=True)
+            why += f"; the document says a restart does not fix code {entries.first.entry.code}, "
+            why += "so a technician is told"
+        if found.fault_class is FaultClass.UNKNOWN and (concern := _unread(fault, entries, self._severe)):
+            step = step.model_copy(update={"escalate": True})
+            why += f"; {concern}, so a technician is told"
         return step, why
 
     def _severe(self, found: Found | None) -> bool:
@@ -112,12 +132,20 @@ class PlaybookReasoner:
 
 def _unread(fault: FaultFacts, entries: FaultEntries, severe) -> str:
     """Why a fault no class fits needs a person (``""`` when it does not): the charger names a
-    code no loaded document defines, or the document rates the code severe."""
-    if fault.vendor_error_code and not entries.all():
-        return f"code {fault.vendor_error_code.strip()} is in no loaded document"
+    code no loaded document defines, or whose entry does not say what kind of fault it is, or
+    the document rates the code severe. (A fault with no code at all is asked about first.)"""
     if severe(entries.first):
         return f"the document rates it {entries.first.entry.severity!r}"
+    if fault.vendor_error_code and not entries.all():
+        return f"code {fault.vendor_error_code.strip()} is in no loaded document"
+    if fault.vendor_error_code and entries.first:
+        return f"the document's entry for {entries.first.entry.code} does not say what kind of fault it is"
     return ""
+
+
+def _refuses_restart(entry: CodeEntry) -> bool:
+    """Whether the entry's meaning, a cause or a step says a restart does not fix the code."""
+    return any(restart_refused(text) for text in [entry.meaning, *entry.causes, *(s.text for s in entry.steps)])
 
 
 def _params(action: Action, fault: FaultFacts) -> ActionParams:

@@ -5,7 +5,8 @@ where both sides are actions (``one Reset Soft; if it recurs, set the outlet Ino
 Where the document labels its parts (``Remote: … On site: …``, ``Customer action`` versus
 ``Service action`` columns) the label decides; otherwise a step is remote when it says what can be
 done from the backend (restart, reset, unlock, re-enable, clear, via OCPP …) and names nothing that
-needs hands on site (replace, inspect, measure, tighten, electrician …). Words: vocabulary.yaml.
+needs hands on site (replace, inspect, measure, tighten, electrician …), and does not refuse a
+restart ("a restart does not help", :mod:`knowledge.refusals`). Words: vocabulary.yaml.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 
 from ingest.entries.vocabulary import Vocabulary, vocabulary
 from knowledge.entries import RemedyStep
+from knowledge.refusals import restart_refused
 
 _ITEM = re.compile(r"^\s*(?:[-*+•▪–]|\(?\d{1,2}[.)]|\(?[a-h][.)]|step\s+\d+[:.)]?)\s+", re.IGNORECASE)
 _INLINE_NUMBER = re.compile(r"(?:^|(?<=\s))\(?(\d{1,2})[.)]\s+(?=\S)")
@@ -105,9 +107,12 @@ def _clauses(sentence: str) -> list[str]:
 
 
 def is_remote(step: str, vocab: Vocabulary | None = None) -> bool:
-    """Whether a step says something done from the backend and nothing that needs a visit."""
+    """Whether a step says something done from the backend and nothing that needs a visit ("a
+    restart does not help" names a restart but refuses it: not remote)."""
     vocab = vocab or vocabulary()
-    return bool(vocab.remote.search(step)) and not vocab.onsite.search(step) and not is_none(step, vocab)
+    if not vocab.remote.search(step) or vocab.onsite.search(step) or is_none(step, vocab):
+        return False
+    return not restart_refused(step)
 
 
 def is_none(step: str, vocab: Vocabulary | None = None) -> bool:

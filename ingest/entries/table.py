@@ -1,9 +1,9 @@
 """One table row, with its columns' roles, as a :class:`CodeEntry`.
 
 The code cell may list several spellings (``E01 / 0x01``): the first is the code, the others
-aliases, as is a symbolic name column (``RCM_TRIPPED``) and the raw text of a pattern. Title is the
-title column (else the meaning column's first sentence), meaning the meaning column (else the
-title); causes, steps (remote from a ``Remote:`` label or a remote column, else from the verbs)
+aliases, as is a symbolic name column (``RCM_TRIPPED``, ``Phase``) and the raw text of a pattern.
+Title is the title column (else a name of several words, else the meaning column's first
+sentence), meaning the meaning column (else the title); causes, steps (remote from a ``Remote:`` label or a remote column, else from the verbs)
 and flags come from their columns.
 """
 
@@ -19,9 +19,14 @@ from knowledge.codes import split_code_field
 from knowledge.entries import CodeEntry, Layout, RemedyStep
 from knowledge.patterns import pattern_code
 
-_SYMBOLIC_NAME = re.compile(
-    r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z][A-Z0-9_]{3,}|[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+"
-)
+_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{2,39}")
+
+
+def _symbolic(name: str) -> bool:
+    """Whether a name column's value is an identifier a charger may send instead of the number
+    (``RCM_TRIPPED``, ``FiDc``, ``Phase``, ``Overvolt``): one token, no spaces. A name column of
+    words ("Phase error") is a title, not an alias."""
+    return bool(_IDENTIFIER.fullmatch(name))
 
 
 def row_values(headers: Sequence[str], cells: Sequence[str], columns: Columns) -> dict[str, list[str]]:
@@ -42,7 +47,7 @@ def row_entry(values: dict[str, list[str]], columns: Columns, locator: str = "")
     if code is None:
         return None
     name = _one(values, "name")
-    if name and _SYMBOLIC_NAME.fullmatch(name) and name not in aliases:
+    if name and _symbolic(name) and name not in aliases:
         aliases.append(name)
     title, meaning = _title_meaning(values, name)
     severity, category = _one(values, "severity"), _one(values, "category")
@@ -83,6 +88,8 @@ def _codes(cell: str, pattern: bool, header: str = "") -> tuple[str | None, list
 
 def _title_meaning(values: dict[str, list[str]], name: str) -> tuple[str, str]:
     title, meaning = _one(values, "title"), " ".join(values.get("meaning", []))
+    if not title and name and not _symbolic(name):  # a name of words ("Lock stuck open") is a title
+        title = name
     if not title:
         title = short_title(meaning) if meaning else name
     return title.rstrip(". "), meaning or title

@@ -1,0 +1,40 @@
+"""Reading "a restart does not help" as a refusal, and "if that does not help, …" as not one."""
+
+import pytest
+
+from ingest.entries.steps import is_remote
+from knowledge.refusals import restart_refused
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A technician corrects the DIP-switch setting on site; a restart does not help.",
+        "Restarting the charger will not clear this fault.",
+        "A reboot won't fix it.",
+        "Do not restart the charger before an electrician has checked it.",
+        "The error cannot be reset remotely.",
+        "This fault is not cleared by a reset; replace the board.",
+        "No reset will clear this latch.",
+    ],
+)
+def test_a_refused_restart(text):
+    assert restart_refused(text)
+    assert not is_remote(text), "a refusal is never a remote step"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Restart the charger from the app; if the error returns, call service.",
+        "Restart the charger. If that does not help, call service.",
+        "Restart it and if the error does not clear call support",
+        "If a restart does not help, call service",
+        "Collect GetDiagnostics, then Soft reset; if it recurs within 24 h do not reset again.",
+        "Reset once, and if it recurs do not reset again",
+        "A reboot fixes it.",
+        "Power-cycle the unit to clear the error",
+    ],
+)
+def test_a_restart_worth_trying(text):
+    assert not restart_refused(text)
