@@ -41,7 +41,7 @@ OCPP16_ERROR_CODES: tuple[str, ...] = (
 
 _HEX = re.compile(r"^0[xX]([0-9a-fA-F]+)$")
 _PREFIXED = re.compile(r"^([A-Za-z]{1,4})[\s_\-.#:]*0*(\d{1,5})$")
-_NUMERIC = re.compile(r"^0*(\d{1,6})$")
+_NUMERIC = re.compile(r"^0*(\d{1,10})$")
 _SYMBOLIC = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:[_\-][A-Za-z0-9]+)*$")
 _SEPARATORS = re.compile(r"[\s_\-.#:]+")
 

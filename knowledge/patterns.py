@@ -26,18 +26,33 @@ def pattern_code(text: str) -> str | None:
     """The stable key form of a LED/blink pattern in ``text`` (``RED-BLINK-3``), else ``None``.
 
     Needs a blink/flash word with a count (``3 blinks``, ``flashes three times``) or a colour
-    with a blink/flash/steady state (``red, blinking fast``).
+    with a blink/flash/steady state (``red, blinking fast``). A sound beside a light is part of
+    the pattern (``constantly red with warning sounds``: ``RED-STEADY-BEEP``; "without any sound"
+    is none).
     """
     low = text.lower()
     colour = next((c for c in COLOURS if re.search(rf"\b{c}\b", low)), None)
     count = _blink_count(low)
-    blink = re.search(r"\b(?:blink|flash|puls|beep|flicker)\w*", low)
-    if count is None and not (colour and (blink or re.search(r"\b(?:steady|solid|lit|on)\b", low))):
+    blink = re.search(r"\b(?:blink|flash|puls|flicker)\w*", low)
+    sound = _SOUND.search(low) and not _SILENT.search(low)
+    steady = re.search(
+        r"\b(?:steady|solid|lit|on|constant|constantly|continuous|continuously|permanent)\b", low
+    )
+    if count is None and not (colour and (blink or sound or steady)):
         return None
-    kind = "BEEP" if re.search(r"\bbeep", low) else "BLINK" if (blink or count) else "STEADY"
+    if blink:
+        kind = "BLINK"
+    elif sound and not (colour and steady):
+        kind = "BEEP"
+    else:
+        kind = "BLINK" if count else "STEADY"
     speed = next((s for s in ("fast", "rapid", "slow", "alternating", "running") if s in low), None)
-    parts = [colour, kind, str(count) if count else None, speed if not count else None]
-    return "-".join(p.upper() for p in parts if p)
+    tail = str(count) if count else speed or ("BEEP" if sound and kind != "BEEP" else None)
+    return "-".join(p.upper() for p in [colour, kind, tail] if p)
+
+
+_SOUND = re.compile(r"\b(?:beep|sound|buzz|tone|alarm sound)\w*")
+_SILENT = re.compile(r"\b(?:without|no)\s+(?:any\s+)?(?:beep|sound|buzz|tone)")
 
 
 def _blink_count(low: str) -> int | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 _RESTART = r"(?:restart|reboot|reset|power[- ]?cycl|re-?start|re-?boot|re-?initiali[sz])\w*"
-_FIX = r"(?:help|fix|clear|solve|resolve|work|cure|remove|recover|rectify|correct)\w*"
+_FIX = r"(?:help|fix|clear|solve|resolve|work|cure|remove|recover|rectify|correct|change)\w*"
 _NOT = r"(?:not|n't|never|no\s+longer)"
 
 _GAP = r"(?:(?!\b(?:if|when|unless|and|then|or|but)\b)[^.;:]){0,40}?"
@@ -24,7 +24,7 @@ _REFUSED = re.compile(
             # "a restart does not help", "resetting will not clear the error", "a reboot won't fix it"
             rf"\b{_RESTART}\b{_GAP}\b(?:(?:does|do|did|will|would|can|could|is|are)\s*{_NOT}|won't|cannot|can\s+not)\s+(?:\w+\s+)?{_FIX}\b",
             # "do not restart", "must not be reset", "cannot be restarted remotely", "never reset"
-            rf"\b(?:(?:do|does|must|should|shall|can|could)\s*{_NOT}|cannot|can\s+not|never)\s+(?:be\s+)?{_RESTART}\b",
+            rf"\b(?:(?:do|does|must|should|shall|can|could)\s*{_NOT}|cannot|can\s+not|never)\s+(?:be\s+)?(?:\w+\s+){{0,2}}?{_RESTART}\b",
             # "not fixed by a restart", "not cleared by resetting"
             rf"\bnot\s+(?:be\s+)?(?:fixed|cleared|solved|resolved|recovered|removed)\s+(?:by|with|through)\s+(?:an?\s+)?(?:\w+\s+)?{_RESTART}\b",
             # "no reset will clear this"

@@ -265,7 +265,9 @@ def test_a_document_that_says_a_restart_does_not_help_gets_no_reset_and_a_techni
         code="EV0116",
         title="Rated current setting error",
         meaning="The current rating set on the DIP switches is not valid.",
-        steps=[RemedyStep(text="A technician corrects the DIP-switch setting on site; a restart does not help.")],
+        steps=[
+            RemedyStep(text="A technician corrects the DIP-switch setting on site; a restart does not help.")
+        ],
     )
     internal = CodeEntry(code="E-7", title="Internal error", steps=[remote("Soft reset")])
     refused = decide(fault(vendor_error_code="EV0116", error_code="InternalError"), entry_passage(setting))
@@ -276,7 +278,9 @@ def test_a_document_that_says_a_restart_does_not_help_gets_no_reset_and_a_techni
 
 
 def test_a_specific_ocpp_code_weighs_with_the_entrys_words():
-    sag = CodeEntry(code="MREC6UnderVoltage", title="Voltage to the vehicle dropped below the acceptable level")
+    sag = CodeEntry(
+        code="MREC6UnderVoltage", title="Voltage to the vehicle dropped below the acceptable level"
+    )
     sent = fault(vendor_error_code="MREC6UnderVoltage", error_code="UnderVoltage")
     assert classify(sent, entry_passage(sag)).fault_class is FaultClass.SUPPLY
     plain = CodeEntry(code="E-9", title="Vehicle fault", meaning="The vehicle reported a fault.")
@@ -291,10 +295,15 @@ def test_a_conditional_sentence_is_a_possible_cause_not_what_the_fault_is():
         meaning="There is a communication error with the vehicle. If it persists, there may be a fault in "
         "the charging cable (short circuit, damp contacts).",
     )
-    found = classify(fault(vendor_error_code="red-blink-5", error_code="EVCommunicationError"), entry_passage(comms))
+    found = classify(
+        fault(vendor_error_code="red-blink-5", error_code="EVCommunicationError"), entry_passage(comms)
+    )
     assert found.fault_class is FaultClass.VEHICLE
     welded = comms.model_copy(update={"meaning": "If it persists, the relay may be welded."})
-    assert classify(fault(vendor_error_code="RED-BLINK-5"), entry_passage(welded)).fault_class is FaultClass.ELECTRICAL_SAFETY
+    assert (
+        classify(fault(vendor_error_code="RED-BLINK-5"), entry_passage(welded)).fault_class
+        is FaultClass.ELECTRICAL_SAFETY
+    )
 
 
 def test_an_entry_that_only_says_an_error_exists_is_not_guessed_into_a_class():
@@ -302,7 +311,9 @@ def test_an_entry_that_only_says_an_error_exists_is_not_guessed_into_a_class():
     placeholder = CodeEntry(code="VendorError", title="Vendor-specific error; charging stops")
     reasoner = PlaybookReasoner(Classifier(PLAYBOOK, embed=_everything_reads_like_a_controller))
     sent = fault(vendor_error_code="VendorError", error_code="OtherError", info="BSP-E42")
-    answer = reasoner.reason(sent, ChargerFacts(id="CP-1", vendor="acme"), History(), [entry_passage(placeholder)])
+    answer = reasoner.reason(
+        sent, ChargerFacts(id="CP-1", vendor="acme"), History(), [entry_passage(placeholder)]
+    )
     assert answer.diagnosis.fault_class is FaultClass.UNKNOWN
     assert answer.proposal.action is Action.TRIGGER_STATUS and answer.proposal.escalate
 
@@ -312,13 +323,19 @@ def test_a_class_guessed_from_wording_alone_changes_nothing_on_the_charger():
     odd = CodeEntry(code="E-88", title="Rated data mismatch", meaning="The stored ratings disagree.")
     reasoner = PlaybookReasoner(Classifier(PLAYBOOK, embed=_everything_reads_like_a_controller))
     answer = reasoner.reason(
-        fault(vendor_error_code="E-88"), ChargerFacts(id="CP-1", vendor="acme"), History(), [entry_passage(odd)]
+        fault(vendor_error_code="E-88"),
+        ChargerFacts(id="CP-1", vendor="acme"),
+        History(),
+        [entry_passage(odd)],
     )
     assert answer.diagnosis.fault_class is FaultClass.CONTROLLER
     assert (answer.proposal.action, answer.proposal.escalate) == (Action.TRIGGER_STATUS, True)
     documented = odd.model_copy(update={"steps": [remote("Restart the charger from the app")]})
     answer = reasoner.reason(
-        fault(vendor_error_code="E-88"), ChargerFacts(id="CP-1", vendor="acme"), History(), [entry_passage(documented)]
+        fault(vendor_error_code="E-88"),
+        ChargerFacts(id="CP-1", vendor="acme"),
+        History(),
+        [entry_passage(documented)],
     )
     assert (answer.proposal.action, answer.proposal.escalate) == (Action.SOFT_RESET, False)
 
@@ -330,3 +347,35 @@ def _everything_reads_like_a_controller(texts: list[str]):
     descriptions = {rules.description for rules in PLAYBOOK.classes.values()}
     controller = PLAYBOOK.classes[FaultClass.CONTROLLER].description
     return np.array([[0.0, 1.0] if t in descriptions and t != controller else [1.0, 0.0] for t in texts])
+
+
+def test_a_light_pattern_in_the_chargers_text_adds_caution_but_never_chooses_the_class():
+    """Code 56 only says "read the lights"; the charger's text describes them. The manual's entry
+    for that pattern may veto (a broken PEN) or refuse a restart, never pick a milder class."""
+    pointer = CodeEntry(
+        code="56", title="Error", meaning="The charger is in an error state; read the lights."
+    )
+    pen = CodeEntry(
+        code="RED-STEADY-BEEP", title="Constantly red with warning sounds", meaning="A broken PEN conductor."
+    )
+    critical = CodeEntry(
+        code="RED-BLINK",
+        title="The lights flash red",
+        meaning="A critical error.",
+        steps=[RemedyStep(text="The charger cannot be reset and has to be replaced.")],
+    )
+    update = CodeEntry(
+        code="GREEN-BLINK", title="Lights flash green", meaning="Software update, nothing is wrong."
+    )
+    passages = [entry_passage(e) for e in (pointer, pen, critical, update)]
+    sounding = decide(fault(vendor_error_code="56", info="LED constant red with warning sound"), *passages)
+    assert sounding.diagnosis.fault_class is FaultClass.ELECTRICAL_SAFETY
+    assert "PEN" in sounding.diagnosis.likely_cause
+    flashing = decide(
+        fault(vendor_error_code="56", error_code="InternalError", info="red flashing"), *passages
+    )
+    assert flashing.proposal.action is not Action.SOFT_RESET and flashing.proposal.escalate
+    calm = decide(
+        fault(vendor_error_code="56", error_code="InternalError", info="lights flash green"), *passages
+    )
+    assert calm.diagnosis.fault_class is FaultClass.CONTROLLER, "the text's pattern never picks the class"

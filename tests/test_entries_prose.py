@@ -142,3 +142,68 @@ def test_unread_code_lines_are_reported(tmp_path: Path):
 def test_generated_pdf_prose_codes(corpus: Path):
     doc = load(corpus / "acme/dc-50/acme-dc-50-manual.pdf")
     assert {b.entry.code for b in doc.blocks if b.entry} >= {"F005", "F010", "F021", "F030"}
+
+
+FAQ = """# Charger FAQ
+
+**Q: All the lights are solid red. What does that mean?**
+
+A: The charger has detected a ground fault. Disconnect the cable and check it for damage.
+
+**Q: The lights are constantly red, without any sound.**
+
+A: A general error. Unplug the cable and plug it in again.
+
+**Q: The lights are constantly red and the charger makes warning sounds.**
+
+A: A broken PEN conductor. Do not use the charger; have an electrician check the installation.
+
+**Q: The lights flash red.**
+
+A: A critical error. The charger **cannot be reset** and has to be replaced.
+
+**Q: How do I pair the app?**
+
+A: Scan the QR code.
+
+* `7` — **Error**: illegal grid type; the detection of the grid type failed.
+* `9` — **Error**: communication with the master charger lost.
+"""
+
+
+def test_an_faq_about_lights_and_a_list_of_backticked_codes(tmp_path: Path):
+    path = tmp_path / "faq.md"
+    path.write_text(FAQ)
+    entries = {e.code: e for b in load(path).blocks if (e := b.entry)}
+    assert set(entries) == {"RED-STEADY", "RED-STEADY-BEEP", "RED-BLINK", "7", "9"}  # no app question
+    pen = entries["RED-STEADY-BEEP"]
+    assert pen.layout is Layout.pattern and "PEN" in pen.meaning
+    assert "cannot be reset" in entries["RED-BLINK"].remedy
+    assert "illegal grid type" in entries["7"].meaning
+    faq = [b.entry for b in load(path).blocks if b.entry and b.entry.code == "RED-STEADY"]
+    assert [e.title for e in faq] == [
+        "All the lights are solid red. What does that mean",
+        "The lights are constantly red, without any sound",
+    ]
+
+
+def test_a_code_with_its_spellings_in_brackets_leads_its_entry(tmp_path: Path):
+    """``TITLE  [display symbol]  (Modbus code)`` lines with indented advice: CamelCase codes count
+    here (the brackets mark a label) and every bracketed spelling is an alias."""
+    path = tmp_path / "errors.txt"
+    path.write_text(
+        "ERROR LIST\n\n"
+        "GroundFailure  [B]  (Modbus 3)\n"
+        "      The residual current device has tripped. A qualified electrician must check it.\n\n"
+        "InternalError  [D]\n"
+        "      Error in an internal component. A qualified electrician must check the station.\n\n"
+        "OverCurrentFailure  [-]\n"
+        "      The vehicle has drawn more current than was set.\n"
+    )
+    entries = [b.entry for b in load(path).blocks if b.entry]
+    assert [(e.code, e.aliases) for e in entries] == [
+        ("GroundFailure", ["B", "3"]),
+        ("InternalError", ["D"]),
+        ("OverCurrentFailure", []),
+    ]
+    assert "residual current" in entries[0].title and "internal component" not in entries[0].remedy

@@ -163,3 +163,56 @@ def test_a_name_column_of_single_words_gives_aliases_chargers_send(tmp_path: Pat
     phase, overvolt, lock = _entries(path)
     assert (phase.aliases, overvolt.aliases, lock.aliases) == (["Phase"], ["Overvolt"], [])
     assert lock.title == "Lock stuck open"
+
+
+def test_a_pdf_table_whose_code_is_not_the_first_column(tmp_path: Path):
+    """A portrait table "Fault | Code | LED | Message": the fault's name wraps over two lines and
+    comes first; rows start where the code column has a code, the name becomes the title, and a
+    footnote under the table ends it."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table
+
+    cell = ParagraphStyle("cell", fontName="Helvetica", fontSize=8, leading=10)
+    rows = [
+        ["Fault", "Code", "LED behavior", "Message"],
+        ["Immediate Ground Fault", "IGF", "Solid red", "Remove and return the charging plug."],
+        [
+            "Ground Monitor Fault (earth fault) of the station",
+            "GMF",
+            "Solid blue; solid red after 1 min",
+            "Restart your charger by unplugging the cable or using the circuit breaker.",
+        ],
+        ["Relay Stuck Open", "RSO", "Solid blue", "Restart your charger using the circuit breaker."],
+    ]
+    table = Table([[Paragraph(c, cell) for c in r] for r in rows], colWidths=[120, 50, 110, 200])
+    table.setStyle([("VALIGN", (0, 0), (-1, -1), "TOP")])
+    footnote = Paragraph(
+        "* The LED changes to solid red when the same fault is still present after 1 minute.", cell
+    )
+    path = tmp_path / "fault-codes.pdf"
+    SimpleDocTemplate(str(path), pagesize=A4, invariant=1).build([table, footnote])
+    entries = [b.entry for b in load(path).blocks if b.entry]
+    assert [e.code for e in entries] == ["IGF", "GMF", "RSO"]
+    assert entries[1].title == "Ground Monitor Fault (earth fault) of the station"
+    assert "circuit breaker" in entries[1].remedy
+
+
+def test_a_bit_table_is_keyed_by_the_register_value_chargers_send(tmp_path: Path):
+    """``Bit | Mask | Value | Warning``: the value is the code (bit 12 is reported as 4096), the
+    mask and the symbolic name are aliases, and the bit's position is no spelling of it."""
+    path = tmp_path / "warnings.md"
+    path.write_text(
+        "| Bit | Mask | Value | Warning | Meaning | Action |\n|---|---|---|---|---|---|\n"
+        "| 0 | 0x00000001 | 1 | WARNING_HUMIDITY | Moisture in the enclosure | Dry it |\n"
+        "| 2 | 0x00000004 | 4 | WARNING_TEMPERATURE_ERROR | Sensor unreadable | Restart the charger |\n"
+        "| 12 | 0x00001000 | 4096 | WARNING_RCD_6MA | DC residual current | Keep out of service |\n"
+        "| 22 | 0x00400000 | 4194304 | WARNING_O_PEN | Open PEN | Isolate the charger |\n"
+    )
+    entries = _entries(path)
+    assert [(e.code, e.aliases) for e in entries] == [
+        ("1", ["0x00000001", "WARNING_HUMIDITY"]),
+        ("4", ["0x00000004", "WARNING_TEMPERATURE_ERROR"]),
+        ("4096", ["0x00001000", "WARNING_RCD_6MA"]),
+        ("4194304", ["0x00400000", "WARNING_O_PEN"]),
+    ]

@@ -10,8 +10,9 @@ Otherwise the class comes from, in order: the manufacturer's entry for the vendo
 evidence, to which a specific OCPP error code the charger sent adds its weight; then the OCPP
 code the entry names), the OCPP error code, the standard entry, the 2.0.1 component/variable
 name, and last the embedding similarity between an entry's text and each class's description
-(never for an entry that only says an error exists: "vendor-specific error"). The charger's free text never chooses a class: it may only add the
-safety signal, which can only make the response more cautious.
+(never for an entry that only says an error exists: "vendor-specific error"). The charger's
+free text never chooses a class: it may only add the safety signal (its words, or the vendor's
+entry for a light pattern it describes), which can only make the response more cautious.
 """
 
 from __future__ import annotations

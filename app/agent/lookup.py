@@ -38,14 +38,19 @@ class Found:
 @dataclass(frozen=True)
 class FaultEntries:
     """The fault's vendor entry and standard entry (either may be missing); ``flags`` the other
-    entries a sum of flags stands for (``20`` in a document of flags 1, 2, 4, 8, 16 …: 16 + 4)."""
+    entries a sum of flags stands for (``20`` in a document of flags 1, 2, 4, 8, 16 …: 16 + 4);
+    ``hinted`` the vendor's entries for a light pattern the charger's own text describes ("all
+    LEDs solid red"): untrusted text, so they may add caution (a safety veto, a refused restart)
+    but never choose the class."""
 
     vendor: Found | None = None
     standard: Found | None = None
     flags: tuple[Found, ...] = ()
+    hinted: tuple[Found, ...] = ()
 
     def all(self) -> list[Found]:
-        return [f for f in (self.vendor, self.standard, *self.flags) if f is not None]
+        found = [f for f in (self.vendor, self.standard, *self.flags, *self.hinted) if f is not None]
+        return list({f.passage.id: f for f in found}.values())
 
     @property
     def first(self) -> Found | None:
@@ -68,7 +73,27 @@ def fault_entries(fault: FaultFacts, passages: Sequence[Passage]) -> FaultEntrie
     specific = fault.error_code if (fault.error_code or "").casefold() not in GENERIC_OCPP_CODES else None
     names = component_codes(fault)
     standard = find_entry(passages, [specific, *names, *filter(_distinctive, own)], standard=True)
-    return FaultEntries(vendor, standard, flags)
+    return FaultEntries(vendor, standard, flags, hinted_entries(fault, passages))
+
+
+def text_patterns(fault: FaultFacts) -> list[str]:
+    """The light/sound pattern the charger's own text describes, in every colour variant."""
+    key = charger_pattern(fault.info) if fault.info else None
+    return pattern_variants(key) if key else []
+
+
+def hinted_entries(fault: FaultFacts, passages: Sequence[Passage]) -> tuple[Found, ...]:
+    """Every vendor entry for the pattern in the charger's text (one wording may fit several:
+    "solid red" and "solid red with a warning sound")."""
+    keys = text_patterns(fault)
+    return tuple(
+        Found(p.entry, p)
+        for p in passages
+        if keys
+        and p.entry is not None
+        and p.vendor != STANDARD_VENDOR
+        and any(_defines(p.entry, key, alias=True) for key in keys)
+    )
 
 
 def blink_counts(code: str | None) -> list[str]:

@@ -19,7 +19,7 @@ from app.agent import record
 from app.agent.context import load_context
 from app.agent.guidance import with_guidance
 from app.agent.llm import ReasonerFailure
-from app.agent.lookup import blink_counts, code_spellings, component_codes, flag_bits, grounded
+from app.agent.lookup import blink_counts, code_spellings, component_codes, flag_bits, grounded, text_patterns
 from app.agent.recurrence import Recurrence, assess
 from app.agent.state import (
     AgentState,
@@ -238,6 +238,7 @@ def retrieve(search: SearchFn, fault: FaultFacts, charger: ChargerFacts) -> list
     codes = [*code_spellings(fault.vendor_error_code), *([fault.error_code] if fault.error_code else [])]
     codes += flag_bits(fault.vendor_error_code) + blink_counts(fault.vendor_error_code)  # see lookup
     codes += component_codes(fault)  # a 2.0.1 problem: the device model's entry is found by its name
+    codes += text_patterns(fault)  # a light pattern the charger's text describes (caution only)
     terms = [
         fault.error_code,
         fault.vendor_error_code,

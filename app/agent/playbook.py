@@ -52,7 +52,7 @@ class PlaybookReasoner:
         diagnosis = Diagnosis(
             fault_class=found.fault_class,
             summary=_summary(fault, charger, first, cited),
-            likely_cause=_cause(first, found, cited),
+            likely_cause=" ".join(filter(None, [_cause(first, found, cited), _hinted(entries, cited)])),
             evidence=evidence,
             remedy=_remedy(first, cited),
             citations=cited,
@@ -93,6 +93,10 @@ class PlaybookReasoner:
         label = f"{found.fault_class.value} fault (from the {found.basis.replace('_', ' ')})"
         if found.why:
             label += f": {'; '.join(found.why[:3])}"
+        if recurring and found.basis == "similarity" and rules.recurring.action not in _HOLDING:
+            return Step(
+                action=Action.NONE, escalate=True
+            ), f"recurring {label}: only a guess, so a technician"
         if recurring:
             return rules.recurring, f"recurring {label}: playbook step for recurrence"
         step, why = rules.first, f"first {label}: playbook first step"
@@ -116,9 +120,12 @@ class PlaybookReasoner:
     ) -> tuple[Step, str]:
         """``step`` made more cautious where the documents ask: no reset for a code whose document
         says a restart does not fix it; a person for a code no class fits."""
-        if step.action in _RESETS and entries.first and _refuses_restart(entries.first.entry):
+        refusing = next(
+            (f for f in [entries.first, *entries.hinted] if f and _refuses_restart(f.entry)), None
+        )
+        if step.action in _RESETS and refusing:
             step = Step(action=Action.NONE, escalate=True)
-            why += f"; the document says a restart does not fix code {entries.first.entry.code}, "
+            why += f"; the document says a restart does not fix {refusing.entry.code}, "
             why += "so a technician is told"
         if found.fault_class is FaultClass.UNKNOWN and (concern := _unread(fault, entries, self._severe)):
             step = step.model_copy(update={"escalate": True})
@@ -145,7 +152,9 @@ def _unread(fault: FaultFacts, entries: FaultEntries, severe) -> str:
 
 def _refuses_restart(entry: CodeEntry) -> bool:
     """Whether the entry's meaning, a cause or a step says a restart does not fix the code."""
-    return any(restart_refused(text) for text in [entry.meaning, *entry.causes, *(s.text for s in entry.steps)])
+    return any(
+        restart_refused(text) for text in [entry.meaning, *entry.causes, *(s.text for s in entry.steps)]
+    )
 
 
 def _params(action: Action, fault: FaultFacts) -> ActionParams:
@@ -193,6 +202,21 @@ def _cause(found: Found | None, result: Classification, cited: list[Cited]) -> s
     causes = f"Possible causes: {'; '.join(entry.causes[:3])}." if entry.causes else ""
     said = " ".join(filter(None, [meaning, causes])) or entry.title or entry.code
     return said + _ref(cited, found)
+
+
+def _hinted(entries: FaultEntries, cited: list[Cited]) -> str:
+    """What the manual says about the light pattern the charger's text describes (quoted for the
+    technician; it never chose the class)."""
+    said = [
+        f'"{f.entry.title}": {_sentences(f.entry.meaning, 1) or f.entry.title}{_ref(cited, f)}'
+        for f in entries.hinted
+        if f is not entries.first
+    ]
+    return (
+        f"The charger's text describes a light pattern the manual explains — {'; '.join(said)}"
+        if said
+        else ""
+    )
 
 
 def _remedy(found: Found | None, cited: list[Cited]) -> str:

@@ -4,7 +4,9 @@ Texts are compared folded: case, ``snake_case`` and ``CamelCase`` do not matter
 (``RCM_TRIPPED`` and ``GroundFailure`` read as "rcm tripped" and "ground failure"), and a keyword
 matches as a whole word or phrase, with a plural or verb ending, its words joined by a space, a
 hyphen or nothing (``over-current`` matches "over current" and "overcurrent"; ``relay`` matches
-"relays"; ``rcd`` never matches inside "recorded"). ``latch ~ broken`` asks for both words near each other.
+"relays"; ``rcd`` never matches inside "recorded"). ``latch ~ broken`` asks for both words near each
+other; ``relay stuck !open`` for
+the phrase not followed by "open" (a relay stuck open delivers nothing; one stuck closed is live).
 """
 
 from __future__ import annotations
@@ -30,11 +32,13 @@ _NEAR = 5
 def _pattern(keyword: str) -> re.Pattern[str]:
     """A keyword as a whole-word pattern; ``a ~ b`` matches ``a`` and ``b`` within :data:`_NEAR`
     words of each other, in either order ("latch ~ broken": "the latch of the plug is broken")."""
+    keyword, _, unless = keyword.partition("!")
+    tail = rf"(?![\s-]+{_phrase(unless)})" if unless.strip() else ""
     if "~" in keyword:
         first, second = (_phrase(part) for part in keyword.split("~", 1))
         gap = rf"(?:[^\w.;:!?]+\w+){{0,{_NEAR}}}?[^\w.;:!?]+"  # within one clause
-        return re.compile(f"{first}{gap}{second}|{second}{gap}{first}")
-    return re.compile(_phrase(keyword))
+        return re.compile(f"(?:{first}{gap}{second}|{second}{gap}{first}){tail}")
+    return re.compile(_phrase(keyword) + tail)
 
 
 def _phrase(keyword: str) -> str:

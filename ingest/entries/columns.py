@@ -19,7 +19,7 @@ from ingest.entries.vocabulary import Vocabulary, vocabulary, words_key
 from knowledge.codes import normalise_code
 from knowledge.patterns import pattern_code
 
-MULTI_ROLES = frozenset({"cause", "remedy", "remote", "onsite", "meaning"})
+MULTI_ROLES = frozenset({"cause", "remedy", "remote", "onsite", "meaning", "alias"})
 """Roles several columns may share (their cells are joined in column order)."""
 _GENERIC_CODE_WORDS = frozenset({"error", "fault", "alarm", "err", "id", "no", "nr", "number"})
 _MIN_SHARE = 0.6
@@ -75,10 +75,8 @@ def table_columns(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> Colu
     """Roles of every column of a table from its headers and cells (see the module docstring)."""
     roles = header_roles(headers)
     columns = [[_cell(r, i) for r in rows] for i in range(len(headers))]
-    code = roles.index("code") if "code" in roles else None
+    code = _named_code_column(headers, columns, roles)
     sniffed, pattern = False, False
-    if code is not None and _share(columns[code], _usable_code) < _MIN_SHARE:
-        roles[code], code = None, None
     if code is None:
         code = _first(columns, roles, lambda c: code_shaped(c, strict=True))
         sniffed = code is not None
@@ -88,6 +86,8 @@ def table_columns(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> Colu
         return Columns(tuple(roles))
     roles = [None if r == "code" else r for r in roles]
     roles[code] = "code"
+    _alias_columns(columns, roles)
+    code = _register_value_column(columns, roles, code)
     if (
         pattern
         and not ({"remedy", "cause", "remote", "onsite"} & set(roles))
@@ -96,7 +96,69 @@ def table_columns(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> Colu
         return Columns(tuple(r if r != "code" else "pattern" for r in roles))
     if sniffed or pattern:
         _fill_unknown(columns, roles)
+    _remedy_from_meaning(columns, roles)
     return Columns(tuple(roles), pattern=pattern, sniffed=sniffed, header=headers[code])
+
+
+def _alias_columns(columns: list[list[str]], roles: list[str | None]) -> None:
+    """Unnamed columns of codes beside the code column are other spellings of the same code (a
+    bit table's ``Bit | Mask | Value | WARNING_…``: the charger may send any of them)."""
+    for index, cells in enumerate(columns):
+        filled = [c for c in cells if c]
+        if (
+            roles[index] is None
+            and len(filled) >= 2
+            and _share(cells, code_shaped) >= 0.9
+            and len(set(filled)) == len(filled)
+        ):
+            roles[index] = "alias"
+
+
+def _register_value_column(columns: list[list[str]], roles: list[str | None], code: int) -> int:
+    """In a bit table (``Bit 12 | Value 4096``) the register value is the code a charger reports,
+    not the bit's position: the value column becomes the code, the position column a plain
+    ``bit`` column (kept in the row's text, no spelling of the code: "12" is another bit's sum)."""
+    positions = columns[code]
+    for index, cells in enumerate(columns):
+        pairs = [(p, v) for p, v in zip(positions, cells, strict=True) if p and v]
+        if roles[index] != "alias" or len(pairs) < 2:
+            continue
+        matched = sum(p.isdigit() and v.isdigit() and int(p) < 64 and int(v) == 1 << int(p) for p, v in pairs)
+        if matched >= 0.9 * len(pairs):
+            roles[code], roles[index] = "bit", "code"
+            return index
+    return code
+
+
+def _remedy_from_meaning(columns: list[list[str]], roles: list[str | None]) -> None:
+    """A table with a title column and no remedy column, whose meaning column tells what to do
+    ("Message": "Restart your charger by unplugging the cable"), has its remedy there."""
+    if {"remedy", "remote", "onsite"} & set(roles) or "title" not in roles:
+        return
+    meaning = [i for i, r in enumerate(roles) if r == "meaning"]
+    if len(meaning) == 1 and _share(columns[meaning[0]], _remedy_like) >= 0.4:
+        roles[meaning[0]] = "remedy"
+
+
+def _named_code_column(
+    headers: Sequence[str], columns: list[list[str]], roles: list[str | None]
+) -> int | None:
+    """The first column whose header names the code and whose cells are codes. A column headed
+    like a code whose cells are words ("Fault": "Immediate Ground Fault" beside "Code": "IGF") is
+    the fault's name: it becomes the title, and a title column beside it the meaning."""
+    named = [i for i, h in enumerate(headers) if header_role(h) == "code"]
+    code = next((i for i in named if _share(columns[i], _usable_code) >= _MIN_SHARE), None)
+    for i in named:
+        roles[i] = None
+    if code is None:
+        return None
+    for i in named:
+        if i != code and _share(columns[i], lambda c: len(c.split()) > 1) >= _MIN_SHARE:
+            if "title" in roles:
+                roles[roles.index("title")] = "meaning"
+            roles[i] = "title"
+            break
+    return code
 
 
 def _cell(row: Sequence[str], index: int) -> str:

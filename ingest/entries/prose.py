@@ -66,8 +66,10 @@ def attach_entries(
         start = None
         if not block.row and not block.entry:
             new_section = i == 0 or blocks[i - 1].section != block.section
-            start = (_heading_start(block, title, patterns) if new_section else None) or (
-                None if _procedure_step(blocks, i) else _lead_start(block)
+            start = (
+                (_heading_start(block, title, patterns) if new_section else None)
+                or _question_start(blocks, i)
+                or (None if _procedure_step(blocks, i) else _lead_start(block))
             )
             start = None if start and start.code in named and not start.code.isdigit() else start
         if start is None:
@@ -128,6 +130,23 @@ def _paren_codes(heading: str) -> tuple[str, str, str] | None:
     return codes[0], ",".join(codes[1:]), name
 
 
+_QUESTION = re.compile(r"^\W*(?:Q|Question)\s*\d*\s*[:.)]\s*(?P<q>.+?)\W*$", re.IGNORECASE | re.DOTALL)
+_ANSWER = re.compile(r"^\W*(?:A|Answer)\s*[:.)]\s*", re.IGNORECASE)
+
+
+def _question_start(blocks: list[Block], i: int) -> _Start | None:
+    """An FAQ question about a light/sound pattern, answered by the next block ("**Q: The lights
+    flash red.**" / "A: A critical error …"): the pattern is the code, the question its title."""
+    m = _QUESTION.match(blocks[i].text)
+    if not m or i + 1 >= len(blocks) or not _ANSWER.match(blocks[i + 1].text):
+        return None
+    question = m.group("q").strip()
+    key = pattern_code(re.split(r"(?<=[.!?])\s+(?=What|Why|How|Is|Does|Can)\b", question)[0])
+    if key is None:
+        return None
+    return _Start(key, (question,), question, Layout.pattern, None)
+
+
 def _lead_start(block: Block) -> _Start | None:
     found = lead_code(block.text)
     if not found:
@@ -155,7 +174,12 @@ def _group_end(blocks: list[Block], i: int, start: _Start) -> int:
         if start.scope is not None:
             if nxt.section[: len(start.scope)] != start.scope or _sub_entry(nxt, blocks[end - 1]):
                 break
-        elif nxt.section != blocks[i].section or lead_code(nxt.text) or _same_list(blocks[i], nxt):
+        elif (
+            nxt.section != blocks[i].section
+            or lead_code(nxt.text)
+            or _same_list(blocks[i], nxt)
+            or _QUESTION.match(nxt.text)
+        ):
             break
         end += 1
     return end
@@ -175,7 +199,7 @@ def _sub_entry(block: Block, previous: Block) -> bool:
 
 def _merge(group: list[Block], start: _Start) -> Block:
     lines = [b.text for b in group]
-    body = [start.rest, *lines[1:]] if start.scope is None else lines
+    body = [start.rest, *(_ANSWER.sub("", t, count=1) for t in lines[1:])] if start.scope is None else lines
     parts = read_parts("\n".join(t for t in body if t))
     entry = CodeEntry(
         code=start.code,

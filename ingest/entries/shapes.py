@@ -15,12 +15,13 @@ import re
 from knowledge.codes import normalise_code
 
 _CODE_TOKEN = (
-    r"(?:0[xX][0-9A-Fa-f]{1,6}|[A-Za-z]{1,4}[-_.]?\d{1,5}[A-Za-z]?|\d{1,5}"
+    r"(?:0[xX][0-9A-Fa-f]{1,8}|[A-Za-z]{1,4}[-_.]?\d{1,5}[A-Za-z]?|\d{1,5}"
     r"|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+)"
 )
 _CODE_TOKEN = rf"(?-i:{_CODE_TOKEN})"
 """Case-sensitive even inside case-insensitive patterns (CamelCase must not match any word)."""
-CODE_TOKEN = re.compile(rf"^{_CODE_TOKEN}$")
+CODE_TOKEN = re.compile(rf"^(?:{_CODE_TOKEN}|\d{{6,10}})$")
+"""A table cell's code: a token as above, or a register value of up to 32 bits (``4194304``)."""
 _KEYWORD = r"(?:error|fault|code|alarm|err|warning|event|failure|fehler|störung|status)"
 _SHOWS = r"shows|displays|reports|indicates|signals|anzeige"
 _NOT_CODE_WORDS = frozenset(
@@ -52,8 +53,8 @@ def _one_code(text: str) -> bool:
 
 
 LEAD = re.compile(
-    rf"^(?:[-*+•]\s+|\d{{1,3}}[.)]\s+)?(?:\*\*|__)?(?:{_KEYWORD}\s*(?:code\s*)?(?:no\.?|nr\.?|#)?\s*)?"
-    rf"(?P<code>{_CODE_TOKEN})(?:\*\*|__)?"
+    rf"^(?:[-*+•]\s+|\d{{1,3}}[.)]\s+)?(?:\*\*|__|`)?(?:{_KEYWORD}\s*(?:code\s*)?(?:no\.?|nr\.?|#)?\s*)?"
+    rf"(?P<code>{_CODE_TOKEN})(?:\*\*|__|`)?"
     rf"(?:\s*(?:\((?P<alias>[^()]{{1,24}})\)))?"
     r"(?P<sep>\s*[:–—=]\s*|\s+-\s+|\s*\.\s+|\s+means\s+|\s+(?=[A-Z(\"“]))(?P<rest>.*)$",
     re.IGNORECASE | re.DOTALL,
@@ -74,6 +75,31 @@ HEADING_TAIL = re.compile(
 """``4.2 Ground fault (error 12)``, ``Over-voltage – E101``."""
 
 
+LABEL = re.compile(
+    rf"^(?P<code>{_CODE_TOKEN})(?P<groups>(?:\s*[\[(][^\[\]()]{{1,24}}[\])])+)(?:\s*[:–—]\s*|\s+)(?P<rest>\S.*)$",
+    re.DOTALL,
+)
+"""A code followed by its other spellings in brackets: ``GroundFailure  [B]  (Modbus 3)  …``."""
+_GROUP = re.compile(r"[\[(]([^\[\]()]{1,24})[\])]")
+
+
+def label_code(line: str) -> tuple[str, str, str] | None:
+    """``(code, aliases, rest)`` of a line led by a code and its bracketed spellings (``[B]``,
+    ``(Modbus 3)``: the code in each group is an alias), else ``None``. The brackets mark a
+    label, so a CamelCase code counts here (``GroundFailure``), unlike in running text."""
+    m = LABEL.match(line.strip()[:400])
+    if not m or not _one_code(m.group("code")):
+        return None
+    aliases = []
+    for group in _GROUP.findall(m.group("groups")):
+        last = group.split()[-1] if group.split() else ""
+        if _one_code(group) or re.fullmatch(r"[A-Z]", group.strip()):  # a display letter: [D]
+            aliases.append(group.strip())
+        elif len(group.split()) == 2 and _one_code(last):  # "Modbus 3", "error 12"
+            aliases.append(last)
+    return m.group("code"), ",".join(aliases), (m.group("rest") + line.strip()[400:]).strip()
+
+
 def lead_code(line: str) -> tuple[str, str, str] | None:
     """``(code, alias, rest)`` when ``line`` starts with a code used as a label, else ``None``.
 
@@ -81,6 +107,8 @@ def lead_code(line: str) -> tuple[str, str, str] | None:
     a code followed by a plain word (``F014 at plug-in``) is a mention, not a definition.
     """
     line = line.strip()
+    if found := label_code(line):
+        return found
     m = LEAD.match(line[:160])
     if not m or not _one_code(m.group("code")) or not prose_code(m.group("code")):
         return None
@@ -122,5 +150,3 @@ def heading_code(heading: str) -> tuple[str, str, str] | None:
             continue
         return code, (m.groupdict().get("alias") or "").strip(), m.group("rest").strip(" -–—:.()")
     return None
-
-

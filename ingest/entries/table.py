@@ -3,7 +3,8 @@
 The code cell may list several spellings (``E01 / 0x01``): the first is the code, the others
 aliases, as is a symbolic name column (``RCM_TRIPPED``, ``Phase``) and the raw text of a pattern.
 Title is the title column (else a name of several words, else the meaning column's first
-sentence), meaning the meaning column (else the title); causes, steps (remote from a ``Remote:`` label or a remote column, else from the verbs)
+sentence), meaning the meaning column (else the title); causes, steps (remote from a
+``Remote:`` label or a remote column, else from the verbs)
 and flags come from their columns.
 """
 
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 from ingest.entries.columns import Columns
 from ingest.entries.flags import safety_flag
 from ingest.entries.steps import remedy_steps, sentences
-from knowledge.codes import split_code_field
+from knowledge.codes import OCPP16_ERROR_CODES, split_code_field
 from knowledge.entries import CodeEntry, Layout, RemedyStep
 from knowledge.patterns import pattern_code
 
@@ -46,6 +47,7 @@ def row_entry(values: dict[str, list[str]], columns: Columns, locator: str = "")
     code, aliases = _codes(values["code"][0], columns.pattern, columns.header)
     if code is None:
         return None
+    aliases += [a for cell in values.get("alias", []) for a in split_code_field(cell) if a not in aliases]
     name = _one(values, "name")
     if name and _symbolic(name) and name not in aliases:
         aliases.append(name)
@@ -64,10 +66,15 @@ def row_entry(values: dict[str, list[str]], columns: Columns, locator: str = "")
         severity=severity,
         category=category,
         responsible=_one(values, "responsible"),
-        ocpp=_one(values, "ocpp"),
+        ocpp=_ocpp_code(_one(values, "ocpp")),
         layout=Layout.pattern if columns.pattern else Layout.table,
         locator=locator,
     )
+
+
+def _ocpp_code(cell: str) -> str:
+    """The OCPP error code an OCPP column names (``GroundFailure / "Ground fault, …"``), else the cell."""
+    return next((word for word in re.findall(r"[A-Za-z]+", cell) if word in OCPP16_ERROR_CODES), cell)
 
 
 def _one(values: dict[str, list[str]], role: str) -> str:

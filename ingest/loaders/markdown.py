@@ -96,7 +96,9 @@ def _heading(line: str, markdown: bool) -> tuple[int, str] | None:
 
 
 def _clean(text: str) -> str:
-    return re.sub(r"[*_`]+", "", text).strip()
+    """Markdown emphasis and code marks removed; an underscore inside a word stays (as in
+    CommonMark): ``WARNING_RCD_6MA`` is a code, not emphasis."""
+    return re.sub(r"[*`]+|(?<![A-Za-z0-9])_+|_+(?![A-Za-z0-9])", "", text).strip()
 
 
 def _cells(line: str) -> list[str]:

@@ -142,8 +142,13 @@ def _page_blocks(lines: list[str], page: int, section: tuple[str, ...]):
 
 
 def _read_table(lines: list[str], i: int, columns: list[tuple[int, str]]):
-    """Rows (lists of cells) from line ``i`` until the table ends; returns them and the next line."""
+    """Rows (lists of cells) from line ``i`` until the table ends; returns them and the next line.
+
+    A row starts on a line whose key column holds a code (cells are top-aligned; a wrapped cell
+    continues on the next lines with the key column empty); the table ends at a line whose key
+    column holds text that is no code (a footnote, a paragraph across the page)."""
     starts = [start for start, _ in columns]
+    key = _key_column(lines[i:], starts, [h for _, h in columns])
     rows: list[list[str]] = []
     while i < len(lines):
         line = lines[i]
@@ -151,10 +156,9 @@ def _read_table(lines: list[str], i: int, columns: list[tuple[int, str]]):
             i += 1
             continue
         cells = _slice(line, starts)
-        first = cells[0].split()[0] if cells[0] else ""
-        if first and normalise_code(first) and len(cells[0]) <= 24:
+        if _row_key(cells[key]) and _GAP.search(line.strip()):  # a row's cells stand apart
             rows.append(cells)
-        elif not first and rows:
+        elif not cells[key] and rows:
             rows[-1] = [f"{a} {b}".strip() for a, b in zip(rows[-1], cells, strict=True)]
         elif not rows:
             pass  # a wrapped header line
@@ -162,6 +166,24 @@ def _read_table(lines: list[str], i: int, columns: list[tuple[int, str]]):
             break
         i += 1
     return rows, i
+
+
+def _row_key(cell: str) -> bool:
+    first = cell.split()[0] if cell else ""
+    return bool(first) and normalise_code(first) is not None and len(cell) <= 24
+
+
+def _key_column(lines: list[str], starts: list[int], headers: list[str]) -> int:
+    """The column whose cells start rows: of the columns headed like a code (else the first),
+    the one whose non-empty cells below the header are most often a single code."""
+    named = [n for n, h in enumerate(headers) if header_roles([h]) == ["code"]] or [0]
+    cells = [_slice(line, starts) for line in lines[:60] if line.strip()]
+
+    def score(n: int) -> float:
+        filled = [c[n] for c in cells if c[n]]
+        return sum(len(c.split()) == 1 and _row_key(c) for c in filled) / len(filled) if filled else 0.0
+
+    return max(named, key=score)
 
 
 def _slice(line: str, starts: list[int]) -> list[str]:
