@@ -207,3 +207,45 @@ def test_a_code_with_its_spellings_in_brackets_leads_its_entry(tmp_path: Path):
         ("OverCurrentFailure", []),
     ]
     assert "residual current" in entries[0].title and "internal component" not in entries[0].remedy
+
+
+def test_a_fixed_width_text_table_with_wrapped_cells(tmp_path: Path):
+    """A header ruled off with dashes, a pattern column, and rows whose first cell wraps: the
+    first short line is the error's name, the wrapped lines its meaning."""
+    path = tmp_path / "errors.txt"
+    path.write_text(
+        "Table 13: Operating errors\n"
+        "------------------------------------------------------------\n"
+        " Error                                       LEDs bar\n"
+        "------------------------------------------------------------\n"
+        " Pilot error (E status)                      Red, 2 blink\n"
+        "   With the vehicle connected, the Control   sequence\n"
+        "   Pilot line may be shorted to earth.\n"
+        "\n"
+        " DIP switch error                            Red, 5 blink\n"
+        "   The current limit set on the DIP          sequence\n"
+        "   switches does not match the unit.\n"
+        "------------------------------------------------------------\n"
+        "Units report the number of red blinks as the vendor error code.\n"
+    )
+    entries = [b.entry for b in load(path).blocks if b.entry]
+    assert [(e.code, e.title) for e in entries] == [
+        ("RED-BLINK-2", "Pilot error (E status)"),
+        ("RED-BLINK-5", "DIP switch error"),
+    ]
+    assert "Control Pilot line may be shorted" in entries[0].meaning
+
+
+def test_a_message_the_display_shows_is_the_code_of_its_section(tmp_path: Path):
+    path = tmp_path / "protection.md"
+    path.write_text(
+        "# Built-in protection\n\n## Loss of protective earth\n\n"
+        "The charger measures the earth. If it is disconnected the display shows `PE not connected!`.\n\n"
+        "## Welded contact\n\nWhen a welded contact is found the display shows `RLY WELDED!`. Switch off.\n\n"
+        "## Notes\n\nA charger reporting `PE not connected!` or `RLY WELDED!` must not be reset remotely.\n"
+    )
+    entries = [b.entry for b in load(path).blocks if b.entry]
+    assert [(e.code, e.title) for e in entries] == [
+        ("PE not connected!", "Loss of protective earth"),
+        ("RLY WELDED!", "Welded contact"),
+    ]

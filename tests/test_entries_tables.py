@@ -216,3 +216,35 @@ def test_a_bit_table_is_keyed_by_the_register_value_chargers_send(tmp_path: Path
         ("4096", ["0x00001000", "WARNING_RCD_6MA"]),
         ("4194304", ["0x00400000", "WARNING_O_PEN"]),
     ]
+
+
+def test_a_two_column_pdf_page_of_code_led_entries(tmp_path: Path):
+    """Codes set apart by spaces in two text columns ("18  Error Protective Earth  The charger …"):
+    read in reading order, each code starts its entry (not a numbered heading)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph
+
+    style = ParagraphStyle("body", fontName="Helvetica", fontSize=9, leading=11)
+    text = {
+        18: "Error Protective Earth&nbsp;&nbsp; The charger has found no protective earth on the supply. "
+        "Do not restart the charger: have the earth checked by an electrician.",
+        19: "Power-line Fault&nbsp;&nbsp; The supply voltage is outside the permitted range. The charger "
+        "continues by itself when the supply is back in range.",
+        21: "Error Charging&nbsp;&nbsp; An error in the charging process. Restart the charger once from "
+        "the back office.",
+        23: "Error Temperature&nbsp;&nbsp; The internal temperature is too high. Keep the openings free.",
+    }
+    story = [Paragraph(f"{n}&nbsp;&nbsp; {body}", style) for n, body in text.items()] * 3
+    path = tmp_path / "states.pdf"
+    doc = BaseDocTemplate(str(path), pagesize=A4, invariant=1)
+    width, height = A4
+    frames = [
+        Frame(40, 40, width / 2 - 50, height - 80),
+        Frame(width / 2 + 10, 40, width / 2 - 50, height - 80),
+    ]
+    doc.addPageTemplates([PageTemplate(frames=frames)])
+    doc.build(story)
+    entries = [b.entry for b in load(path).blocks if b.entry]
+    assert [e.code for e in entries[:4]] == ["18", "19", "21", "23"]
+    assert entries[0].title == "Error Protective Earth" and "no protective earth" in entries[0].meaning

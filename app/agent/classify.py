@@ -165,7 +165,7 @@ class Classifier:
         names = " ".join(filter(None, [fault.component, fault.variable]))
         keywords = [*rules.keywords, *rules.cause_keywords]
         signals += [("ocpp_code", f'"{k}" in the component/variable name') for k in hits(names, keywords)]
-        said = hits(fault.info or "", keywords)
+        said = hits(" . ".join(filter(None, [fault.vendor_error_code, fault.info])), keywords)
         signals += [("charger_text", f'"{k}" in the charger\'s text') for k in said]
         return (_SAFE, signals[0][0], [why for _, why in signals]) if signals else None
 

@@ -189,8 +189,8 @@ def _keys(code: str, *, alias: bool) -> set[str]:
     """Normalised keys of ``code`` (with its numeric alias when ``alias``), else its folded text
     (``RCD/Tripped`` is not code-shaped but is a 2.0.1 component/variable pair)."""
     keys = normalise_code(code)
-    if keys is None:
-        return {code.strip().casefold()}
+    if keys is None:  # a message used as a code: "PE not connected!" is "pe not connected"
+        return {" ".join(re.findall(r"\w+", code.casefold()))}
     return set(keys.all()) if alias else {keys.primary}
 
 

@@ -92,6 +92,7 @@ def table_columns(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> Colu
         pattern
         and not ({"remedy", "cause", "remote", "onsite"} & set(roles))
         and not _sniff_remedy(columns, roles)
+        and not _explained(columns, roles)
     ):
         return Columns(tuple(r if r != "code" else "pattern" for r in roles))
     if sniffed or pattern:
@@ -193,6 +194,15 @@ def _pattern_column(columns: list[list[str]], roles: list[str | None]) -> int | 
     return None
 
 
+def _explained(columns: list[list[str]], roles: list[str | None]) -> bool:
+    """Whether an unnamed column explains each row in sentences (a pattern table whose first
+    column holds the error's name and what it means)."""
+    return any(
+        r is None and _share(c, lambda v: len(v.split()) >= 6) >= _MIN_SHARE
+        for c, r in zip(columns, roles, strict=True)
+    )
+
+
 def _sniff_remedy(columns: list[list[str]], roles: list[str | None]) -> bool:
     return any(
         r is None and _share(c, lambda v: len(v.split()) > 2 and is_remote(v)) > 0.3
@@ -215,7 +225,9 @@ def _fill_unknown(columns: list[list[str]], roles: list[str | None]) -> None:
             continue
         if role in roles or not unknown:
             continue
-        roles[unknown.pop(0)] = role
+        index = unknown.pop(0)
+        explains = role == "title" and _share(columns[index], lambda v: len(v.split()) >= 6) >= _MIN_SHARE
+        roles[index] = "meaning" if explains else role  # sentences: the title is their lead phrase
 
 
 def _remedy_like(cell: str) -> bool:

@@ -67,7 +67,7 @@ def attach_entries(
         if not block.row and not block.entry:
             new_section = i == 0 or blocks[i - 1].section != block.section
             start = (
-                (_heading_start(block, title, patterns) if new_section else None)
+                (_heading_start(block, title, patterns) or _shown_start(blocks, i) if new_section else None)
                 or _question_start(blocks, i)
                 or (None if _procedure_step(blocks, i) else _lead_start(block))
             )
@@ -114,6 +114,33 @@ def _heading_start(block: Block, title: str | None, patterns: set[str]) -> _Star
     return None
 
 
+_SHOWN = re.compile(
+    r"\b(?:shows|displays|reads|indicates|reports|signals)\s+(?:the\s+(?:message|text|code)\s+)?"
+    r"[`\"“']([^`\"”'\n]{2,32})[`\"”']",
+    re.IGNORECASE,
+)
+
+
+_ON_FAULT = re.compile(
+    r"\b(?:when|if|whenever|detects?|finds?|trips?|faults?|errors?|fails?)\b", re.IGNORECASE
+)
+"""A message shown on a fault ("when it detects …, the display shows …"), not on a command."""
+
+
+def _shown_start(blocks: list[Block], i: int) -> _Start | None:
+    """A section about one fault whose text names the message the charger shows ("… the display
+    shows `PEN Fault!`"): that message is the code, the heading its title, the section its text."""
+    block = blocks[i]
+    if not block.section:
+        return None
+    section = [b for b in blocks[i:] if b.section == block.section]
+    sentences = [t for b in section for t in re.split(r"(?<=[.!?])\s+(?=[A-Z])", b.text)]
+    shown = {m.group(1).strip() for t in sentences if _ON_FAULT.search(t) for m in _SHOWN.finditer(t)}
+    if len(shown) != 1:
+        return None
+    return _Start(shown.pop(), (), block.section[-1], Layout.heading, block.section)
+
+
 def _paren_codes(heading: str) -> tuple[str, str, str] | None:
     """``ERROR NO CURRENT (error flag 1, LESS_6A)``: codes listed in a closing parenthesis."""
     m = _CODE_PAREN.search(heading)
@@ -154,7 +181,7 @@ def _lead_start(block: Block) -> _Start | None:
     code, alias, rest = found
     definition = bool(re.match(r"^[^\n]{0,40}\n\s*:", block.text)) and code in block.text.split("\n", 1)[0]
     first = rest.split("\n", 1)[0].strip(": ")
-    head = re.split(r"\s*[:—–]\s+|\s+-\s+|(?<=[a-z)])\.\s+", first, maxsplit=1)
+    head = re.split(r"\s*[:—–|]\s+|\s+-\s+|(?<=[a-z)])\.\s+", first, maxsplit=1)
     name = short_title(head[0]) if head[0] else ""
     remainder = (
         rest[len(rest.split("\n", 1)[0]) :]

@@ -56,7 +56,7 @@ LEAD = re.compile(
     rf"^(?:[-*+•]\s+|\d{{1,3}}[.)]\s+)?(?:\*\*|__|`)?(?:{_KEYWORD}\s*(?:code\s*)?(?:no\.?|nr\.?|#)?\s*)?"
     rf"(?P<code>{_CODE_TOKEN})(?:\*\*|__|`)?"
     rf"(?:\s*(?:\((?P<alias>[^()]{{1,24}})\)))?"
-    r"(?P<sep>\s*[:–—=]\s*|\s+-\s+|\s*\.\s+|\s+means\s+|\s+(?=[A-Z(\"“]))(?P<rest>.*)$",
+    r"(?P<sep>\s*[:–—=|]\s*|\s+-\s+|\s*\.\s+|\s+means\s+|\s+(?=[A-Z(\"“]))(?P<rest>.*)$",
     re.IGNORECASE | re.DOTALL,
 )
 """A line led by a code: ``Error 101 – …``, ``0x1A: …``, ``**F005** Isolation fault — …``,
@@ -115,14 +115,22 @@ def lead_code(line: str) -> tuple[str, str, str] | None:
     code, sep, rest = m.group("code"), m.group("sep"), (m.group("rest") + line[160:]).strip()
     keyword = re.match(rf"^(?:[-*+•]\s+|\d{{1,3}}[.)]\s+)?(?:\*\*|__)?{_KEYWORD}", line.strip(), re.I)
     bold = "**" in line[: m.end("code") + 2] or "__" in line[: m.end("code") + 2]
-    strong_sep = sep.strip() in {":", "–", "—", "=", "-"} or "means" in sep
+    strong_sep = sep.strip() in {":", "–", "—", "=", "-", "|"} or "means" in sep
     if code.isdigit() and not (keyword or strong_sep):
         return None
+    if sep.strip() == "|" and not _label_row(rest.split("\n", 1)[0]):
+        return None  # a label line is code | name | sentence; other column layouts are table rows
     if not rest or (not strong_sep and not _titled(rest) and not (keyword and len(rest.split()) <= 6)):
         return None
     if bold and not (strong_sep or keyword or _titled(rest)):
         return None
     return code, (m.group("alias") or "").strip(), rest
+
+
+def _label_row(rest: str) -> bool:
+    """``name | sentence …`` after a code: exactly one more column, and it reads as a sentence."""
+    parts = rest.split("|")
+    return len(parts) == 2 and parts[1].strip()[:1].isalpha() and len(parts[1].split()) >= 4
 
 
 def _titled(rest: str) -> bool:

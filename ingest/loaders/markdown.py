@@ -1,8 +1,9 @@
 """Markdown and plain-text manuals: split by headings; paragraphs, list items and table rows.
 
 Markdown headings (``#``…) give the section path. Plain text has no markup, so numbered heading
-lines (``4.2 Error codes``) are taken as headings instead. Pipe tables become row blocks through
-the same header mapping as CSV tables.
+lines (``4.2 Error codes``) are taken as headings instead. Pipe tables, and in plain text
+fixed-width tables ruled off with dashes (:mod:`ingest.loaders.fixed_width`), become row blocks
+through the same header mapping as CSV tables.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from ingest.document import Block, LoadedDocument, LoadError, read_text
 from ingest.entries.prose import attach_entries
+from ingest.loaders.fixed_width import find_table
 from ingest.loaders.tables import table_blocks
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -55,8 +57,17 @@ def parse_text(text: str, *, markdown: bool) -> LoadedDocument:
             doc.blocks.extend(_table_blocks(table, section))
             table.clear()
 
-    for line in text.splitlines():
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        i += 1
         stripped = line.strip()
+        if not markdown and (fixed := find_table(lines, i - 1)):
+            flush()
+            doc.blocks.extend(table_blocks(fixed.headers, fixed.rows, tuple(t for _, t in path)))
+            i = fixed.end
+            continue
         heading = _heading(stripped, markdown)
         if heading:
             flush()

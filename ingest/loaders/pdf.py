@@ -9,18 +9,21 @@ in several text columns is read in plain mode instead, which follows the columns
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections import Counter
 from pathlib import Path
 
 from ingest.document import Block, LoadedDocument, LoadError
 from ingest.entries.prose import attach_entries
+from ingest.entries.shapes import lead_code
+from ingest.loaders.fixed_width import slice_columns
 from ingest.loaders.markdown import NUMBERED_HEADING
 from ingest.loaders.tables import header_roles, table_blocks
 from knowledge.codes import normalise_code
 
 _GAP = re.compile(r"\s{2,}")
+_LABEL_LINE = re.compile(r"^\S{1,16}\s{2,}\S")
+"""A line whose first token stands apart: a code used as a label, as text columns set it."""
 _EDGE_LINES = 2
 
 
@@ -99,8 +102,8 @@ def _has_code_table(lines: list[str]) -> bool:
 def _table_columns(line: str) -> list[tuple[int, str]] | None:
     """Column (start, header) pairs if ``line`` is the header row of an error-code table."""
     cells = [(m.start(), m.group()) for m in re.finditer(r"\S+(?: \S+)*", line)]
-    if len(cells) < 3:
-        return None
+    if len(cells) < 3 or any(len(c.split()) > 5 or c.isdigit() for _, c in cells):
+        return None  # headers are short names, never numbers or sentences
     roles = header_roles([c for _, c in cells])
     described = {"title", "meaning", "cause", "remedy", "remote", "onsite"} & set(roles)
     if {"code", "pattern"} & set(roles) and described:
@@ -126,7 +129,11 @@ def _page_blocks(lines: list[str], page: int, section: tuple[str, ...]):
             rows, i = _read_table(lines, i + 1, columns)
             blocks.extend(table_blocks([h for _, h in columns], rows, section, page))
             continue
-        if (m := NUMBERED_HEADING.match(stripped)) and not stripped.endswith("."):
+        text = _GAP.sub(" | ", line.strip())
+        if _LABEL_LINE.match(line.strip()) and lead_code(text):
+            flush()  # "18  Error Protective Earth  The charger …": a code-led entry, not a heading
+            paragraph.append(text)
+        elif (m := NUMBERED_HEADING.match(stripped)) and not stripped.endswith("."):
             flush()
             depth = m.group(1).count(".") + 1
             section = (*section[: depth - 1], stripped)
@@ -135,7 +142,7 @@ def _page_blocks(lines: list[str], page: int, section: tuple[str, ...]):
             if stripped:
                 paragraph.append(stripped)
         else:
-            paragraph.append(_GAP.sub(" | ", line.strip()))
+            paragraph.append(text)
         i += 1
     flush()
     return blocks, section
@@ -155,7 +162,7 @@ def _read_table(lines: list[str], i: int, columns: list[tuple[int, str]]):
         if not line.strip():
             i += 1
             continue
-        cells = _slice(line, starts)
+        cells = slice_columns(line, starts)
         if _row_key(cells[key]) and _GAP.search(line.strip()):  # a row's cells stand apart
             rows.append(cells)
         elif not cells[key] and rows:
@@ -177,22 +184,10 @@ def _key_column(lines: list[str], starts: list[int], headers: list[str]) -> int:
     """The column whose cells start rows: of the columns headed like a code (else the first),
     the one whose non-empty cells below the header are most often a single code."""
     named = [n for n, h in enumerate(headers) if header_roles([h]) == ["code"]] or [0]
-    cells = [_slice(line, starts) for line in lines[:60] if line.strip()]
+    cells = [slice_columns(line, starts) for line in lines[:60] if line.strip()]
 
     def score(n: int) -> float:
         filled = [c[n] for c in cells if c[n]]
         return sum(len(c.split()) == 1 and _row_key(c) for c in filled) / len(filled) if filled else 0.0
 
     return max(named, key=score)
-
-
-def _slice(line: str, starts: list[int]) -> list[str]:
-    """Cut ``line`` at column starts, snapping each cut back to the nearest space."""
-    cuts = [0]
-    for start in starts[1:]:
-        cut = start
-        while cut > cuts[-1] and cut < len(line) and line[cut - 1] != " ":
-            cut -= 1
-        cuts.append(max(cut, cuts[-1]))
-    cuts.append(max(len(line), cuts[-1]))
-    return [line[a:b].strip() for a, b in itertools.pairwise(cuts)][: len(starts)]
