@@ -379,3 +379,19 @@ def test_a_light_pattern_in_the_chargers_text_adds_caution_but_never_chooses_the
         fault(vendor_error_code="56", error_code="InternalError", info="lights flash green"), *passages
     )
     assert calm.diagnosis.fault_class is FaultClass.CONTROLLER, "the text's pattern never picks the class"
+
+
+def test_a_techcode_that_is_an_ocpp_error_code_counts_as_the_reported_code():
+    """A 2.0.1 station that puts a 1.6 error code name in ``techCode`` reports that code."""
+    warm = fault(component="ChargingStation", variable="Problem", vendor_error_code="HighTemperature")
+    assert classify(warm).fault_class is FaultClass.THERMAL
+    earth = fault(component="ChargingStation", variable="Problem", vendor_error_code="GroundFailure")
+    assert classify(earth).fault_class is FaultClass.ELECTRICAL_SAFETY
+
+
+def test_a_vendor_code_that_names_a_hazard_is_a_safety_signal():
+    """The charger's own message as its code ("PE not connected!"), no manual needed."""
+    found = classify(
+        fault(component="ChargingStation", variable="Problem", vendor_error_code="PE not connected!")
+    )
+    assert found.fault_class is FaultClass.ELECTRICAL_SAFETY

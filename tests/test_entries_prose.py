@@ -249,3 +249,18 @@ def test_a_message_the_display_shows_is_the_code_of_its_section(tmp_path: Path):
         ("PE not connected!", "Loss of protective earth"),
         ("RLY WELDED!", "Welded contact"),
     ]
+
+
+def test_a_heading_that_is_a_code_with_another_spelling_in_brackets(tmp_path: Path):
+    """``### ERR_TILT (0x00002000)`` and ``### GroundFailure``: the heading is the code (CamelCase
+    too, when it is the whole heading), the bracket an alias, the title the text's lead phrase."""
+    path = tmp_path / "codes.md"
+    path.write_text(
+        "# Error bits\n\n### ERR_TILT (0x00002000)\n\nThe charge point is tilted. Switch it off at the supply.\n\n"
+        "### GroundFailure\n\nA residual current was detected. Have an electrician check the installation.\n"
+    )
+    entries = [b.entry for b in load(path).blocks if b.entry]
+    assert [(e.code, e.aliases, e.title) for e in entries] == [
+        ("ERR_TILT", ["0x00002000"], "The charge point is tilted"),
+        ("GroundFailure", [], "A residual current was detected"),
+    ]

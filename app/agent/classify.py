@@ -160,8 +160,8 @@ class Classifier:
         for found in entries.all():
             basis = _basis(found)
             signals += [(basis, why) for why in _entry_safety(found.entry, rules)]
-        if fault.error_code and self.playbook.by_ocpp_code.get(fault.error_code.casefold()) is _SAFE:
-            signals.append(("ocpp_code", f"OCPP errorCode {fault.error_code}"))
+        if self._reported(fault) is _SAFE:
+            signals.append(("ocpp_code", f"OCPP errorCode {fault.error_code or fault.vendor_error_code}"))
         names = " ".join(filter(None, [fault.component, fault.variable]))
         keywords = [*rules.keywords, *rules.cause_keywords]
         signals += [("ocpp_code", f'"{k}" in the component/variable name') for k in hits(names, keywords)]
@@ -171,13 +171,12 @@ class Classifier:
 
     def _class(self, fault: FaultFacts, entries: FaultEntries) -> tuple[FaultClass, str, list[str]] | None:
         """The non-safety class from the strongest evidence, in the order of the module docstring."""
-        code = (fault.error_code or "").casefold()
-        reported = self.playbook.by_ocpp_code.get(code) if code else None
+        reported = self._reported(fault)
         for found in filter(None, [entries.vendor]):
             if result := self._from_entry(found, reported):
                 return result
         if reported:
-            return reported, "ocpp_code", [f"OCPP errorCode {fault.error_code}"]
+            return reported, "ocpp_code", [f"OCPP errorCode {fault.error_code or fault.vendor_error_code}"]
         for found in filter(None, [entries.standard]):
             if result := self._from_entry(found):
                 return result
@@ -187,6 +186,14 @@ class Classifier:
         first = entries.first
         if first and not self._vague(first.entry) and (c := self._by_similarity(_entry_text(first.entry))):
             return c, "similarity", [f"the entry for {first.entry.code} reads like a {c.value} fault"]
+        return None
+
+    def _reported(self, fault: FaultFacts) -> FaultClass | None:
+        """The class of the OCPP error code the charger sent: its ``errorCode``, or a 2.0.1
+        ``techCode`` that is a 1.6 error code name (``HighTemperature``)."""
+        for code in (fault.error_code, fault.vendor_error_code if not fault.error_code else None):
+            if code and (c := self.playbook.by_ocpp_code.get(code.strip().casefold())):
+                return c
         return None
 
     def _vague(self, entry: CodeEntry) -> bool:

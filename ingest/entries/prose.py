@@ -154,6 +154,8 @@ def _paren_codes(heading: str) -> tuple[str, str, str] | None:
     if not codes:
         return None
     name = re.sub(r"^\d{1,2}(?:\.\d{1,2}){0,3}\.?\s+", "", heading[: m.start()]).strip()
+    if CODE_TOKEN.match(name) and prose_code(name):  # "ERR_TILT (0x00002000)": the name is the code
+        return name, ",".join(codes), name
     return codes[0], ",".join(codes[1:]), name
 
 
@@ -231,7 +233,7 @@ def _merge(group: list[Block], start: _Start) -> Block:
     entry = CodeEntry(
         code=start.code,
         aliases=list(start.aliases),
-        title=start.title.strip(" *_`\"'“”.:"),
+        title=_title(start, parts.meaning),
         meaning=parts.meaning,
         causes=parts.causes,
         steps=parts.steps,
@@ -241,6 +243,12 @@ def _merge(group: list[Block], start: _Start) -> Block:
         locator=_locator(group[0]),
     )
     return replace(group[0], text="\n".join(lines), codes=tuple(entry.spellings()), entry=entry)
+
+
+def _title(start: _Start, meaning: str) -> str:
+    """The heading's or label's name; when that is only the code, the meaning's lead phrase."""
+    title = start.title.strip(" *_`\"'“”.:")
+    return short_title(meaning).rstrip(". ") if (not title or title == start.code) and meaning else title
 
 
 def _locator(block: Block) -> str:

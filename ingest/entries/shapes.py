@@ -147,7 +147,10 @@ def prose_code(code: str) -> bool:
 
 
 def heading_code(heading: str) -> tuple[str, str, str] | None:
-    """``(code, alias, title)`` of a heading that names one code, else ``None``."""
+    """``(code, alias, title)`` of a heading that names one code, else ``None``. A heading that
+    is one code token and nothing else is that code, CamelCase too (``### GroundFailure``)."""
+    if CODE_TOKEN.match(heading.strip()) and _one_code(heading.strip()):
+        return heading.strip(), "", ""
     for pattern in (HEADING, HEADING_TAIL):
         m = pattern.match(heading.strip()[:160])
         if not m or not _one_code(m.group("code")) or not prose_code(m.group("code")):
