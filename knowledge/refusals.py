@@ -27,6 +27,8 @@ _REFUSED = re.compile(
             rf"\b(?:(?:do|does|must|should|shall|can|could)\s*{_NOT}|cannot|can\s+not|never)\s+(?:be\s+)?(?:\w+\s+){{0,2}}?{_RESTART}\b",
             # "not fixed by a restart", "not cleared by resetting"
             rf"\bnot\s+(?:be\s+)?(?:fixed|cleared|solved|resolved|recovered|removed)\s+(?:by|with|through)\s+(?:an?\s+)?(?:\w+\s+)?{_RESTART}\b",
+            # "only an authorised technician can clear it": nothing remote will
+            rf"\bonly\s+(?:an?\s+|the\s+)?(?:\w+\s+){{0,2}}?(?:technician|electrician|installer|engineer|service\s+partner|service)s?\s+(?:can|may|is\s+able\s+to)\s+{_FIX}\b",
             # "no reset will clear this"
             rf"\bno\s+(?:remote\s+)?{_RESTART}\b{_GAP}\b{_FIX}\b",
         ]

@@ -395,3 +395,30 @@ def test_a_vendor_code_that_names_a_hazard_is_a_safety_signal():
         fault(component="ChargingStation", variable="Problem", vendor_error_code="PE not connected!")
     )
     assert found.fault_class is FaultClass.ELECTRICAL_SAFETY
+
+
+def test_an_unknown_vendor_code_gets_no_reset_on_the_ocpp_code_alone():
+    """InternalError with a vendor code no document defines: hold and tell a technician; a message
+    in place of a code, or "0", is no code of its own."""
+    internal = CodeEntry(code="InternalError", title="Internal error", steps=[remote("Soft reset")])
+    standard = entry_passage(internal, vendor=STANDARD_VENDOR)
+    unread = decide(fault(vendor_error_code="ERR_0x7E3", error_code="InternalError"), standard)
+    assert (unread.proposal.action, unread.proposal.escalate) == (Action.TRIGGER_STATUS, True)
+    for plain in ("0", "charge controller not reachable", None):
+        answer = decide(fault(vendor_error_code=plain, error_code="InternalError"), standard)
+        assert answer.proposal.action is Action.SOFT_RESET, plain
+
+
+def test_the_chargers_text_naming_an_uncoded_entry_adds_its_caution():
+    """A document that gives a fault no code; the charger names it in ``info``. Its "only a
+    technician can clear it" stops the reset the OCPP code alone would have sent."""
+    calibration = CodeEntry(
+        code="EVSE calibration data error",
+        title="EVSE calibration data error",
+        meaning="The MCU cannot read the calibration data.",
+        steps=[RemedyStep(text="Only an authorised technician can clear it, by reloading the data.")],
+    )
+    sent = fault(error_code="InternalError", info="EVSE calibration data error")
+    answer = decide(sent, entry_passage(calibration))
+    assert answer.diagnosis.fault_class is FaultClass.CONTROLLER
+    assert (answer.proposal.action, answer.proposal.escalate) == (Action.NONE, True)

@@ -256,7 +256,8 @@ def test_a_heading_that_is_a_code_with_another_spelling_in_brackets(tmp_path: Pa
     too, when it is the whole heading), the bracket an alias, the title the text's lead phrase."""
     path = tmp_path / "codes.md"
     path.write_text(
-        "# Error bits\n\n### ERR_TILT (0x00002000)\n\nThe charge point is tilted. Switch it off at the supply.\n\n"
+        "# Error bits\n\n### ERR_TILT (0x00002000)\n\n"
+        "The charge point is tilted. Switch it off at the supply.\n\n"
         "### GroundFailure\n\nA residual current was detected. Have an electrician check the installation.\n"
     )
     entries = [b.entry for b in load(path).blocks if b.entry]
@@ -264,3 +265,22 @@ def test_a_heading_that_is_a_code_with_another_spelling_in_brackets(tmp_path: Pa
         ("ERR_TILT", ["0x00002000"], "The charge point is tilted"),
         ("GroundFailure", [], "A residual current was detected"),
     ]
+
+
+def test_an_entry_without_a_code_is_keyed_by_its_message(tmp_path: Path):
+    """``(code n/a) Title`` over an indented text: the document gives no code, the message (which
+    the charger sends as text) stands in for it; other label lines keep their codes."""
+    path = tmp_path / "errors.txt"
+    path.write_text(
+        "ERROR LIST\n\n"
+        "0x0001   AC RCD triggered\n"
+        "         The AC residual current protection has tripped.\n\n"
+        "(code n/a) EVSE calibration data error\n"
+        "         The MCU cannot read the calibration data. Only an authorised technician can clear it.\n"
+    )
+    entries = [b.entry for b in load(path).blocks if b.entry]
+    assert [(e.code, e.title) for e in entries] == [
+        ("0x0001", "AC RCD triggered"),
+        ("EVSE calibration data error", "EVSE calibration data error"),
+    ]
+    assert "calibration data" in entries[1].meaning

@@ -248,3 +248,15 @@ def test_a_two_column_pdf_page_of_code_led_entries(tmp_path: Path):
     entries = [b.entry for b in load(path).blocks if b.entry]
     assert [e.code for e in entries[:4]] == ["18", "19", "21", "23"]
     assert entries[0].title == "Error Protective Earth" and "no protective earth" in entries[0].meaning
+
+
+def test_a_status_column_of_codes_beside_a_hex_code_column_gives_aliases(tmp_path: Path):
+    """``Status | Code (hex)``: "Status" reads like a light column, but its cells are codes (F1):
+    the charger sends either spelling."""
+    path = tmp_path / "status.csv"
+    path.write_text(
+        "Status,Code (hex),Description,Measures\n"
+        "F1,0xF1,Unintended closed contact (welding),Switch off the supply. Do not restart.\n"
+        "F2,0xF2,Internal error of the charge controller,Restart the wallbox.\n"
+    )
+    assert [(e.code, e.aliases) for e in _entries(path)] == [("0xF1", ["F1"]), ("0xF2", ["F2"])]

@@ -16,6 +16,7 @@ from knowledge.refusals import restart_refused
         "The error cannot be reset remotely.",
         "This fault is not cleared by a reset; replace the board.",
         "No reset will clear this latch.",
+        "Only an authorised technician can clear it, by reloading the calibration data.",
     ],
 )
 def test_a_refused_restart(text):

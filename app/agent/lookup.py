@@ -83,17 +83,25 @@ def text_patterns(fault: FaultFacts) -> list[str]:
 
 
 def hinted_entries(fault: FaultFacts, passages: Sequence[Passage]) -> tuple[Found, ...]:
-    """Every vendor entry for the pattern in the charger's text (one wording may fit several:
-    "solid red" and "solid red with a warning sound")."""
+    """Every vendor entry for the pattern the charger's text describes (one wording may fit
+    several: "solid red" and "solid red with a warning sound"), or whose message or title the
+    text repeats ("EVSE calibration data error": documents that give a fault no code)."""
     keys = text_patterns(fault)
+    said = _words(fault.info or "")
     return tuple(
         Found(p.entry, p)
         for p in passages
-        if keys
-        and p.entry is not None
+        if p.entry is not None
         and p.vendor != STANDARD_VENDOR
-        and any(_defines(p.entry, key, alias=True) for key in keys)
+        and (
+            any(_defines(p.entry, key, alias=True) for key in keys)
+            or (len(said) >= 2 and said in {_words(p.entry.code), _words(p.entry.title)})
+        )
     )
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"\w+", text.casefold()))
 
 
 def blink_counts(code: str | None) -> list[str]:

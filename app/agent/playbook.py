@@ -13,20 +13,22 @@ from __future__ import annotations
 
 import re
 
-from app.agent.classify import Classification, Classifier, Step
+from app.agent.classify import Classification, Classifier, ClassRules, Step
 from app.agent.lookup import FaultEntries, Found, fault_entries
 from app.agent.recurrence import Recurrence, assess
 from app.agent.state import ChargerFacts, Cited, Diagnosis, FaultClass, FaultFacts, History, Reasoning
 from app.guard.actions import Action, ActionParams, Proposal
 from app.guard.reach import sessions_reached
-from knowledge.codes import query_keys
+from knowledge.codes import normalise_code, query_keys
 from knowledge.entries import CodeEntry
 from knowledge.refusals import restart_refused
 from knowledge.schema import Passage
 
 _CHARGER_WIDE = frozenset({Action.SOFT_RESET, Action.HARD_RESET, Action.CLEAR_CACHE, Action.NONE})
-_HOLDING = frozenset({Action.NONE, Action.TRIGGER_STATUS})
-"""Steps that change nothing on the charger: the only ones taken on a guess."""
+_HOLDING = frozenset({Action.NONE, Action.TRIGGER_STATUS, Action.SET_INOPERATIVE})
+"""Steps taken even on a guess: they change nothing, or take the connector out of service
+(never undone on a guess: isolation is the cautious side)."""
+_CHANGES_NOTHING = frozenset({Action.NONE, Action.TRIGGER_STATUS})
 _RESETS = frozenset({Action.SOFT_RESET, Action.HARD_RESET})
 MAX_CITED = 4
 
@@ -93,27 +95,42 @@ class PlaybookReasoner:
         label = f"{found.fault_class.value} fault (from the {found.basis.replace('_', ' ')})"
         if found.why:
             label += f": {'; '.join(found.why[:3])}"
-        if recurring and found.basis == "similarity" and rules.recurring.action not in _HOLDING:
+        if recurring and found.basis == "similarity" and rules.recurring.action not in _CHANGES_NOTHING:
             return Step(
                 action=Action.NONE, escalate=True
             ), f"recurring {label}: only a guess, so a technician"
         if recurring:
             return rules.recurring, f"recurring {label}: playbook step for recurrence"
-        step, why = rules.first, f"first {label}: playbook first step"
-        documented = self.classifier.documented_step(entries.first) if rules.documented_first_step else None
-        if documented is not None and entries.first is not None:
-            isolating = documented is Action.SET_INOPERATIVE  # out of service: someone must know
-            step = Step(action=documented, escalate=rules.first.escalate or isolating)
-            why = f"first {label}: the manufacturer's remote step for code {entries.first.entry.code}"
-        elif found.basis == "similarity" and step.action not in _HOLDING:
-            step = Step(action=Action.TRIGGER_STATUS, escalate=True)
-            why += "; the class is only a guess from the entry's wording, so nothing is changed on the "
-            why += "charger and a technician is told"
+        step, why = self._first_step(found, rules, entries, fault, label)
         step, why = self._cautions(step, why, found, entries, fault)
         busy = sessions_reached(step.action, _params(step.action, fault), history.sessions)
         if busy and rules.busy is not None and step.action is not Action.NONE:
             return rules.busy, f"{why}; a session is active, so: {rules.busy.action.value}"
         return step, why
+
+    def _first_step(
+        self, found: Classification, rules: ClassRules, entries: FaultEntries, fault: FaultFacts, label: str
+    ) -> tuple[Step, str]:
+        """The first step: the class's, or the manufacturer's documented one for this code; only a
+        hold and a technician when the charger's own code is unread (the class rests on the
+        generic OCPP code) or the class is a guess with no documented step."""
+        step, why = rules.first, f"first {label}: playbook first step"
+        unread = found.basis in ("ocpp_code", "standard_table") and _unread_code(fault, entries)
+        documented = self.classifier.documented_step(entries.first) if rules.documented_first_step else None
+        if unread and step.action not in _HOLDING:
+            concern = (
+                f"the charger's own code {(fault.vendor_error_code or '').strip()} is in no loaded document"
+            )
+        elif documented is not None and entries.first is not None:
+            isolating = documented is Action.SET_INOPERATIVE  # out of service: someone must know
+            step = Step(action=documented, escalate=rules.first.escalate or isolating)
+            return step, f"first {label}: the manufacturer's remote step for code {entries.first.entry.code}"
+        elif found.basis == "similarity" and step.action not in _HOLDING:
+            concern = "the class is only a guess from the entry's wording"
+        else:
+            return step, why
+        hold = Step(action=Action.TRIGGER_STATUS, escalate=True)
+        return hold, f"{why}; {concern}, so nothing is changed on the charger and a technician is told"
 
     def _cautions(
         self, step: Step, why: str, found: Classification, entries: FaultEntries, fault: FaultFacts
@@ -148,6 +165,21 @@ def _unread(fault: FaultFacts, entries: FaultEntries, severe) -> str:
     if fault.vendor_error_code and entries.first:
         return f"the document's entry for {entries.first.entry.code} does not say what kind of fault it is"
     return ""
+
+
+_NO_CODE = frozenset({"", "0", "00", "0x0", "0x00", "none", "noerror", "no error", "n/a", "-"})
+"""Vendor codes that mean "no vendor code"."""
+
+
+def _unread_code(fault: FaultFacts, entries: FaultEntries) -> bool:
+    """Whether the charger sent a vendor code of its own (code-shaped: ``ERR_0x7E3``, not a
+    message such as "charge controller not reachable") that no loaded document defines."""
+    code = (fault.vendor_error_code or "").strip()
+    keys = normalise_code(code) if code.casefold() not in _NO_CODE else None
+    if keys is None or entries.vendor is not None or entries.flags:
+        return False
+    standard = entries.standard.entry.keys() if entries.standard else set()
+    return keys.primary not in standard  # a standard's own code (CX017) is read
 
 
 def _refuses_restart(entry: CodeEntry) -> bool:

@@ -107,7 +107,7 @@ def _alias_columns(columns: list[list[str]], roles: list[str | None]) -> None:
     for index, cells in enumerate(columns):
         filled = [c for c in cells if c]
         if (
-            roles[index] is None
+            roles[index] in (None, "pattern")  # a "Status" column of A1, F3 … is codes, not lights
             and len(filled) >= 2
             and _share(cells, code_shaped) >= 0.9
             and len(set(filled)) == len(filled)

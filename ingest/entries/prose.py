@@ -248,7 +248,8 @@ def _merge(group: list[Block], start: _Start) -> Block:
 def _title(start: _Start, meaning: str) -> str:
     """The heading's or label's name; when that is only the code, the meaning's lead phrase."""
     title = start.title.strip(" *_`\"'“”.:")
-    return short_title(meaning).rstrip(". ") if (not title or title == start.code) and meaning else title
+    bare = not title or (title == start.code and CODE_TOKEN.match(start.code))  # a message is its own title
+    return short_title(meaning).rstrip(". ") if bare and meaning else title
 
 
 def _locator(block: Block) -> str:

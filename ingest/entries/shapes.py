@@ -100,6 +100,18 @@ def label_code(line: str) -> tuple[str, str, str] | None:
     return m.group("code"), ",".join(aliases), (m.group("rest") + line.strip()[400:]).strip()
 
 
+_UNCODED = re.compile(
+    r"^\((?:code\s*)?(?:n/?a|none|no code|—|-)\)\s+(?P<title>[^\n]{3,80})\n(?P<text>.+)$", re.I | re.S
+)
+
+
+def _uncoded(line: str) -> tuple[str, str, str] | None:
+    """``(code n/a) EVSE calibration data error`` over its text: an entry the document gives no
+    code for; its message (which the charger sends as text) stands in for the code."""
+    m = _UNCODED.match(line)
+    return (m.group("title").strip(), "", f"{m.group('title').strip()}\n{m.group('text')}") if m else None
+
+
 def lead_code(line: str) -> tuple[str, str, str] | None:
     """``(code, alias, rest)`` when ``line`` starts with a code used as a label, else ``None``.
 
@@ -107,7 +119,7 @@ def lead_code(line: str) -> tuple[str, str, str] | None:
     a code followed by a plain word (``F014 at plug-in``) is a mention, not a definition.
     """
     line = line.strip()
-    if found := label_code(line):
+    if found := label_code(line) or _uncoded(line):
         return found
     m = LEAD.match(line[:160])
     if not m or not _one_code(m.group("code")) or not prose_code(m.group("code")):
@@ -120,7 +132,11 @@ def lead_code(line: str) -> tuple[str, str, str] | None:
         return None
     if sep.strip() == "|" and not _label_row(rest.split("\n", 1)[0]):
         return None  # a label line is code | name | sentence; other column layouts are table rows
-    if not rest or (not strong_sep and not _titled(rest) and not (keyword and len(rest.split()) <= 6)):
+    head = rest.split("\n", 1)[0]
+    hanging = "\n" in rest and 0 < len(head.split()) <= 8  # "0x0001   AC RCD triggered" over its text
+    if not rest or (
+        not strong_sep and not hanging and not _titled(rest) and not (keyword and len(rest.split()) <= 6)
+    ):
         return None
     if bold and not (strong_sep or keyword or _titled(rest)):
         return None

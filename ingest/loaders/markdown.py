@@ -58,6 +58,7 @@ def parse_text(text: str, *, markdown: bool) -> LoadedDocument:
             table.clear()
 
     lines = text.splitlines()
+    first_line = ""
     i = 0
     while i < len(lines):
         line = lines[i]
@@ -88,12 +89,22 @@ def parse_text(text: str, *, markdown: bool) -> LoadedDocument:
         else:
             if table:
                 flush()
+            if not markdown and len(paragraph) == 1 and _hanging(first_line, line):
+                stripped = "\n" + stripped  # a label line over an indented text keeps its own line
             paragraph.append(stripped.lstrip("> ").strip() if markdown else stripped)
+            if len(paragraph) == 1:
+                first_line = line
     flush()
     if not doc.blocks:
         raise LoadError("no text found")
     doc.blocks = attach_entries(doc.blocks, title=doc.title, unread=doc.unread)
     return doc
+
+
+def _hanging(first: str, line: str) -> bool:
+    """Whether ``line`` hangs under a short label line (indented deeper than it)."""
+    indent = len(line) - len(line.lstrip())
+    return len(first.strip()) <= 80 and indent > len(first) - len(first.lstrip()) + 2
 
 
 def _heading(line: str, markdown: bool) -> tuple[int, str] | None:
