@@ -1,3 +1,4 @@
+# ruff: noqa: E501 — the document text is data: its sentences stay whole, one per line
 """Render the PDF of holdout 3: the Alfen Eve status and error codes page.
 
     .venv/bin/python evals/realworld/render3.py [--check]
@@ -20,7 +21,15 @@ from pathlib import Path
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import BaseDocTemplate, Frame, FrameBreak, NextPageTemplate, PageTemplate, Paragraph, Spacer
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Frame,
+    FrameBreak,
+    NextPageTemplate,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+)
 from reportlab.platypus.flowables import HRFlowable
 
 OUT = Path(__file__).resolve().parent / "corpus/alfen/eve/eve-status-and-error-codes.pdf"

@@ -1,3 +1,4 @@
+# ruff: noqa: E501 — the document text is data: its sentences stay whole, one per line
 """Render the PDF of holdout 4: the ABL eMH1 / eM4 operating-status and error-code table.
 
     .venv/bin/python evals/realworld/render4.py [--check]
@@ -48,35 +49,94 @@ ROWS = [
     ("B1", "0xB1", "EV is asking for charging; charging not yet enabled.", "&#8212;"),
     ("B2", "0xB2", "EV has the permission to charge.", "&#8212;"),
     ("C2", "0xC2", "EV is charging.", "&#8212;"),
-    ("C3", "0xC3", "Charging with reduced current (error F16, F17).", "None; charging continues at lower current."),
-    ("C4", "0xC4", "Charging with reduced current (phase imbalance, F15).", "None; charging continues at lower current."),
+    (
+        "C3",
+        "0xC3",
+        "Charging with reduced current (error F16, F17).",
+        "None; charging continues at lower current.",
+    ),
+    (
+        "C4",
+        "0xC4",
+        "Charging with reduced current (phase imbalance, F15).",
+        "None; charging continues at lower current.",
+    ),
     ("E0", "0xE0", "Outlet disabled.", "Release the charging point (enable input / back office)."),
     ("E1", "0xE1", "Production test.", "Not used in the field."),
-    ("E2", "0xE2", "EVCC setup mode.", "Finish the configuration with the configuration software; a restart does not leave setup mode."),
+    (
+        "E2",
+        "0xE2",
+        "EVCC setup mode.",
+        "Finish the configuration with the configuration software; a restart does not leave setup mode.",
+    ),
     ("E3", "0xE3", "Bus idle.", "&#8212;"),
-    ("F1", "0xF1", "Unintended closed contact (welding). The contactor did not open when commanded; "
-     "the outlet may still be live.", "Switch off the supply at the RCCB/MCB. Do not restart. The contactor "
-     "must be checked and replaced by an electrician."),
-    ("F2", "0xF2", "Internal error of the charge controller.", "Switch the wallbox off and on again (restart). "
-     "If F2 returns, contact the service partner."),
-    ("F3", "0xF3", "DC residual current detected. The DC fault current monitor has tripped.", "Disconnect the "
-     "vehicle. Do not switch on again before an electrician has checked the installation and the vehicle. "
-     "See note 2."),
-    ("F4", "0xF4", "Upstream communication timeout. The bus master / control unit no longer answers.",
-     "Check the RS485 / network connection to the controlling unit; the charging point resumes when "
-     "communication returns."),
-    ("F5", "0xF5", "Lock of socket failed. The locking actuator of the socket did not reach its position.",
-     "Unplug the charging cable and plug it in again; release the lock from the app or back office if the "
-     "plug is held."),
-    ("F6", "0xF6", "CS out of range (cable coding / proximity signal).", "Use another charging cable; check the plug."),
-    ("F7", "0xF7", "State D requested by EV (charging with ventilation). Not supported.", "Vehicle-side; see note 1."),
+    (
+        "F1",
+        "0xF1",
+        "Unintended closed contact (welding). The contactor did not open when commanded; "
+        "the outlet may still be live.",
+        "Switch off the supply at the RCCB/MCB. Do not restart. The contactor "
+        "must be checked and replaced by an electrician.",
+    ),
+    (
+        "F2",
+        "0xF2",
+        "Internal error of the charge controller.",
+        "Switch the wallbox off and on again (restart). If F2 returns, contact the service partner.",
+    ),
+    (
+        "F3",
+        "0xF3",
+        "DC residual current detected. The DC fault current monitor has tripped.",
+        "Disconnect the "
+        "vehicle. Do not switch on again before an electrician has checked the installation and the vehicle. "
+        "See note 2.",
+    ),
+    (
+        "F4",
+        "0xF4",
+        "Upstream communication timeout. The bus master / control unit no longer answers.",
+        "Check the RS485 / network connection to the controlling unit; the charging point resumes when "
+        "communication returns.",
+    ),
+    (
+        "F5",
+        "0xF5",
+        "Lock of socket failed. The locking actuator of the socket did not reach its position.",
+        "Unplug the charging cable and plug it in again; release the lock from the app or back office if the "
+        "plug is held.",
+    ),
+    (
+        "F6",
+        "0xF6",
+        "CS out of range (cable coding / proximity signal).",
+        "Use another charging cable; check the plug.",
+    ),
+    (
+        "F7",
+        "0xF7",
+        "State D requested by EV (charging with ventilation). Not supported.",
+        "Vehicle-side; see note 1.",
+    ),
     ("F8", "0xF8", "CP out of range (control pilot signal).", "Vehicle or cable side; see note 1."),
-    ("F9", "0xF9", "Overcurrent detected.", "Charging stopped for protection. Have the vehicle and installation "
-     "checked before charging again."),
-    ("F10", "0xFA", "Temperature outside limits.", "Charging resumes when the temperature is back in range; "
-     "provide shade / ventilation."),
-    ("F11", "0xFB", "Unintended opened contact. The contactor opened without command or does not close.",
-     "Contact the service partner."),
+    (
+        "F9",
+        "0xF9",
+        "Overcurrent detected.",
+        "Charging stopped for protection. Have the vehicle and installation checked before charging again.",
+    ),
+    (
+        "F10",
+        "0xFA",
+        "Temperature outside limits.",
+        "Charging resumes when the temperature is back in range; provide shade / ventilation.",
+    ),
+    (
+        "F11",
+        "0xFB",
+        "Unintended opened contact. The contactor opened without command or does not close.",
+        "Contact the service partner.",
+    ),
 ]
 
 NOTES = [
@@ -96,7 +156,9 @@ def story() -> list:
     flow += [Paragraph(t, INTRO) for t in INTRO_TEXT]
     data = [[Paragraph(h, CELLB) for h in HEADER]]
     for status, code, desc, measure in ROWS:
-        data.append([Paragraph(status, CELLB), Paragraph(code, BODY), Paragraph(desc, BODY), Paragraph(measure, BODY)])
+        data.append(
+            [Paragraph(status, CELLB), Paragraph(code, BODY), Paragraph(desc, BODY), Paragraph(measure, BODY)]
+        )
     table = Table(data, colWidths=[16 * mm, 20 * mm, 66 * mm, 72 * mm], repeatRows=1)
     table.setStyle(
         TableStyle(
