@@ -9,10 +9,12 @@ new content) and the vendor/model :class:`~knowledge.names.Catalog` of the last 
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -48,7 +50,21 @@ def open_client(*, path: Path | None = None, url: str | None = None):
     if path is None:
         raise ValueError("either a Chroma path or a Chroma URL is required")
     path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=settings)
+    with _opening(path):
+        return chromadb.PersistentClient(path=str(path), settings=settings)
+
+
+@contextmanager
+def _opening(path: Path) -> Iterator[None]:
+    """One process at a time opens an embedded store: the first opening creates Chroma's tables,
+    and two service processes starting together on a new store raced ("table collections
+    already exists")."""
+    with (path / ".open.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @dataclass(frozen=True)
