@@ -16,6 +16,7 @@ import io
 import sys
 from pathlib import Path
 
+from pdf_output import write_or_check  # sibling module: these run as scripts
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import letter
 from reportlab.lib.styles import ParagraphStyle
@@ -121,14 +122,7 @@ def render() -> bytes:
 
 
 def main(argv: list[str]) -> int:
-    data = render()
-    if "--check" in argv:
-        same = OUT.exists() and OUT.read_bytes() == data
-        print("up to date" if same else f"differs: {OUT}")
-        return 0 if same else 1
-    OUT.write_bytes(data)
-    print(f"wrote {OUT} ({len(data)} bytes)")
-    return 0
+    return write_or_check(OUT, render(), argv)
 
 
 if __name__ == "__main__":
