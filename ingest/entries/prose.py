@@ -11,6 +11,7 @@ text is the document's own words, one block per line. Reading the entry's parts 
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, replace
 
@@ -133,7 +134,7 @@ def _shown_start(blocks: list[Block], i: int) -> _Start | None:
     block = blocks[i]
     if not block.section:
         return None
-    section = [b for b in blocks[i:] if b.section == block.section]
+    section = list(itertools.takewhile(lambda b: b.section == block.section, blocks[i:]))  # contiguous
     sentences = [t for b in section for t in re.split(r"(?<=[.!?])\s+(?=[A-Z])", b.text)]
     shown = {m.group(1).strip() for t in sentences if _ON_FAULT.search(t) for m in _SHOWN.finditer(t)}
     if len(shown) != 1:
