@@ -9,8 +9,9 @@ technician visit; a wrong "not safety" could leave a dangerous charger in servic
 Otherwise the class comes from, in order: the manufacturer's entry for the vendor code (keyword
 evidence, to which a specific OCPP error code the charger sent adds its weight; then the OCPP
 code the entry names), the OCPP error code, the standard entry, the 2.0.1 component/variable
-name, and last the embedding similarity between an entry's text and each class's description
-(never for an entry that only says an error exists: "vendor-specific error"). The charger's
+name, the words of the vendor's document around a code no entry defines (a mention), and last
+the embedding similarity between an entry's text and each class's description (never for an
+entry that only says an error exists: "vendor-specific error"). The charger's
 free text never chooses a class: it may only add the safety signal (its words, or the vendor's
 entry for a light pattern it describes), which can only make the response more cautious.
 """
@@ -93,7 +94,7 @@ class Classification:
     fault_class: FaultClass
     basis: str
     """What it was recognised from: vendor_table, standard_table, ocpp_code, charger_text,
-    similarity, unknown."""
+    vendor_mention (the vendor's words around a code no entry defines), similarity, unknown."""
     confidence: float
     why: tuple[str, ...] = ()
     """The evidence, in words ("the manual flags it as a safety fault", '"welded" in its title')."""
@@ -157,8 +158,8 @@ class Classifier:
         """The first safety signal found, with every reason seen (see the module docstring)."""
         rules = self.playbook.classes[_SAFE]
         signals: list[tuple[str, str]] = []
-        for found in entries.all():
-            basis = _basis(found)
+        for found in [*entries.all(), *filter(None, [entries.mentioned])]:
+            basis = "vendor_mention" if found is entries.mentioned else _basis(found)
             signals += [(basis, why) for why in _entry_safety(found.entry, rules)]
         if self._reported(fault) is _SAFE:
             signals.append(("ocpp_code", f"OCPP errorCode {fault.error_code or fault.vendor_error_code}"))
@@ -183,10 +184,19 @@ class Classifier:
         names = " ".join(filter(None, [fault.component, fault.variable]))
         if names and (c := self._by_keywords(names, "")):
             return c, "ocpp_code", [f"the component/variable {names}"]
-        first = entries.first
+        if c := self.mentioned_class(entries):
+            said = entries.mentioned.entry
+            return c, "vendor_mention", [f"the document's words around {said.code}: {said.title}"]
+        first = entries.first  # not a mention: a sentence around a code is no definition
         if first and not self._vague(first.entry) and (c := self._by_similarity(_entry_text(first.entry))):
             return c, "similarity", [f"the entry for {first.entry.code} reads like a {c.value} fault"]
         return None
+
+    def mentioned_class(self, entries: FaultEntries) -> FaultClass | None:
+        """The class the words around a mention of the code name (keywords only: a sentence
+        around a code is no definition to compare by similarity)."""
+        said = entries.mentioned
+        return self._by_keywords(said.entry.title, said.entry.meaning) if said else None
 
     def _reported(self, fault: FaultFacts) -> FaultClass | None:
         """The class of the OCPP error code the charger sent: its ``errorCode``, or a 2.0.1

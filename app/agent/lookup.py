@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from app.agent.mentions import mentioned_entry
 from app.agent.state import Diagnosis, FaultFacts
 from knowledge.codes import normalise_code
 from knowledge.entries import CodeEntry
@@ -47,6 +48,9 @@ class FaultEntries:
     standard: Found | None = None
     flags: tuple[Found, ...] = ()
     hinted: tuple[Found, ...] = ()
+    mentioned: Found | None = None
+    """Where no entry defines the vendor code: the words of the vendor's document around a
+    mention of it (:mod:`app.agent.mentions`) — caution, and a class that is only a guess."""
 
     def all(self) -> list[Found]:
         found = [f for f in (self.vendor, self.standard, *self.flags, *self.hinted) if f is not None]
@@ -54,8 +58,14 @@ class FaultEntries:
 
     @property
     def first(self) -> Found | None:
-        """The entry a diagnosis quotes: the manufacturer's own, else the standard's."""
+        """The entry the decision rests on: the manufacturer's own, else the standard's."""
         return self.vendor or self.standard
+
+    @property
+    def quoted(self) -> Found | None:
+        """What a diagnosis quotes: the manufacturer's entry, else its words around the code,
+        else the standard's entry."""
+        return self.vendor or self.mentioned or self.standard
 
 
 def fault_entries(fault: FaultFacts, passages: Sequence[Passage]) -> FaultEntries:
@@ -73,7 +83,16 @@ def fault_entries(fault: FaultFacts, passages: Sequence[Passage]) -> FaultEntrie
     specific = fault.error_code if (fault.error_code or "").casefold() not in GENERIC_OCPP_CODES else None
     names = component_codes(fault)
     standard = find_entry(passages, [specific, *names, *filter(_distinctive, own)], standard=True)
-    return FaultEntries(vendor, standard, flags, hinted_entries(fault, passages))
+    mentioned = None if vendor or flags else _mentioned(passages, own)
+    return FaultEntries(vendor, standard, flags, hinted_entries(fault, passages), mentioned)
+
+
+def _mentioned(passages: Sequence[Passage], spellings: list[str]) -> Found | None:
+    """The first of ``spellings`` the vendor's passages mention (see :mod:`app.agent.mentions`)."""
+    for code in spellings:
+        if found := mentioned_entry(passages, code):
+            return Found(*found)
+    return None
 
 
 def text_patterns(fault: FaultFacts) -> list[str]:

@@ -20,6 +20,7 @@ from app.agent.context import load_context
 from app.agent.guidance import with_guidance
 from app.agent.llm import ReasonerFailure
 from app.agent.lookup import blink_counts, code_spellings, component_codes, flag_bits, grounded, text_patterns
+from app.agent.mentions import mention_query, mentioned_entry
 from app.agent.recurrence import Recurrence, assess
 from app.agent.state import (
     AgentState,
@@ -45,6 +46,8 @@ log = logging.getLogger("chargemedic.agent")
 SearchFn = Callable[..., list[Passage]]
 """``Searcher.search``: ``(query, *, vendor, model, codes, k) -> passages``."""
 PASSAGES = 6
+MENTIONS = 8
+"""How many passages of the vendor's own documents are searched for a mention of its code."""
 
 
 @dataclass
@@ -248,7 +251,27 @@ def retrieve(search: SearchFn, fault: FaultFacts, charger: ChargerFacts) -> list
     ]
     query = " ".join(t for t in terms if t)
     vendor = charger.vendor or STANDARD_VENDOR  # an unknown vendor reads only the standards
-    return search(query, vendor=vendor, model=charger.model, codes=codes, k=PASSAGES, distinct=False)
+    found = search(query, vendor=vendor, model=charger.model, codes=codes, k=PASSAGES, distinct=False)
+    return found + _mentioning(search, fault, charger, {p.id for p in found})
+
+
+def _mentioning(search: SearchFn, fault: FaultFacts, charger: ChargerFacts, seen: set[str]) -> list[Passage]:
+    """Passages of the vendor's own documents, not in ``seen``, that mention the fault's vendor
+    code: the words around a code no entry defines (see :mod:`app.agent.mentions`)."""
+    query = mention_query(fault.vendor_error_code)
+    if not query or not charger.vendor:
+        return []
+    own = search(
+        query,
+        vendor=charger.vendor,
+        model=charger.model,
+        k=MENTIONS,
+        tier="own",
+        retrievers=("code", "bm25"),
+        distinct=False,
+    )
+    spellings = code_spellings(fault.vendor_error_code)
+    return [p for p in own if p.id not in seen and any(mentioned_entry([p], c) for c in spellings)]
 
 
 def _safe_execute(executor: Executor, charger_id: str, decision: Decision, *, command_id: str) -> Outcome:

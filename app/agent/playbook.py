@@ -30,6 +30,11 @@ _HOLDING = frozenset({Action.NONE, Action.TRIGGER_STATUS, Action.SET_INOPERATIVE
 (never undone on a guess: isolation is the cautious side)."""
 _CHANGES_NOTHING = frozenset({Action.NONE, Action.TRIGGER_STATUS})
 _RESETS = frozenset({Action.SOFT_RESET, Action.HARD_RESET})
+_GUESSES = {
+    "similarity": "the entry's wording",
+    "vendor_mention": "the words around a mention of the code, not an entry for it",
+}
+"""Bases of a class that is only a guess, and what it was guessed from."""
 MAX_CITED = 4
 
 
@@ -50,7 +55,7 @@ class PlaybookReasoner:
         step, why = self._step(found, recurring, entries, fault, history)
         codes = [c for c in (fault.vendor_error_code, fault.error_code) if c]
         cited = _citations(entries, passages, codes)
-        first = entries.first
+        first = entries.quoted
         diagnosis = Diagnosis(
             fault_class=found.fault_class,
             summary=_summary(fault, charger, first, cited),
@@ -95,7 +100,7 @@ class PlaybookReasoner:
         label = f"{found.fault_class.value} fault (from the {found.basis.replace('_', ' ')})"
         if found.why:
             label += f": {'; '.join(found.why[:3])}"
-        if recurring and found.basis == "similarity" and rules.recurring.action not in _CHANGES_NOTHING:
+        if recurring and found.basis in _GUESSES and rules.recurring.action not in _CHANGES_NOTHING:
             return Step(
                 action=Action.NONE, escalate=True
             ), f"recurring {label}: only a guess, so a technician"
@@ -115,7 +120,11 @@ class PlaybookReasoner:
         hold and a technician when the charger's own code is unread (the class rests on the
         generic OCPP code) or the class is a guess with no documented step."""
         step, why = rules.first, f"first {label}: playbook first step"
-        unread = found.basis in ("ocpp_code", "standard_table") and _unread_code(fault, entries)
+        unread = (
+            found.basis in ("ocpp_code", "standard_table")
+            and _unread_code(fault, entries)
+            and self.classifier.mentioned_class(entries) is not found.fault_class
+        )  # a code the manufacturer only mentions is read where its words name the same class
         documented = self.classifier.documented_step(entries.first) if rules.documented_first_step else None
         if unread and step.action not in _HOLDING:
             concern = (
@@ -125,8 +134,8 @@ class PlaybookReasoner:
             isolating = documented is Action.SET_INOPERATIVE  # out of service: someone must know
             step = Step(action=documented, escalate=rules.first.escalate or isolating)
             return step, f"first {label}: the manufacturer's remote step for code {entries.first.entry.code}"
-        elif found.basis == "similarity" and step.action not in _HOLDING:
-            concern = "the class is only a guess from the entry's wording"
+        elif found.basis in _GUESSES and step.action not in _HOLDING:
+            concern = f"the class is only a guess from {_GUESSES[found.basis]}"
         else:
             return step, why
         hold = Step(action=Action.TRIGGER_STATUS, escalate=True)
@@ -137,9 +146,8 @@ class PlaybookReasoner:
     ) -> tuple[Step, str]:
         """``step`` made more cautious where the documents ask: no reset for a code whose document
         says a restart does not fix it; a person for a code no class fits."""
-        refusing = next(
-            (f for f in [entries.first, *entries.hinted] if f and _refuses_restart(f.entry)), None
-        )
+        read = [entries.first, entries.mentioned, *entries.hinted]
+        refusing = next((f for f in read if f and _refuses_restart(f.entry)), None)
         if step.action in _RESETS and refusing:
             step = Step(action=Action.NONE, escalate=True)
             why += f"; the document says a restart does not fix {refusing.entry.code}, "
@@ -160,10 +168,10 @@ def _unread(fault: FaultFacts, entries: FaultEntries, severe) -> str:
     the document rates the code severe. (A fault with no code at all is asked about first.)"""
     if severe(entries.first):
         return f"the document rates it {entries.first.entry.severity!r}"
-    if fault.vendor_error_code and not entries.all():
+    if fault.vendor_error_code and not entries.all() and not entries.mentioned:
         return f"code {fault.vendor_error_code.strip()} is in no loaded document"
-    if fault.vendor_error_code and entries.first:
-        return f"the document's entry for {entries.first.entry.code} does not say what kind of fault it is"
+    if fault.vendor_error_code and (quoted := entries.quoted):
+        return f"the document's entry for {quoted.entry.code} does not say what kind of fault it is"
     return ""
 
 
@@ -200,7 +208,8 @@ def _citations(entries: FaultEntries, passages: list[Passage], codes: list[str])
     code, a troubleshooting page), numbered from 1, one per passage. A passage about other codes
     only, or about none, says nothing about this fault and is not cited."""
     ours = {key for key, _ in query_keys(codes)}
-    unique: dict[str, Passage] = {f.passage.id: f.passage for f in entries.all()}
+    found = [*entries.all(), *filter(None, [entries.mentioned])]
+    unique: dict[str, Passage] = {f.passage.id: f.passage for f in found}
     for passage in passages:
         if ours.intersection(passage.codes) and (not passage.defines or ours.intersection(passage.defines)):
             unique.setdefault(passage.id, passage)
