@@ -33,10 +33,11 @@ def pattern_code(text: str) -> str | None:
     low = text.lower()
     colour = next((c for c in COLOURS if re.search(rf"\b{c}\b", low)), None)
     count = _blink_count(low)
-    blink = re.search(r"\b(?:blink|flash|puls|flicker)\w*", low)
+    blink = re.search(r"\b(?:blink|flash|puls|flicker)\w*", _NOT_BLINKING.sub(" ", low))
     sound = _SOUND.search(low) and not _SILENT.search(low)
     steady = re.search(
-        r"\b(?:steady|solid|lit|on|constant|constantly|continuous|continuously|permanent)\b", low
+        r"\b(?:steady|solid|lit|on|constant|constantly|continuous|continuously|permanent|stays|remains)\b",
+        low,
     )
     if count is None and not (colour and (blink or sound or steady)):
         return None
@@ -51,6 +52,8 @@ def pattern_code(text: str) -> str | None:
     return "-".join(p.upper() for p in [colour, kind, tail] if p)
 
 
+_NOT_BLINKING = re.compile(r"\b(?:not|no|never|without)\s+(?:\w+\s+)?(?:blink|flash|puls|flicker)\w*")
+"""A negated blink ("stays red (steady, not flashing)") is no blink."""
 _SOUND = re.compile(r"\b(?:beep|sound|buzz|tone|alarm sound)\w*")
 _SILENT = re.compile(r"\b(?:without|no)\s+(?:any\s+)?(?:beep|sound|buzz|tone)")
 

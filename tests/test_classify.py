@@ -422,3 +422,26 @@ def test_the_chargers_text_naming_an_uncoded_entry_adds_its_caution():
     answer = decide(sent, entry_passage(calibration))
     assert answer.diagnosis.fault_class is FaultClass.CONTROLLER
     assert (answer.proposal.action, answer.proposal.escalate) == (Action.NONE, True)
+
+
+def test_a_title_worded_as_a_label_reads_as_one_phrase():
+    """ "Connector Voltage: High" is a high connector voltage: voltage on an idle connector."""
+    label = CodeEntry(code="F008", title="Connector Voltage: High", meaning="Measured before a charge began.")
+    found = classify(fault(vendor_error_code="F008", error_code="OtherError"), entry_passage(label))
+    assert found.fault_class is FaultClass.ELECTRICAL_SAFETY
+
+
+def test_a_fault_the_charger_describes_in_words_no_document_explains_is_escalated():
+    said = decide(fault(error_code="OtherError", info="Error input"))
+    assert said.diagnosis.fault_class is FaultClass.UNKNOWN
+    assert said.proposal.escalate and "Error input" in said.proposal.reason
+    bare = decide(fault(error_code="OtherError", info="71"))  # a reading, not a description
+    assert not bare.proposal.escalate
+
+
+def test_a_vehicle_exceeding_its_limit_is_an_over_current_fault():
+    entry = CodeEntry(
+        code="3", title="Red, three pulses", meaning="The vehicle does not keep to the power limit."
+    )
+    found = classify(fault(vendor_error_code="3", error_code="OtherError"), entry_passage(entry))
+    assert found.fault_class is FaultClass.ELECTRICAL_SAFETY

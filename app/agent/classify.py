@@ -258,7 +258,8 @@ def _entry_text(entry: CodeEntry, *, causes: bool = True) -> str:
     its remedy: "do not use if the cable is damaged" in a remedy does not make a lock fault a
     damaged cable."""
     listed = entry.causes if causes else []
-    return ". ".join(filter(None, [entry.title, entry.meaning, entry.category, *listed]))
+    title = re.sub(r"\s*:\s+", " ", entry.title)  # a label: "Connector Voltage: High" says "… voltage high"
+    return ". ".join(filter(None, [title, entry.meaning, entry.category, *listed]))
 
 
 def _unconditional(text: str) -> str:

@@ -165,14 +165,24 @@ class PlaybookReasoner:
 def _unread(fault: FaultFacts, entries: FaultEntries, severe) -> str:
     """Why a fault no class fits needs a person (``""`` when it does not): the charger names a
     code no loaded document defines, or whose entry does not say what kind of fault it is, or
-    the document rates the code severe. (A fault with no code at all is asked about first.)"""
+    the document rates the code severe, or the charger describes it in words no document explains.
+    (A fault with no code and no words is asked about first.)"""
     if severe(entries.first):
         return f"the document rates it {entries.first.entry.severity!r}"
     if fault.vendor_error_code and not entries.all() and not entries.mentioned:
         return f"code {fault.vendor_error_code.strip()} is in no loaded document"
     if fault.vendor_error_code and (quoted := entries.quoted):
         return f"the document's entry for {quoted.entry.code} does not say what kind of fault it is"
+    if said := _said(fault.info):
+        return f'the charger reports "{said}", which no loaded document explains'
     return ""
+
+
+def _said(info: str | None) -> str:
+    """The charger's text when it says something in words (two or more), else ``""``: a bare
+    value ("true", "71") describes no fault."""
+    text = " ".join((info or "").split())[:120]
+    return text if len(re.findall(r"[^\W\d_]{2,}", text)) >= 2 else ""
 
 
 _NO_CODE = frozenset({"", "0", "00", "0x0", "0x00", "none", "noerror", "no error", "n/a", "-"})
