@@ -260,3 +260,32 @@ def test_a_status_column_of_codes_beside_a_hex_code_column_gives_aliases(tmp_pat
         "F2,0xF2,Internal error of the charge controller,Restart the wallbox.\n"
     )
     assert [(e.code, e.aliases) for e in _entries(path)] == [("0xF1", ["F1"]), ("0xF2", ["F2"])]
+
+
+def test_a_key_column_of_identifiers_is_the_code_in_a_semicolon_csv(tmp_path: Path):
+    path = tmp_path / "states.csv"
+    path.write_text(
+        "Key;Shown in the app as;Type;Meaning;What to do\n"
+        'B_AUTH;Waiting for authentication;state;"Vehicle connected;\nthe charger waits for a card.";'
+        '"Authenticate with a card."\n'
+        'rcd_error;Error;error flag;"The residual current device tripped.";"Call an electrician."\n'
+        'paused;Paused;state;"Paused by the user.";"Resume from the app."\n'
+    )
+    entries = {e.code: e for e in _entries(path)}
+    assert set(entries) == {"B_AUTH", "rcd_error", "paused"}
+    assert "residual current" in entries["rcd_error"].meaning
+    assert entries["rcd_error"].steps[0].text == "Call an electrician."
+
+
+def test_a_table_keyed_by_its_messages_makes_each_message_a_code(tmp_path: Path):
+    path = tmp_path / "errors.html"
+    path.write_text(
+        "<table><tr><th>Description of error</th><th>Possible cause</th></tr>"
+        "<tr><td>Overcurrent shutdown</td><td>The vehicle draws more current than allowed.</td></tr>"
+        "<tr><td>Status D, vehicle rejected</td><td>The vehicle asks for ventilation.</td></tr>"
+        "<tr><td>Error input</td><td></td></tr></table>"
+    )
+    entries = {e.code: e for e in _entries(path)}
+    assert set(entries) == {"Overcurrent shutdown", "Status D, vehicle rejected", "Error input"}
+    assert entries["Status D, vehicle rejected"].title == "Status D, vehicle rejected"
+    assert entries["Overcurrent shutdown"].causes == ["The vehicle draws more current than allowed"]

@@ -156,3 +156,26 @@ def test_a_mention_saying_a_restart_does_not_help_forbids_the_reset():
     answer = _decide(fault(vendor_error_code="33", error_code="InternalError"), page)
     assert answer.proposal.action not in {Action.SOFT_RESET, Action.HARD_RESET}
     assert answer.proposal.escalate
+
+
+def test_a_row_named_by_the_chargers_text_and_carrying_its_code_is_the_vendor_entry():
+    """Rows that share one code and differ by the message sent with it: the code and the text
+    together name the row, so it decides (the text alone would only add caution)."""
+    rows = [
+        CodeEntry(code=message, title=message, meaning=f"{message}. Mode 3 error.", causes=[cause])
+        for message, cause in [
+            ("Vehicle signals error", "the vehicle reports an error"),
+            ("Contactor welded", "the contactor contacts are welded"),
+        ]
+    ]
+    passages = [
+        entry_passage(row, pid=row.code).model_copy(
+            update={"text": f"Error activation message: {row.code}. OCPP errorCode: mode3Error."}
+        )
+        for row in rows
+    ]
+    answer = _decide(fault(vendor_error_code="mode3Error", info="Vehicle signals error"), *passages)
+    assert answer.diagnosis.fault_class is FaultClass.VEHICLE
+    assert answer.proposal.action is Action.NONE and not answer.proposal.escalate
+    text_only = _decide(fault(error_code="OtherError", info="Vehicle signals error"), *passages)
+    assert text_only.diagnosis.fault_class is FaultClass.UNKNOWN  # free text never picks the class

@@ -83,8 +83,18 @@ def fault_entries(fault: FaultFacts, passages: Sequence[Passage]) -> FaultEntrie
     specific = fault.error_code if (fault.error_code or "").casefold() not in GENERIC_OCPP_CODES else None
     names = component_codes(fault)
     standard = find_entry(passages, [specific, *names, *filter(_distinctive, own)], standard=True)
+    hinted = hinted_entries(fault, passages)
+    if vendor is None and not flags:
+        vendor = _coded(hinted, own)
     mentioned = None if vendor or flags else _mentioned(passages, own)
-    return FaultEntries(vendor, standard, flags, hinted_entries(fault, passages), mentioned)
+    return FaultEntries(vendor, standard, flags, hinted, mentioned)
+
+
+def _coded(hinted: tuple[Found, ...], spellings: list[str]) -> Found | None:
+    """The entry the charger's text names whose row also carries its vendor code: a table whose
+    rows share one code and differ by the message sent with it (``mode3Error`` with "Vehicle
+    signals error"). Named by the code, not by the text alone, it is the vendor entry."""
+    return next((f for f in hinted for code in spellings if mentioned_entry([f.passage], code)), None)
 
 
 def _mentioned(passages: Sequence[Passage], spellings: list[str]) -> Found | None:

@@ -173,7 +173,7 @@ def _unread(fault: FaultFacts, entries: FaultEntries, severe) -> str:
         return f"code {fault.vendor_error_code.strip()} is in no loaded document"
     if fault.vendor_error_code and (quoted := entries.quoted):
         return f"the document's entry for {quoted.entry.code} does not say what kind of fault it is"
-    if said := _said(fault.info):
+    if not entries.hinted and (said := _said(fault.info)):
         return f'the charger reports "{said}", which no loaded document explains'
     return ""
 

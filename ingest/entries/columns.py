@@ -3,13 +3,16 @@
 Headers are matched to roles through the synonyms of vocabulary.yaml (exactly, else by the
 longest synonym they contain). When no column is a usable code column, the column whose cells are
 mostly code-shaped is taken (``E-06``, ``0x1A``, ``101``, ``RCM_TRIPPED``), else a column of LED/
-blink patterns (layout ``pattern``). When the code column had to be guessed, columns with unknown
+blink patterns (layout ``pattern``), else a key/symbol column of identifiers (``B_AUTH``), else —
+a table keyed by its messages — a short-text title or meaning column that another column explains
+(each message is a code). When the code column had to be guessed, columns with unknown
 headers are given the roles still missing from what their cells look like (remedy-like text, else
 title, then cause); under recognised headers an unknown column stays unknown.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,6 +26,8 @@ MULTI_ROLES = frozenset({"cause", "remedy", "remote", "onsite", "meaning", "alia
 """Roles several columns may share (their cells are joined in column order)."""
 _GENERIC_CODE_WORDS = frozenset({"error", "fault", "alarm", "err", "id", "no", "nr", "number"})
 _MIN_SHARE = 0.6
+_MESSAGE_WORDS = 10
+_IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
 
 
 def header_role(header: str, vocab: Vocabulary | None = None) -> str | None:
@@ -63,6 +68,9 @@ class Columns:
     """The code column holds LED/blink patterns (entries get layout ``pattern``)."""
     sniffed: bool = False
     """The code column was found from its cells, not its header."""
+    message: bool = False
+    """The code column holds the message the charger shows or sends (a table keyed by its error
+    texts: "Overcurrent shutdown"); each cell is one code, commas and all."""
     header: str = ""
     """The code column's header: a pattern column's colour may be there only ("Red Light": "3 flashes")."""
 
@@ -82,6 +90,11 @@ def table_columns(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> Colu
         sniffed = code is not None
     if code is None and (code := _pattern_column(columns, roles)) is not None:
         pattern = True
+    if code is None and (code := _identifier_column(columns, roles)) is not None:
+        sniffed = True
+    if code is None and (code := _message_column(columns, roles)) is not None:
+        roles[code] = "code"
+        return Columns(tuple(roles), message=True, header=headers[code])
     if code is None:
         return Columns(tuple(roles))
     roles = [None if r == "code" else r for r in roles]
@@ -190,6 +203,38 @@ def _pattern_column(columns: list[list[str]], roles: list[str | None]) -> int | 
     order = sorted(range(len(columns)), key=lambda i: roles[i] != "pattern")
     for index in order:
         if roles[index] in (None, "pattern") and _share(columns[index], pattern_code) >= _MIN_SHARE * 0.8:
+            return index
+    return None
+
+
+def _identifier_column(columns: list[list[str]], roles: list[str | None]) -> int | None:
+    """A column headed as a key or symbol whose cells are distinct identifiers (``B_AUTH``,
+    ``rcd_error``, ``paused``): what a charger sends as its code."""
+    for index, cells in enumerate(columns):
+        filled = [c for c in cells if c]
+        if (
+            roles[index] == "name"
+            and len(filled) >= 2
+            and _share(cells, _IDENTIFIER.fullmatch) >= 0.9
+            and len(set(filled)) == len(filled)
+        ):
+            return index
+    return None
+
+
+def _message_column(columns: list[list[str]], roles: list[str | None]) -> int | None:
+    """A table keyed by its messages: the first title or meaning column of short, distinct texts
+    ("Overcurrent shutdown"), when another column explains them (cause, remedy or meaning)."""
+    for index, cells in enumerate(columns):
+        filled = [c for c in cells if c]
+        others = {r for i, r in enumerate(roles) if i != index}
+        if (
+            roles[index] in ("title", "meaning")
+            and len(filled) >= 2
+            and _share(cells, lambda c: len(c.split()) <= _MESSAGE_WORDS) >= 0.9
+            and len(set(filled)) == len(filled)
+            and others & {"cause", "remedy", "remote", "onsite", "meaning"}
+        ):
             return index
     return None
 

@@ -44,7 +44,10 @@ def row_entry(values: dict[str, list[str]], columns: Columns, locator: str = "")
     """The entry of one row, or ``None`` when the row has no code."""
     if "code" not in values:
         return None
-    code, aliases = _codes(values["code"][0], columns.pattern, columns.header)
+    if columns.message:  # the message is the code, commas and all
+        code, aliases = values["code"][0], []
+    else:
+        code, aliases = _codes(values["code"][0], columns.pattern, columns.header)
     if code is None:
         return None
     aliases += [a for cell in values.get("alias", []) for a in split_code_field(cell) if a not in aliases]
@@ -52,6 +55,8 @@ def row_entry(values: dict[str, list[str]], columns: Columns, locator: str = "")
     if name and _symbolic(name) and name not in aliases:
         aliases.append(name)
     title, meaning = _title_meaning(values, name)
+    if columns.message:
+        title, meaning = code, " ".join(values.get("meaning", [])) or code
     severity, category = _one(values, "severity"), _one(values, "category")
     steps = _steps(values)
     text = " ".join(v for vs in values.values() for v in vs)

@@ -62,7 +62,7 @@ def row_block(
         for (h, c), role in zip(pairs, columns.roles, strict=False)
         if c and role not in _HEAD_ROLES
     ]
-    head = _head(values, pairs[columns.code], columns.pattern)
+    head = _head(values, pairs[columns.code], columns.pattern or columns.message)
     text = " ".join(_sentence(p) for p in [head, *_labelled(values), *extras])
     return Block(text, section, page, row=True, codes=_indexed(entry, values), entry=entry)
 
