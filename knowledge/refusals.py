@@ -1,4 +1,4 @@
-"""Whether a document says a restart or reset does *not* fix a fault.
+"""Whether a document says a restart or reset (or a remote unlock) does *not* fix a fault.
 
 "A restart does not help", "resetting will not clear this error", "cannot be reset remotely",
 "do not restart": a manufacturer who says so wants no reset, and someone on site. Ingest uses it so
@@ -18,22 +18,43 @@ _GAP = r"(?:(?!\b(?:if|when|unless|and|then|or|but)\b)[^.;:]){0,40}?"
 """Up to 40 characters within one clause, not across "if/and/then": "restart it and if the error
 does not clear, call support" is a restart followed by a condition, not a refusal."""
 
-_REFUSED = re.compile(
-    "|".join(
-        [
-            # "a restart does not help", "resetting will not clear the error", "a reboot won't fix it"
-            rf"\b{_RESTART}\b{_GAP}\b(?:(?:does|do|did|will|would|can|could|is|are)\s*{_NOT}|won't|cannot|can\s+not)\s+(?:\w+\s+)?{_FIX}\b",
-            # "do not restart", "must not be reset", "cannot be restarted remotely", "never reset"
-            rf"\b(?:(?:do|does|must|should|shall|can|could)\s*{_NOT}|cannot|can\s+not|never)\s+(?:be\s+)?(?:\w+\s+){{0,2}}?{_RESTART}\b",
-            # "not fixed by a restart", "not cleared by resetting"
-            rf"\bnot\s+(?:be\s+)?(?:fixed|cleared|solved|resolved|recovered|removed)\s+(?:by|with|through)\s+(?:an?\s+)?(?:\w+\s+)?{_RESTART}\b",
-            # "only an authorised technician can clear it": nothing remote will
-            rf"\bonly\s+(?:an?\s+|the\s+)?(?:\w+\s+){{0,2}}?(?:technician|electrician|installer|engineer|service\s+partner|service)s?\s+(?:can|may|is\s+able\s+to)\s+{_FIX}\b",
-            # "no reset will clear this"
-            rf"\bno\s+(?:remote\s+)?{_RESTART}\b{_GAP}\b{_FIX}\b",
-        ]
+
+def _refusals(verb: str, *, extra: tuple[str, ...] = ()) -> re.Pattern[str]:
+    """The sentences that say the remote step ``verb`` (a regex of its word forms) does not fix
+    the fault, and the ``extra`` ones."""
+    return re.compile(
+        "|".join(
+            [
+                # "a restart does not help", "resetting will not clear the error", "a reboot won't fix it"
+                rf"\b{verb}\b{_GAP}\b(?:(?:does|do|did|will|would|can|could|is|are)\s*{_NOT}|won't|cannot|can\s+not)\s+(?:\w+\s+)?{_FIX}\b",
+                # "not fixed by a restart", "not cleared by resetting"
+                rf"\bnot\s+(?:be\s+)?(?:fixed|cleared|solved|resolved|recovered|removed)\s+(?:by|with|through)\s+(?:an?\s+)?(?:\w+\s+)?{verb}\b",
+                # "no reset will clear this"
+                rf"\bno\s+(?:remote\s+)?{verb}\b{_GAP}\b{_FIX}\b",
+                *extra,
+            ]
+        ),
+        re.IGNORECASE,
+    )
+
+
+_REFUSED = _refusals(
+    _RESTART,
+    extra=(
+        # "do not restart", "must not be reset", "cannot be restarted remotely", "never reset"
+        rf"\b(?:(?:do|does|must|should|shall|can|could)\s*{_NOT}|cannot|can\s+not|never)\s+(?:be\s+)?(?:\w+\s+){{0,2}}?{_RESTART}\b",
+        # "only an authorised technician can clear it": nothing remote will
+        rf"\bonly\s+(?:an?\s+|the\s+)?(?:\w+\s+){{0,2}}?(?:technician|electrician|installer|engineer|service\s+partner|service)s?\s+(?:can|may|is\s+able\s+to)\s+{_FIX}\b",
     ),
-    re.IGNORECASE,
+)
+_UNLOCK = r"(?:unlock|releas)\w*(?:\s+(?:requests?|commands?|attempts?))?"
+_UNLOCK_REFUSED = _refusals(  # not "cannot unlock": that is what a lock fault is, not a refusal
+    _UNLOCK,
+    extra=(
+        # "the firmware does not move the lock at all, not even to release it"
+        rf"\bnot\s+even\s+to\s+{_UNLOCK}",
+        rf"\b(?:does|do|will|would)\s*{_NOT}\s+(?:\w+\s+){{0,2}}?(?:move|drive|operate)\s+the\s+(?:lock|actuator)",
+    ),
 )
 
 
@@ -45,13 +66,28 @@ def restart_refused(text: str) -> bool:
     >>> restart_refused("Restart the charger from the app; if the error returns, call service.")
     False
     """
-    return any(_refused(clause) for clause in re.split(r"[.;!?]\s+|\n+", text))
+    return _said(text, _REFUSED)
 
 
-def _refused(clause: str) -> bool:
+def unlock_refused(text: str) -> bool:
+    """Whether ``text`` says a remote unlock does not help or the lock is not driven at all.
+
+    >>> unlock_refused("Sending further unlock requests does not help: the lock stays latched.")
+    True
+    >>> unlock_refused("Unlock the connector from the back office.")
+    False
+    """
+    return _said(text, _UNLOCK_REFUSED)
+
+
+def _said(text: str, refusals: re.Pattern[str]) -> bool:
+    return any(_refused(clause, refusals) for clause in re.split(r"[.;!?]\s+|\n+", text))
+
+
+def _refused(clause: str, refusals: re.Pattern[str]) -> bool:
     if _CONDITIONAL.match(clause):  # "if it recurs within 24 h, do not reset again": a later case
         return False
-    return any(not _CONDITION.search(clause[: m.start()]) for m in _REFUSED.finditer(clause))
+    return any(not _CONDITION.search(clause[: m.start()]) for m in refusals.finditer(clause))
 
 
 _CONDITIONAL = re.compile(r"\s*(?:if|when|whenever|unless|should|once|after|in\s+case)\b", re.IGNORECASE)

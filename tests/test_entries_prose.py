@@ -284,3 +284,24 @@ def test_an_entry_without_a_code_is_keyed_by_its_message(tmp_path: Path):
         ("EVSE calibration data error", "EVSE calibration data error"),
     ]
     assert "calibration data" in entries[1].meaning
+
+
+def test_a_list_of_error_names_with_their_details_nested_under_each(tmp_path: Path):
+    path = tmp_path / "api.md"
+    path.write_text(
+        "# API\n\n## The errors values\n\n"
+        "* `rcm_triggered`\n"
+        "  * Bit 4 — value `16`.\n"
+        "  * Raised when: the residual current monitor trips.\n"
+        "  * What to do: take the charger out of service and call an electrician.\n"
+        "* `temperature_high`\n"
+        "  * Bit 6 — value `64`.\n"
+        "  * Raised when: the temperature is above the threshold.\n"
+        "  * What to do: nothing remote; provide shade.\n"
+        "* `state` is a field, not an error.\n"
+    )
+    entries = {b.entry.code: b.entry for b in _entries(path)}
+    assert set(entries) == {"rcm_triggered", "temperature_high"}
+    assert entries["rcm_triggered"].aliases == ["16"], "the register value a charger sends"
+    assert "residual current monitor" in entries["rcm_triggered"].meaning
+    assert entries["temperature_high"].steps[0].text.startswith("nothing remote")

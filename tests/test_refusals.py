@@ -3,7 +3,7 @@
 import pytest
 
 from ingest.entries.steps import is_remote
-from knowledge.refusals import restart_refused
+from knowledge.refusals import restart_refused, unlock_refused
 
 
 @pytest.mark.parametrize(
@@ -39,3 +39,23 @@ def test_a_refused_restart(text):
 )
 def test_a_restart_worth_trying(text):
     assert not restart_refused(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        ("Sending further unlock requests does not help: the lock stays latched.", True),
+        (
+            "While the fault is active the firmware does not move the lock at all, not even to release it.",
+            True,
+        ),
+        (
+            "The actuator is stuck and cannot unlock; the plug is held in the socket.",
+            False,
+        ),  # the fault itself
+        ("Gun motor unlock fail.", False),
+        ("Send an unlock from the back office, then remove the plug.", False),
+    ],
+)
+def test_a_refused_remote_unlock(text, refused):
+    assert unlock_refused(text) is refused

@@ -38,7 +38,9 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z`*\"(])")
 _HEADING = re.compile(r"^\s*(?:#{1,6}\s|\*\*.*\*\*\s*$|Q\s*[:.]|.*[?:]\s*\**\s*$)")
 _ITEM = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)])\s+")
 _RULE = re.compile(r"\s*[-=*_]{3,}\s*$")
-_MARKUP = re.compile(r"^\s*[-•+]\s+|[`*_]{1,3}|^\s*#{1,6}\s*|^\s*[QA]\s*:\s*|<[^>]+>")
+_MARKUP = re.compile(
+    r"^\s*[-•+]\s+|[`*]{1,3}|(?<!\w)_{1,3}|_{1,3}(?!\w)|^\s*#{1,6}\s*|^\s*[QA]\s*:\s*|<[^>]+>"
+)  # an underscore inside a word is part of a name (rcm_triggered), not emphasis
 
 
 def mentioned_entry(passages: Sequence[Passage], code: str | None) -> tuple[CodeEntry, Passage] | None:

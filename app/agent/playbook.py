@@ -21,7 +21,7 @@ from app.guard.actions import Action, ActionParams, Proposal
 from app.guard.reach import sessions_reached
 from knowledge.codes import normalise_code, query_keys
 from knowledge.entries import CodeEntry
-from knowledge.refusals import restart_refused
+from knowledge.refusals import restart_refused, unlock_refused
 from knowledge.schema import Passage
 
 _CHARGER_WIDE = frozenset({Action.SOFT_RESET, Action.HARD_RESET, Action.CLEAR_CACHE, Action.NONE})
@@ -145,12 +145,18 @@ class PlaybookReasoner:
         self, step: Step, why: str, found: Classification, entries: FaultEntries, fault: FaultFacts
     ) -> tuple[Step, str]:
         """``step`` made more cautious where the documents ask: no reset for a code whose document
-        says a restart does not fix it; a person for a code no class fits."""
+        says a restart does not fix it, no unlock where it says a remote unlock does not release
+        the lock; a person for a code no class fits."""
         read = [entries.first, entries.mentioned, *entries.hinted]
-        refusing = next((f for f in read if f and _refuses_restart(f.entry)), None)
+        refusing = next((f for f in read if f and _refuses(f.entry, restart_refused)), None)
         if step.action in _RESETS and refusing:
             step = Step(action=Action.NONE, escalate=True)
             why += f"; the document says a restart does not fix {refusing.entry.code}, "
+            why += "so a technician is told"
+        latched = next((f for f in read if f and _refuses(f.entry, unlock_refused)), None)
+        if step.action is Action.UNLOCK_CONNECTOR and latched:
+            step = Step(action=Action.NONE, escalate=True)
+            why += f"; the document says a remote unlock does not release {latched.entry.code}, "
             why += "so a technician is told"
         if found.fault_class is FaultClass.UNKNOWN and (concern := _unread(fault, entries, self._severe)):
             step = step.model_copy(update={"escalate": True})
@@ -173,7 +179,7 @@ def _unread(fault: FaultFacts, entries: FaultEntries, severe) -> str:
         return f"code {fault.vendor_error_code.strip()} is in no loaded document"
     if fault.vendor_error_code and (quoted := entries.quoted):
         return f"the document's entry for {quoted.entry.code} does not say what kind of fault it is"
-    if not entries.hinted and (said := _said(fault.info)):
+    if said := _said(fault.info):
         return f'the charger reports "{said}", which no loaded document explains'
     return ""
 
@@ -200,11 +206,10 @@ def _unread_code(fault: FaultFacts, entries: FaultEntries) -> bool:
     return keys.primary not in standard  # a standard's own code (CX017) is read
 
 
-def _refuses_restart(entry: CodeEntry) -> bool:
-    """Whether the entry's meaning, a cause or a step says a restart does not fix the code."""
-    return any(
-        restart_refused(text) for text in [entry.meaning, *entry.causes, *(s.text for s in entry.steps)]
-    )
+def _refuses(entry: CodeEntry, refused) -> bool:
+    """Whether the entry's meaning, a cause or a step refuses a remote step (``refused``: a
+    :mod:`knowledge.refusals` test — a restart, an unlock)."""
+    return any(refused(text) for text in [entry.meaning, *entry.causes, *(s.text for s in entry.steps)])
 
 
 def _params(action: Action, fault: FaultFacts) -> ActionParams:

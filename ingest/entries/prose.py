@@ -48,6 +48,8 @@ class _Start:
     scope: tuple[str, ...] | None
     """The heading path a heading entry spans; ``None`` for a code-led paragraph."""
     rest: str = ""
+    nested: bool = False
+    """A list item that is only the code, its description in the items nested under it."""
 
 
 def attach_entries(
@@ -70,6 +72,7 @@ def attach_entries(
             start = (
                 (_heading_start(block, title, patterns) or _shown_start(blocks, i) if new_section else None)
                 or _question_start(blocks, i)
+                or _nested_start(blocks, i)
                 or (None if _procedure_step(blocks, i) else _lead_start(block))
             )
             start = None if start and start.code in named and not start.code.isdigit() else start
@@ -177,6 +180,26 @@ def _question_start(blocks: list[Block], i: int) -> _Start | None:
     return _Start(key, (question,), question, Layout.pattern, None)
 
 
+_BARE_ITEM = re.compile(
+    r"^[-*+•]\s+(?:`(?P<quoted>[^`\s]{2,40})`|(?P<code>[A-Za-z]+_[A-Za-z0-9_]+))\s*:?\s*$"
+)
+_VALUE = re.compile(r"\bvalue\s+`?(\d{1,10})`?", re.IGNORECASE)
+
+
+def _nested_start(blocks: list[Block], i: int) -> _Start | None:
+    """A list item that is only a quoted code or identifier (``* `rcm_triggered` ``), followed by
+    the items nested under it (what raises it, how it clears, what to do) — an API reference's
+    list of error names."""
+    m = _BARE_ITEM.match(blocks[i].text.strip())
+    nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+    if m is None or nxt is None or nxt.section != blocks[i].section or not _LIST.match(nxt.text):
+        return None
+    if _BARE_ITEM.match(nxt.text.strip()):
+        return None
+    code = m.group("quoted") or m.group("code")
+    return _Start(code, (), code, Layout.definition, None, nested=True)
+
+
 def _lead_start(block: Block) -> _Start | None:
     found = lead_code(block.text)
     if not found:
@@ -201,7 +224,10 @@ def _group_end(blocks: list[Block], i: int, start: _Start) -> int:
         nxt = blocks[end]
         if nxt.row or nxt.entry:
             break
-        if start.scope is not None:
+        if start.nested:
+            if nxt.section != blocks[i].section or not _LIST.match(nxt.text) or _BARE_ITEM.match(nxt.text):
+                break
+        elif start.scope is not None:
             if nxt.section[: len(start.scope)] != start.scope or _sub_entry(nxt, blocks[end - 1]):
                 break
         elif (
@@ -230,10 +256,14 @@ def _sub_entry(block: Block, previous: Block) -> bool:
 def _merge(group: list[Block], start: _Start) -> Block:
     lines = [b.text for b in group]
     body = [start.rest, *(_ANSWER.sub("", t, count=1) for t in lines[1:])] if start.scope is None else lines
+    aliases = list(start.aliases)
+    if start.nested:  # "Bit 4 — value `16`": the value is what a register reports
+        body = [_LIST.sub("", t, count=1) for t in lines[1:]]
+        aliases += [v for t in body[:2] for v in _VALUE.findall(t) if v not in aliases]
     parts = read_parts("\n".join(t for t in body if t))
     entry = CodeEntry(
         code=start.code,
-        aliases=list(start.aliases),
+        aliases=aliases,
         title=_title(start, parts.meaning),
         meaning=parts.meaning,
         causes=parts.causes,
