@@ -26,6 +26,8 @@ from knowledge.entries import CodeEntry, Layout, RemedyStep
 from knowledge.names import STANDARD_VENDOR
 
 STANDARDS_DIR = Path(knowledge.__file__).resolve().parent / "standards"
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader where PyYAML was built with it (ten times faster), else the Python one."""
 """Where the built-in standards live; every ingest syncs its ``*.yaml`` as one corpus."""
 """Corpus name of the built-in standards in the store."""
 
@@ -114,7 +116,7 @@ class StandardFile(BaseModel):
 def read_standard(path: Path) -> StandardFile:
     """The validated content of a standards file; :class:`LoadError` names the file and the key."""
     try:
-        data = yaml.safe_load(read_text(path, what="standards file"))
+        data = yaml.load(read_text(path, what="standards file"), Loader=_LOADER)
     except yaml.YAMLError as exc:
         raise LoadError(f"{path.name}: invalid YAML: {exc}") from exc
     try:
