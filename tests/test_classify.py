@@ -445,3 +445,15 @@ def test_a_vehicle_exceeding_its_limit_is_an_over_current_fault():
     )
     found = classify(fault(vendor_error_code="3", error_code="OtherError"), entry_passage(entry))
     assert found.fault_class is FaultClass.ELECTRICAL_SAFETY
+
+
+def test_a_vendor_code_listing_several_codes_reads_each_and_any_safety_one_vetoes():
+    pilot = CodeEntry(
+        code="F001", title="Proximity voltage low", meaning="The vehicle's proximity signal is low."
+    )
+    latch = CodeEntry(code="F004", title="Broken latch", meaning="The latch of the connector is broken.")
+    both = fault(vendor_error_code="F001,F004", error_code="OtherError")
+    found = classify(both, entry_passage(pilot), entry_passage(latch))
+    assert found.fault_class is FaultClass.ELECTRICAL_SAFETY
+    one = classify(fault(vendor_error_code="F001, F001"), entry_passage(pilot))
+    assert one.fault_class is FaultClass.VEHICLE

@@ -39,7 +39,8 @@ class Found:
 @dataclass(frozen=True)
 class FaultEntries:
     """The fault's vendor entry and standard entry (either may be missing); ``flags`` the other
-    entries a sum of flags stands for (``20`` in a document of flags 1, 2, 4, 8, 16 …: 16 + 4);
+    entries a sum of flags stands for (``20`` in a document of flags 1, 2, 4, 8, 16 …: 16 + 4),
+    or the other codes a vendor code lists (``F001,F003``);
     ``hinted`` the vendor's entries for a light pattern the charger's own text describes ("all
     LEDs solid red"): untrusted text, so they may add caution (a safety veto, a refused restart)
     but never choose the class."""
@@ -78,6 +79,11 @@ def fault_entries(fault: FaultFacts, passages: Sequence[Passage]) -> FaultEntrie
     if vendor is None and (bits := flag_bits(fault.vendor_error_code)) and _flag_document(passages):
         found = [find_entry(passages, [bit], standard=False) for bit in bits]
         if all(found):
+            vendor, *rest = found
+            flags = tuple(rest)
+    if vendor is None and len(listed := listed_codes(fault.vendor_error_code)) > 1:
+        found = [find_entry(passages, [code], standard=False) for code in listed]
+        if all(found):  # "F001,F003": every code's entry counts (a safety one vetoes)
             vendor, *rest = found
             flags = tuple(rest)
     specific = fault.error_code if (fault.error_code or "").casefold() not in GENERIC_OCPP_CODES else None
@@ -151,6 +157,12 @@ def flag_bits(code: str | None) -> list[str]:
     value = int(keys.primary)
     bits = [str(1 << n) for n in reversed(range(16)) if value & (1 << n)]
     return bits if len(bits) > 1 else []
+
+
+def listed_codes(code: str | None) -> list[str]:
+    """The codes a vendor code lists (``F001,F003``, ``E-06; E-07``); ``[]`` for a single code."""
+    parts = [p.strip() for p in re.split(r"\s*[,;]\s*", code or "") if p.strip()]
+    return parts if len(parts) > 1 and all(normalise_code(p) for p in parts) else []
 
 
 def _flag_document(passages: Sequence[Passage]) -> bool:
