@@ -1,9 +1,52 @@
-"""The command line every real-world PDF renderer shares: write the PDF, or ``--check`` that the
-committed one is byte-for-byte what the renderer makes (exit 1 when it differs)."""
+"""What every real-world PDF renderer shares: a page-flow document built deterministically, a
+ruled table with a shaded header row, and the command line — write the PDF, or ``--check`` that
+the committed one is byte-for-byte what the renderer makes (exit 1 when it differs)."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
+
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+from reportlab.platypus import SimpleDocTemplate, Table, TableStyle
+
+
+def pdf_bytes(flow: list, *, pagesize, margins_mm: tuple[float, float], title: str, author: str) -> bytes:
+    """``flow`` as a PDF whose bytes depend only on it (``invariant``); ``margins_mm`` is
+    (left and right, top and bottom)."""
+    buf = io.BytesIO()
+    side, ends = margins_mm
+    SimpleDocTemplate(
+        buf,
+        pagesize=pagesize,
+        invariant=1,
+        leftMargin=side * mm,
+        rightMargin=side * mm,
+        topMargin=ends * mm,
+        bottomMargin=ends * mm,
+        title=title,
+        author=author,
+    ).build(flow)
+    return buf.getvalue()
+
+
+def ruled_table(data: list, widths_mm: list[float], *, padding: tuple[float, float]) -> Table:
+    """A table ruled in grey with a shaded header row repeated on every page; ``padding`` is the
+    cells' (top, bottom) padding in points."""
+    table = Table(data, colWidths=[w * mm for w in widths_mm], repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DDDDDD")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("TOPPADDING", (0, 0), (-1, -1), padding[0]),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), padding[1]),
+            ]
+        )
+    )
+    return table
 
 
 def write_or_check(out: Path, data: bytes, argv: list[str]) -> int:

@@ -11,16 +11,15 @@ byte-for-byte deterministic (ReportLab ``invariant=1``, built-in Helvetica, no h
 
 from __future__ import annotations
 
-import io
 import sys
 from pathlib import Path
 
-from pdf_output import write_or_check  # sibling module: these run as scripts
+from pdf_output import pdf_bytes, write_or_check  # sibling module: these run as scripts
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import landscape, letter
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import PageBreak, Paragraph, Spacer, Table, TableStyle
 
 OUT = (
     Path(__file__).resolve().parent
@@ -164,20 +163,13 @@ def story() -> list:
 
 
 def render() -> bytes:
-    buf = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buf,
+    return pdf_bytes(
+        story(),
         pagesize=landscape(letter),
-        invariant=1,
-        leftMargin=14 * mm,
-        rightMargin=14 * mm,
-        topMargin=14 * mm,
-        bottomMargin=14 * mm,
+        margins_mm=(14, 14),
         title="Wall Connector Gen 2 — Troubleshooting",
         author="chargemedic real-world corpus",
     )
-    doc.build(story())
-    return buf.getvalue()
 
 
 def main(argv: list[str]) -> int:

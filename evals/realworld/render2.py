@@ -12,16 +12,15 @@ committed PDF differs.
 
 from __future__ import annotations
 
-import io
 import sys
 from pathlib import Path
 
-from pdf_output import write_or_check  # sibling module: these run as scripts
+from pdf_output import pdf_bytes, write_or_check  # sibling module: these run as scripts
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import letter
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 OUT = Path(__file__).resolve().parent / "corpus/chargepoint/home-flex/cph50-fault-codes.pdf"
 BODY = ParagraphStyle("body", fontName="Helvetica", fontSize=9, leading=11.5)
@@ -105,20 +104,13 @@ def story() -> list:
 
 
 def render() -> bytes:
-    buf = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buf,
+    return pdf_bytes(
+        story(),
         pagesize=letter,
-        invariant=1,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=16 * mm,
-        bottomMargin=16 * mm,
+        margins_mm=(15, 16),
         title="ChargePoint Home Flex — Fault Codes",
         author="chargemedic real-world corpus",
     )
-    doc.build(story())
-    return buf.getvalue()
 
 
 def main(argv: list[str]) -> int:

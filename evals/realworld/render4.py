@@ -15,16 +15,13 @@ the committed PDF differs.
 
 from __future__ import annotations
 
-import io
 import sys
 from pathlib import Path
 
-from pdf_output import write_or_check  # sibling module: these run as scripts
-from reportlab.lib import colors
+from pdf_output import pdf_bytes, ruled_table, write_or_check  # sibling module: these run as scripts
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer
 
 OUT = Path(__file__).resolve().parent / "corpus/abl/emh1/emh1-status-codes.pdf"
 BODY = ParagraphStyle("body", fontName="Helvetica", fontSize=8.2, leading=10.2)
@@ -160,38 +157,20 @@ def story() -> list:
         data.append(
             [Paragraph(status, CELLB), Paragraph(code, BODY), Paragraph(desc, BODY), Paragraph(measure, BODY)]
         )
-    table = Table(data, colWidths=[16 * mm, 20 * mm, 66 * mm, 72 * mm], repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DDDDDD")),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("TOPPADDING", (0, 0), (-1, -1), 2),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-            ]
-        )
-    )
+    table = ruled_table(data, [16, 20, 66, 72], padding=(2, 3))
     flow += [Spacer(1, 4), table, Spacer(1, 6)]
     flow += [Paragraph(t, NOTE) for t in NOTES]
     return flow
 
 
 def render() -> bytes:
-    buf = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buf,
+    return pdf_bytes(
+        story(),
         pagesize=A4,
-        leftMargin=18 * mm,
-        rightMargin=18 * mm,
-        topMargin=16 * mm,
-        bottomMargin=16 * mm,
-        invariant=1,
+        margins_mm=(18, 16),
         title="eMH1 operating status and error codes",
         author="chargemedic real-world corpus (facts: ABL eMH1/eM4; wording ours)",
     )
-    doc.build(story())
-    return buf.getvalue()
 
 
 def main(argv: list[str]) -> int:

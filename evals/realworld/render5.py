@@ -14,16 +14,13 @@ no host fonts). ``--check`` writes nothing and exits 1 when the committed PDF di
 
 from __future__ import annotations
 
-import io
 import sys
 from pathlib import Path
 
-from pdf_output import write_or_check  # sibling module: these run as scripts
-from reportlab.lib import colors
+from pdf_output import pdf_bytes, ruled_table, write_or_check  # sibling module: these run as scripts
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer
 
 OUT = Path(__file__).resolve().parent / "corpus/keba/kecontact-p30/p30-error-codes-led-bar.pdf"
 BODY = ParagraphStyle("body", fontName="Helvetica", fontSize=8.4, leading=10.6)
@@ -164,38 +161,20 @@ def story() -> list:
                 Paragraph(measure, BODY),
             ]
         )
-    table = Table(data, colWidths=[27 * mm, 18 * mm, 38 * mm, 45 * mm, 46 * mm], repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DDDDDD")),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("TOPPADDING", (0, 0), (-1, -1), 3),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-            ]
-        )
-    )
+    table = ruled_table(data, [27, 18, 38, 45, 46], padding=(3, 4))
     flow += [Spacer(1, 2), table, Spacer(1, 6)]
     flow += [Paragraph(t, NOTE) for t in NOTES]
     return flow
 
 
 def render() -> bytes:
-    buf = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buf,
+    return pdf_bytes(
+        story(),
         pagesize=A4,
-        leftMargin=18 * mm,
-        rightMargin=18 * mm,
-        topMargin=18 * mm,
-        bottomMargin=18 * mm,
-        invariant=1,
+        margins_mm=(18, 18),
         title="KeContact P30 error codes",
         author="chargemedic real-world corpus (facts: KEBA KeContact P30; wording ours)",
     )
-    doc.build(story())
-    return buf.getvalue()
 
 
 def main(argv: list[str]) -> int:
