@@ -26,7 +26,7 @@ from knowledge.names import STANDARDS_CORPUS, Catalog
 from knowledge.schema import Chunk
 from knowledge.store import FileContent, KnowledgeStore
 
-READER = "entries-8"
+READER = "entries-9"
 """Version of how documents are read into chunks and code entries. A store read by another
 version is rebuilt on the next ingest: unchanged files would otherwise keep the old reading."""
 Progress = Callable[[int, int], None]

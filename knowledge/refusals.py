@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 _RESTART = r"(?:restart|reboot|reset|power[- ]?cycl|re-?start|re-?boot|re-?initiali[sz])\w*"
-_FIX = r"(?:help|fix|clear|solve|resolve|work|cure|remove|recover|rectify|correct|change|restore|repair)\w*"
+_FIX = r"(?:help|fix|clear|solve|resolve|work|cure|remove|recover|rectify|correct|change|restore|repair|leave|exit|end)\w*"
 _NOT = r"(?:not|n't|never|no\s+longer)"
 
 _GAP = r"(?:(?!\b(?:if|when|unless|and|then|or|but)\b)[^.;:]){0,40}?"
@@ -67,6 +67,19 @@ def restart_refused(text: str) -> bool:
     False
     """
     return _said(text, _REFUSED)
+
+
+def restart_named(text: str) -> bool:
+    """Whether ``text`` names a restart, reset or power cycle (however it is to be done: "Restart
+    the SmartEVSE", "switch it off and on at the breaker") and does not refuse one.
+
+    >>> restart_named("Restart the SmartEVSE; if the meter still does not answer, replace it.")
+    True
+    >>> restart_named("Check the Modbus wiring. A restart does not help.")
+    False
+    """
+    named = re.search(rf"\b{_RESTART}|\boff\s+and\s+(?:back\s+)?on\b", text, re.IGNORECASE)
+    return bool(named) and not restart_refused(text)
 
 
 def unlock_refused(text: str) -> bool:

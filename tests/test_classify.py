@@ -457,3 +457,64 @@ def test_a_vendor_code_listing_several_codes_reads_each_and_any_safety_one_vetoe
     assert found.fault_class is FaultClass.ELECTRICAL_SAFETY
     one = classify(fault(vendor_error_code="F001, F001"), entry_passage(pilot))
     assert one.fault_class is FaultClass.VEHICLE
+
+
+def test_a_generic_restart_only_where_the_manufacturer_names_one():
+    """The controller class's restart is the playbook's guess; where the manufacturer's entry for
+    the code asks for on-site work only (or gives no remedy), nothing is changed and a person is
+    told. A restart the entry names however it is done ("at the breaker") is taken; with no
+    manufacturer entry at all the generic restart stays."""
+    on_site = CodeEntry(
+        code="0x4000",
+        title="Modbus communication lost",
+        meaning="Communication with the energy meter is lost.",
+        steps=[RemedyStep(text="Check the RS-485 wiring and the meter address.")],
+    )
+    breaker = on_site.model_copy(
+        update={"code": "8", "steps": [RemedyStep(text="Restart the wallbox at the circuit breaker.")]}
+    )
+    held = decide(fault(vendor_error_code="0x4000", error_code="InternalError"), entry_passage(on_site))
+    assert (held.proposal.action, held.proposal.escalate) == (Action.TRIGGER_STATUS, True)
+    assert "asks for no restart" in held.proposal.reason
+    restarted = decide(fault(vendor_error_code="8", error_code="InternalError"), entry_passage(breaker))
+    assert restarted.proposal.action is Action.SOFT_RESET and not restarted.proposal.escalate
+    generic = decide(fault(error_code="InternalError"))
+    assert generic.proposal.action is Action.SOFT_RESET
+
+
+def test_a_refused_restart_sends_a_person_unless_the_fault_ends_by_itself():
+    """ "A restart does not change it" on a fault that stays (wrong phase order) asks for a person
+    even where the class's step changes nothing; not on one that ends by itself (the entry says
+    so, or its class's faults do: a unit cools down)."""
+    refused = RemedyStep(text="An electrician corrects the phase order. A restart does not change it.")
+    phase = CodeEntry(
+        code="P-1", title="Phase sequence wrong", meaning="Phase rotation is wrong.", steps=[refused]
+    )
+    stays = decide(fault(vendor_error_code="P-1", error_code="OtherError"), entry_passage(phase))
+    assert stays.diagnosis.fault_class is FaultClass.SUPPLY
+    assert (stays.proposal.action, stays.proposal.escalate) == (Action.NONE, True)
+    ends = phase.model_copy(
+        update={"meaning": "Phase rotation is wrong; charging resumes by itself when fixed."}
+    )
+    waits = decide(fault(vendor_error_code="P-1", error_code="OtherError"), entry_passage(ends))
+    assert not waits.proposal.escalate
+    hot = CodeEntry(
+        code="T-1",
+        title="Over-temperature",
+        steps=[RemedyStep(text="Keep the vents free. A restart does not help.")],
+    )
+    cools = decide(fault(vendor_error_code="T-1", error_code="OtherError"), entry_passage(hot))
+    assert cools.diagnosis.fault_class is FaultClass.THERMAL
+    assert (cools.proposal.action, cools.proposal.escalate) == (Action.NONE, False)
+
+
+def test_an_entry_that_only_says_error_is_not_read_as_any_class():
+    """A table row "11 | error | error" says a fault exists, not what kind: no class by the
+    similarity of its wording, and a person is told."""
+    bare = CodeEntry(code="11", title="error", meaning="error", causes=["error"])
+    reasoner = PlaybookReasoner(Classifier(PLAYBOOK, embed=_everything_reads_like_a_controller))
+    history = History()
+    f = fault(vendor_error_code="11", error_code="OtherError")
+    out = reasoner.reason(f, ChargerFacts(id="CP-1", vendor="acme"), history, [entry_passage(bare)])
+    assert out.diagnosis.fault_class is FaultClass.UNKNOWN
+    assert out.proposal.escalate

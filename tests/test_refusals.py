@@ -3,7 +3,7 @@
 import pytest
 
 from ingest.entries.steps import is_remote
-from knowledge.refusals import restart_refused, unlock_refused
+from knowledge.refusals import restart_named, restart_refused, unlock_refused
 
 
 @pytest.mark.parametrize(
@@ -17,6 +17,7 @@ from knowledge.refusals import restart_refused, unlock_refused
         "This fault is not cleared by a reset; replace the board.",
         "No reset will clear this latch.",
         "Only an authorised technician can clear it, by reloading the calibration data.",
+        "Finish the configuration with the software; a restart does not leave setup mode.",
     ],
 )
 def test_a_refused_restart(text):
@@ -59,3 +60,19 @@ def test_a_restart_worth_trying(text):
 )
 def test_a_refused_remote_unlock(text, refused):
     assert unlock_refused(text) is refused
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("Restart the SmartEVSE; if the meter still does not answer, replace the meter.", True),
+        ("Restart your charger by unplugging it or at the circuit breaker.", True),
+        ("Switch the wallbox off and on again.", True),
+        ("Power-cycle the unit.", True),
+        ("Check the Modbus wiring and the meter address.", False),
+        ("Contact support.", False),
+        ("A restart does not help; an electrician checks the wiring.", False),  # named, and refused
+    ],
+)
+def test_a_restart_named_however_it_is_done(text, named):
+    assert restart_named(text) is named

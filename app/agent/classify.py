@@ -33,6 +33,7 @@ from app.agent.signals import fold, hits
 from app.agent.state import FaultClass, FaultFacts
 from app.guard.actions import Action
 from knowledge.entries import CodeEntry
+from knowledge.refusals import restart_named, restart_refused
 
 BUNDLED = Path(__file__).with_name("playbook.yaml")
 Embed = Callable[[list[str]], np.ndarray]
@@ -55,6 +56,8 @@ class ClassRules(BaseModel):
     recurring: Step
     busy: Step | None = None
     documented_first_step: bool = False
+    self_clearing: bool = False
+    """Faults of the class end without a technician: a refused restart asks for none."""
     safety: list[str] = Field(default_factory=list)
 
 
@@ -63,6 +66,8 @@ class Playbook(BaseModel):
     classes: dict[FaultClass, ClassRules]
     remote_steps: dict[Action, list[str]]
     confidence: dict[str, float]
+    recovers: list[str] = Field(default_factory=list)
+    """Phrases of an entry saying its fault ends by itself ("continues by itself when cooled")."""
     severe: list[str] = Field(default_factory=list)
     """Severity words (an entry's ``severity``) that escalate a fault no class fits."""
     vague: list[str] = Field(default_factory=list)
@@ -136,6 +141,14 @@ class Classifier:
             return Action.SET_INOPERATIVE
         return None
 
+    @staticmethod
+    def restart_documented(entry: CodeEntry) -> bool:
+        """Whether any of the entry's steps, remote or on site, asks for a restart or power cycle
+        ("Restart your charger at the circuit breaker": an OCPP reset does the same remotely),
+        and none says a restart does not help."""
+        texts = [s.text for s in entry.steps] or [entry.remedy]
+        return not any(map(restart_refused, texts)) and any(map(restart_named, texts))
+
     def _asked(self, step: str) -> Action | None:
         clause = self._plain(step)
         found_at = [
@@ -207,8 +220,10 @@ class Classifier:
         return None
 
     def _vague(self, entry: CodeEntry) -> bool:
-        """Whether the entry only says that an error exists (see :attr:`Playbook.vague`)."""
-        return bool(hits(f"{entry.title}. {entry.meaning}", self.playbook.vague))
+        """Whether the entry only says that an error exists (see :attr:`Playbook.vague`), or says
+        nothing but words for "error" ("Error", "fault 11": no word of what kind)."""
+        text = f"{entry.title}. {entry.meaning}. {' '.join(entry.causes)}"
+        return bool(hits(text, self.playbook.vague)) or not _content_words(text)
 
     def _from_entry(
         self, found: Found, reported: FaultClass | None = None
@@ -247,6 +262,16 @@ class Classifier:
             self._centroids = self._embed([self.playbook.classes[c].description for c in classes])
         scores = self._centroids @ self._embed([text])[0]
         return classes[int(np.argmax(scores))] if float(np.max(scores)) >= 0.25 else None
+
+
+_EMPTY_WORDS = frozenset(
+    {"error", "errors", "fault", "faults", "failure", "code", "status", "state", "general", "the", "an", "a"}
+)
+"""Words that say a fault exists without saying what it is."""
+
+
+def _content_words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[^\W\d_]{2,}", text.casefold()) if w not in _EMPTY_WORDS]
 
 
 def _basis(found: Found) -> str:

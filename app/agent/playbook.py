@@ -16,6 +16,7 @@ import re
 from app.agent.classify import Classification, Classifier, ClassRules, Step
 from app.agent.lookup import FaultEntries, Found, fault_entries
 from app.agent.recurrence import Recurrence, assess
+from app.agent.signals import hits
 from app.agent.state import ChargerFacts, Cited, Diagnosis, FaultClass, FaultFacts, History, Reasoning
 from app.guard.actions import Action, ActionParams, Proposal
 from app.guard.reach import sessions_reached
@@ -118,7 +119,8 @@ class PlaybookReasoner:
     ) -> tuple[Step, str]:
         """The first step: the class's, or the manufacturer's documented one for this code; only a
         hold and a technician when the charger's own code is unread (the class rests on the
-        generic OCPP code) or the class is a guess with no documented step."""
+        generic OCPP code), the class is a guess with no documented step, or the class's step is
+        a restart the manufacturer's entry for the code does not ask for (its steps are on site)."""
         step, why = rules.first, f"first {label}: playbook first step"
         unread = (
             found.basis in ("ocpp_code", "standard_table")
@@ -136,6 +138,8 @@ class PlaybookReasoner:
             return step, f"first {label}: the manufacturer's remote step for code {entries.first.entry.code}"
         elif found.basis in _GUESSES and step.action not in _HOLDING:
             concern = f"the class is only a guess from {_GUESSES[found.basis]}"
+        elif step.action in _RESETS and entries.vendor and _restart_unasked(entries.vendor.entry):
+            concern = f"the manufacturer's entry for {entries.vendor.entry.code} asks for no restart"
         else:
             return step, why
         hold = Step(action=Action.TRIGGER_STATUS, escalate=True)
@@ -144,13 +148,14 @@ class PlaybookReasoner:
     def _cautions(
         self, step: Step, why: str, found: Classification, entries: FaultEntries, fault: FaultFacts
     ) -> tuple[Step, str]:
-        """``step`` made more cautious where the documents ask: no reset for a code whose document
-        says a restart does not fix it, no unlock where it says a remote unlock does not release
-        the lock; a person for a code no class fits."""
+        """``step`` made more cautious where the documents ask: no reset and a person for a code
+        whose document says a restart does not fix it, no unlock where it says a remote unlock
+        does not release the lock; a person for a code no class fits."""
         read = [entries.first, entries.mentioned, *entries.hinted]
         refusing = next((f for f in read if f and _refuses(f.entry, restart_refused)), None)
-        if step.action in _RESETS and refusing:
-            step = Step(action=Action.NONE, escalate=True)
+        if refusing and (step.action in _RESETS or (self._lasting(found, refusing) and not step.escalate)):
+            action = Action.NONE if step.action in _RESETS else step.action
+            step = Step(action=action, escalate=True)
             why += f"; the document says a restart does not fix {refusing.entry.code}, "
             why += "so a technician is told"
         latched = next((f for f in read if f and _refuses(f.entry, unlock_refused)), None)
@@ -162,6 +167,13 @@ class PlaybookReasoner:
             step = step.model_copy(update={"escalate": True})
             why += f"; {concern}, so a technician is told"
         return step, why
+
+    def _lasting(self, found: Classification, entry: Found) -> bool:
+        """Whether the fault stays until someone acts: neither its class's faults nor the entry's
+        words say it ends by itself."""
+        if self.playbook.classes[found.fault_class].self_clearing:
+            return False
+        return not hits(" ".join([entry.entry.meaning, entry.entry.remedy]), self.playbook.recovers)
 
     def _severe(self, found: Found | None) -> bool:
         severity = found.entry.severity.casefold() if found else ""
@@ -204,6 +216,12 @@ def _unread_code(fault: FaultFacts, entries: FaultEntries) -> bool:
         return False
     standard = entries.standard.entry.keys() if entries.standard else set()
     return keys.primary not in standard  # a standard's own code (CX017) is read
+
+
+def _restart_unasked(entry: CodeEntry) -> bool:
+    """Whether the entry's steps name no restart, nor refuse one (a refusal has its own caution):
+    the manufacturer's remedy is on site, or there is none."""
+    return not Classifier.restart_documented(entry) and not _refuses(entry, restart_refused)
 
 
 def _refuses(entry: CodeEntry, refused) -> bool:
