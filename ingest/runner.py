@@ -19,11 +19,11 @@ from ingest.chunking import chunk_document
 from ingest.document import LoadError
 from ingest.entries.coverage import document_coverage
 from ingest.loaders import LOADERS, load, standard_files
-from ingest.loaders.standards import standard_source
 from ingest.manifest import MANIFEST, Manifest
 from knowledge.embed import count_tokens
 from knowledge.names import STANDARDS_CORPUS, Catalog
 from knowledge.schema import Chunk
+from knowledge.schemes import standard_source
 from knowledge.store import FileContent, KnowledgeStore
 
 READER = "entries-9"

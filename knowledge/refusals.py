@@ -11,7 +11,10 @@ from __future__ import annotations
 import re
 
 _RESTART = r"(?:restart|reboot|reset|power[- ]?cycl|re-?start|re-?boot|re-?initiali[sz])\w*"
-_FIX = r"(?:help|fix|clear|solve|resolve|work|cure|remove|recover|rectify|correct|change|restore|repair|leave|exit|end)\w*"
+_FIX = (
+    r"(?:help|fix|clear|solve|resolve|work|cure|remove|recover|rectify|correct|change|restore|repair"
+    r"|leave|exit|end)\w*"
+)
 _NOT = r"(?:not|n't|never|no\s+longer)"
 
 _GAP = r"(?:(?!\b(?:if|when|unless|and|then|or|but)\b)[^.;:]){0,40}?"

@@ -18,6 +18,7 @@ from app.agent.state import ChargerFacts, Cited, FaultClass, FaultFacts, History
 from app.guard.actions import Action
 from knowledge.entries import CodeEntry, RemedyStep
 from knowledge.schema import STANDARD_VENDOR, Citation, DocType, Passage
+from knowledge.schemes import scheme_source
 
 AT = datetime(2026, 3, 1, tzinfo=UTC)
 PLAYBOOK = load_playbook()
@@ -518,3 +519,22 @@ def test_an_entry_that_only_says_error_is_not_read_as_any_class():
     out = reasoner.reason(f, ChargerFacts(id="CP-1", vendor="acme"), history, [entry_passage(bare)])
     assert out.diagnosis.fault_class is FaultClass.UNKNOWN
     assert out.proposal.escalate
+
+
+def test_a_vendor_id_naming_a_standards_scheme_finds_its_entry_whatever_the_brand():
+    """``F008`` is shaped like any vendor's own code, so alone it finds no standard's entry; sent
+    with ``vendorId`` ``com.evgo.mrec`` it is EVgo MREC's (chargers of any brand use the scheme)."""
+    assert scheme_source(" COM.EVGO.MREC ") == "_standard/evgo-mrec.yaml"
+    assert scheme_source("https://chargex.inl.gov") == "_standard/chargex-mrec.yaml"
+    assert scheme_source("com.acme") is None
+    voltage = CodeEntry(code="F008", title="Connector voltage high", meaning="Voltage on the idle connector.")
+    mrec = entry_passage(voltage, vendor=STANDARD_VENDOR)
+    cited = Citation(source="_standard/evgo-mrec.yaml", title="EVgo MREC")
+    mrec = mrec.model_copy(update={"citation": cited})
+    other = entry_passage(voltage.model_copy(update={"title": "Other F008"}), vendor=STANDARD_VENDOR, pid="x")
+    sent = fault(vendor_error_code="F008", error_code="OtherError", vendor_id="com.evgo.mrec")
+    assert fault_entries(sent, [other, mrec]).standard.passage is mrec
+    assert fault_entries(sent.model_copy(update={"vendor_id": None}), [other, mrec]).standard is None
+    isolated = decide(sent, mrec)
+    assert isolated.diagnosis.fault_class is FaultClass.ELECTRICAL_SAFETY
+    assert isolated.proposal.action is Action.SET_INOPERATIVE and isolated.proposal.escalate

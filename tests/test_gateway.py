@@ -176,7 +176,11 @@ async def test_status_notification_goes_through_intake_raw_and_a_retransmission_
         assert boot.status == "Accepted" and boot.interval == 60
         # A non-standard errorCode, sent as real chargers do (the client's own validation skipped).
         fault = call16.StatusNotification(
-            connector_id=1, error_code="Error", status="Faulted", vendor_error_code="E-06"
+            connector_id=1,
+            error_code="Error",
+            status="Faulted",
+            vendor_id="com.voltra",
+            vendor_error_code="E-06",
         )
         await cp.call(fault, skip_schema_validation=True, unique_id="msg-7")
         await cp.call(fault, skip_schema_validation=True, unique_id="msg-7")  # unanswered → re-sent
@@ -187,6 +191,7 @@ async def test_status_notification_goes_through_intake_raw_and_a_retransmission_
     assert any("errorCode" in issue for issue in status[0].issues)  # and the normalisation reported
     (fault_row,) = _rows(engine, Fault, charger_id="CP-1")
     assert fault_row.error_code == "OtherError" and fault_row.vendor_error_code == "E-06"
+    assert fault_row.vendor_id == "com.voltra"  # whose scheme the code is: kept for the diagnosis
     assert len(_rows(engine, WorkItem, fault_id=fault_row.id)) == 1
     (charger,) = _rows(engine, Charger, id="CP-1")
     assert (charger.vendor, charger.model, charger.ocpp_version) == ("Voltra", "VX22-T2S", "1.6")

@@ -7,11 +7,12 @@ import pytest
 
 from ingest.document import LoadError
 from ingest.loaders import is_standard, load, standard_files
-from ingest.loaders.standards import STANDARDS_DIR, read_standard, standard_source
+from ingest.loaders.standards import read_standard
 from ingest.runner import IngestOptions, ingest
 from knowledge.codes import OCPP16_ERROR_CODES
 from knowledge.entries import Layout
 from knowledge.names import STANDARD_VENDOR, STANDARDS_CORPUS
+from knowledge.schemes import STANDARDS_DIR, standard_source
 from knowledge.search import Searcher
 
 OCPP16 = STANDARDS_DIR / "ocpp16-chargepoint-error-codes.yaml"

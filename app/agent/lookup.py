@@ -19,6 +19,7 @@ from knowledge.codes import normalise_code
 from knowledge.entries import CodeEntry
 from knowledge.patterns import charger_pattern, pattern_variants, same_pattern
 from knowledge.schema import STANDARD_VENDOR, Passage
+from knowledge.schemes import scheme_source
 
 GENERIC_OCPP_CODES = frozenset({"othererror", "noerror"})
 """OCPP codes that say nothing about the cause: they find no standard entry."""
@@ -88,12 +89,24 @@ def fault_entries(fault: FaultFacts, passages: Sequence[Passage]) -> FaultEntrie
             flags = tuple(rest)
     specific = fault.error_code if (fault.error_code or "").casefold() not in GENERIC_OCPP_CODES else None
     names = component_codes(fault)
-    standard = find_entry(passages, [specific, *names, *filter(_distinctive, own)], standard=True)
+    standard = _scheme_entry(fault, passages, own) or find_entry(
+        passages, [specific, *names, *filter(_distinctive, own)], standard=True
+    )
     hinted = hinted_entries(fault, passages)
     if vendor is None and not flags:
         vendor = _coded(hinted, own)
     mentioned = None if vendor or flags else _mentioned(passages, own)
     return FaultEntries(vendor, standard, flags, hinted, mentioned)
+
+
+def _scheme_entry(fault: FaultFacts, passages: Sequence[Passage], spellings: list[str]) -> Found | None:
+    """The entry of the standard whose scheme the fault's ``vendorId`` names (``com.evgo.mrec``:
+    ``F008`` is EVgo MREC's, whatever the charger's brand), matched exactly."""
+    source = scheme_source(fault.vendor_id)
+    if source is None:
+        return None
+    scheme = [p for p in passages if p.citation.source == source]
+    return find_entry(scheme, spellings, standard=True)
 
 
 def _coded(hinted: tuple[Found, ...], spellings: list[str]) -> Found | None:

@@ -40,6 +40,7 @@ class FaultFacts(BaseModel):
     connector_id: int | None = None
     evse_id: int | None = None
     error_code: str | None = None
+    vendor_id: str | None = Field(None, description="The vendorId the vendor code was sent with.")
     vendor_error_code: str | None = None
     component: str | None = None
     variable: str | None = None

@@ -296,6 +296,7 @@ class _Group:
             "connector_id": item.connector_id,
             "evse_id": item.evse_id,
             "error_code": item.error_code,
+            "vendor_id": item.vendor_id,
             "vendor_error_code": item.vendor_error_code,
             "component": item.component,
             "variable": item.variable,

@@ -178,6 +178,8 @@ class Fault(SQLModel, table=True):
     connector_id: int | None = None
     evse_id: int | None = None
     error_code: str | None = Field(default=None, max_length=50)
+    vendor_id: str | None = Field(default=None, max_length=255)
+    """The vendorId the vendor code came with: whose scheme the code is (``com.evgo.mrec``)."""
     vendor_error_code: str | None = Field(default=None, max_length=200)
     component: str | None = Field(default=None, max_length=200)
     variable: str | None = Field(default=None, max_length=200)

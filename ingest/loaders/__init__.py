@@ -1,7 +1,7 @@
 """File loaders by extension; each returns a :class:`~ingest.document.LoadedDocument`.
 
 A ``.yaml`` file is read only as a built-in standard, and only when it sits directly in
-:data:`~ingest.loaders.standards.STANDARDS_DIR` (``knowledge/standards/``): an operator's corpus
+:data:`~knowledge.schemes.STANDARDS_DIR` (``knowledge/standards/``): an operator's corpus
 may hold YAML for other purposes (``manifest.yaml``, notes), which is never taken for a standard
 and stays unsupported there.
 """
@@ -15,8 +15,9 @@ from ingest.document import LoadedDocument, LoadError
 from ingest.loaders.html import load_html
 from ingest.loaders.markdown import load_markdown, load_plain_text
 from ingest.loaders.pdf import load_pdf
-from ingest.loaders.standards import STANDARDS_DIR, load_standard
+from ingest.loaders.standards import load_standard
 from ingest.loaders.tables import load_delimited
+from knowledge.schemes import STANDARDS_DIR
 
 LOADERS: dict[str, Callable[[Path], LoadedDocument]] = {
     ".pdf": load_pdf,

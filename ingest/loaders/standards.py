@@ -8,8 +8,8 @@ rendered from the entry: that text is what is embedded, searched and cited.
 
 The YAML is validated strictly (unknown keys, missing fields, wrong types and duplicate codes are
 errors); a :class:`~ingest.document.LoadError` names the file and the key. Only files in
-:data:`STANDARDS_DIR` are read this way (see :func:`ingest.loaders.load`); a ``.yaml`` in an
-operator's corpus is never taken for a standard.
+:data:`~knowledge.schemes.STANDARDS_DIR` are read this way (see :func:`ingest.loaders.load`); a
+``.yaml`` in an operator's corpus is never taken for a standard.
 """
 
 from __future__ import annotations
@@ -19,23 +19,12 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-import knowledge
 from ingest.document import Block, LoadedDocument, LoadError, read_text
 from knowledge.codes import normalise_code
 from knowledge.entries import CodeEntry, Layout, RemedyStep
-from knowledge.names import STANDARD_VENDOR
 
-STANDARDS_DIR = Path(knowledge.__file__).resolve().parent / "standards"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader where PyYAML was built with it (ten times faster), else the Python one."""
-"""Where the built-in standards live; every ingest syncs its ``*.yaml`` as one corpus."""
-"""Corpus name of the built-in standards in the store."""
-
-
-def standard_source(path: Path) -> str:
-    """The source name a standards file is stored and cited under (``_standard/<file name>``):
-    vendor-neutral, like the references under ``_standard/`` in a corpus."""
-    return f"{STANDARD_VENDOR}/{path.name}"
 
 
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
@@ -100,6 +89,10 @@ class StandardFile(BaseModel):
     source: list[_Source] = Field(min_length=1)
     licence: str = Field(min_length=1)
     notes: str = ""
+    vendor_ids: list[str] = Field(
+        default_factory=list,
+        description="vendorId values chargers of any brand send its codes with (knowledge.schemes).",
+    )
     entries: list[_Entry] = Field(min_length=1)
 
     @model_validator(mode="after")
