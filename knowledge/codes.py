@@ -128,8 +128,26 @@ def query_keys(codes: Iterable[str]) -> list[tuple[str, int]]:
 
 
 def split_code_field(value: str) -> list[str]:
-    """Split a cell or ``vendorErrorCode`` that lists several codes (``"F001,F003"``, ``"E-06 / 6"``)."""
-    return [part for part in re.split(r"\s*[,;/|]\s*|\s+or\s+", value.strip()) if part]
+    """Split a cell or ``vendorErrorCode`` that lists several codes (``"F001,F003"``, ``"E-06 / 6"``),
+    a range of numbers standing for each (``"24 – 29"``, ``"8 to 13"``: at most
+    :data:`MAX_RANGE` numbers; ``"8-13"`` without spaces is one code)."""
+    parts = [part for part in re.split(r"\s*[,;/|]\s*|\s+or\s+", value.strip()) if part]
+    return [code for part in parts for code in _range(part)]
+
+
+MAX_RANGE = 64
+_RANGE = re.compile(r"(\d{1,5})\s*(?:[–—]|\s-\s|\.\.|\s+to\s+)\s*(\d{1,5})")
+
+
+def _range(part: str) -> list[str]:
+    match = _RANGE.fullmatch(part)
+    if match is None:
+        return [part]
+    low, high = int(match.group(1)), int(match.group(2))
+    if not 0 < high - low < MAX_RANGE:
+        return [part]
+    width = len(match.group(1)) if match.group(1).startswith("0") else 0  # "08 – 13" keeps its zeros
+    return [str(n).zfill(width) for n in range(low, high + 1)]
 
 
 def codes_in_text(text: str) -> list[str]:

@@ -538,3 +538,28 @@ def test_a_vendor_id_naming_a_standards_scheme_finds_its_entry_whatever_the_bran
     isolated = decide(sent, mrec)
     assert isolated.diagnosis.fault_class is FaultClass.ELECTRICAL_SAFETY
     assert isolated.proposal.action is Action.SET_INOPERATIVE and isolated.proposal.escalate
+
+
+def test_a_code_the_vendor_defines_twice_is_safety_if_either_definition_is():
+    """One document, two hardware generations: "two beeps" is a car malfunction on one and a
+    relay stuck closed on the other. Nothing says which the charger is, so the safety meaning
+    vetoes (fail closed); an entry for another code with the same number (``A005``/``F005``) is
+    no rival."""
+    car = CodeEntry(
+        code="BEEP-2", title="Two beeps", meaning="Car malfunction (the car is not obeying J1772)."
+    )
+    relay = CodeEntry(
+        code="BEEP-2", title="Two beep tones", meaning="Relay stuck closed: the handle may be live."
+    )
+    first = entry_passage(car, pid="gen-2017")
+    second = entry_passage(relay, pid="gen-2015")
+    f = fault(vendor_error_code="BEEP-2", error_code="OtherError")
+    assert [r.passage.id for r in fault_entries(f, [first, second]).rivals] == ["gen-2015"]
+    isolated = decide(f, first, second)
+    assert isolated.diagnosis.fault_class is FaultClass.ELECTRICAL_SAFETY
+    assert isolated.proposal.action is Action.SET_INOPERATIVE
+    lock = entry_passage(CodeEntry(code="A005", title="Failed charger lock"), pid="a")
+    cable = entry_passage(
+        CodeEntry(code="F005", title="Failed cable check", meaning="Insulation fault."), pid="f"
+    )
+    assert fault_entries(fault(vendor_error_code="A005"), [lock, cable]).rivals == ()

@@ -62,3 +62,12 @@ def test_codes_in_text_finds_codes_but_not_ratings():
 def test_codes_in_query_accepts_any_case_and_error_numbers():
     assert codes_in_query("screen shows e-06, then cx-17") == ["e-06", "cx-17"]
     assert codes_in_query("display says error 6") == ["6"]
+
+
+def test_a_range_of_codes_stands_for_each_code():
+    assert split_code_field("24 – 29") == ["24", "25", "26", "27", "28", "29"]
+    assert split_code_field("30 – 34, 36") == ["30", "31", "32", "33", "34", "36"]
+    assert split_code_field("8 to 10") == ["8", "9", "10"]
+    assert split_code_field("08 – 10") == ["08", "09", "10"]
+    assert split_code_field("8-13") == ["8-13"]  # no spaces: one code
+    assert split_code_field("100 – 500") == ["100 – 500"]  # too wide to be a list of codes

@@ -305,3 +305,22 @@ def test_a_list_of_error_names_with_their_details_nested_under_each(tmp_path: Pa
     assert entries["rcm_triggered"].aliases == ["16"], "the register value a charger sends"
     assert "residual current monitor" in entries["rcm_triggered"].meaning
     assert entries["temperature_high"].steps[0].text.startswith("nothing remote")
+
+
+def test_message_headings_with_labelled_cause_and_solution(tmp_path: Path):
+    """A page of display messages without codes: each ``####`` heading is the message, its
+    paragraphs labelled ``Cause / other symptoms:`` and ``Solution / action:`` (a label naming
+    two parts opens the first it knows)."""
+    path = tmp_path / "messages.md"
+    path.write_text(
+        "# Display messages\n\nThe station sends the display text in the status notification.\n\n"
+        "#### HALTED — GFCI HARD FAULT\n\n"
+        "**Cause / other symptoms:** The station detected a ground fault three times.\n\n"
+        "**Solution / action:** Return the connector to its holster. If the message stays, call support.\n\n"
+        "#### SUSPENDED — WAITING\n\nThe station waits for the vehicle.\n"
+    )
+    entries = [b.entry for b in load(path).blocks if b.entry]
+    assert [e.code for e in entries] == ["HALTED — GFCI HARD FAULT"]
+    (halted,) = entries
+    assert halted.causes == ["The station detected a ground fault three times"]
+    assert halted.steps[0].text.startswith("Return the connector")

@@ -289,3 +289,74 @@ def test_a_table_keyed_by_its_messages_makes_each_message_a_code(tmp_path: Path)
     assert set(entries) == {"Overcurrent shutdown", "Status D, vehicle rejected", "Error input"}
     assert entries["Status D, vehicle rejected"].title == "Status D, vehicle rejected"
     assert entries["Overcurrent shutdown"].causes == ["The vehicle draws more current than allowed"]
+
+
+def test_a_pdf_table_whose_code_cells_list_codes_and_ranges(tmp_path: Path):
+    """``errorCode | ocppName | Category | Possible cause | Measure``: code cells that list codes
+    (``4, 5``) or give a range (``24 – 29``, ``30 – 34, 36``) start rows like a single code and
+    stand for each code; a second cause/measure row without a code belongs to the code above;
+    the camel-case ``ocppName`` column of words is the title."""
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table
+
+    cell = ParagraphStyle("cell", fontName="Helvetica", fontSize=8, leading=10)
+    rows = [
+        ["errorCode", "ocppName", "Category", "Possible cause", "Measure"],
+        [
+            "3",
+            "SLAC interrupted",
+            "Vehicle",
+            "SLAC matching was interrupted.",
+            "Ask the driver to plug in again.",
+        ],
+        ["4, 5", "Link Error", "Vehicle", "The data link to the vehicle was lost.", "As for 3."],
+        ["15", "Lock Fault", "Connector lock", "The lock did not report locked.", "Plug in again firmly."],
+        ["", "", "", "The lock did not release at the end.", "Send an unlock command from the back office."],
+        ["24 – 29", "Isolation Fault", "Safety", "Insulation fault of the DC output.", "Do not restart."],
+        ["30 – 34, 36", "Cooler Error", "Cooling", "The cooling unit reports an error.", "None."],
+    ]
+    table = Table([[Paragraph(c, cell) for c in r] for r in rows], colWidths=[60, 90, 80, 230, 230])
+    table.setStyle([("VALIGN", (0, 0), (-1, -1), "TOP")])
+    path = tmp_path / "error-codes.pdf"
+    SimpleDocTemplate(str(path), pagesize=landscape(A4), invariant=1).build([table])
+    entries = {e.code: e for e in _entries(path)}
+    assert list(entries) == ["3", "4", "15", "24", "30"]
+    assert entries["4"].aliases == ["5"] and entries["24"].aliases == ["25", "26", "27", "28", "29"]
+    assert entries["30"].aliases == ["31", "32", "33", "34", "36"]
+    assert entries["15"].title == "Lock Fault" and entries["30"].title == "Cooler Error"
+    assert "back office" in entries["15"].remedy and "did not release" in " ".join(entries["15"].causes)
+
+
+def test_a_language_file_of_dotted_keys_is_a_table_of_codes(tmp_path: Path):
+    """``charging.status.rcdfault = RCD fault`` lines (a web interface's texts, in two languages):
+    the key's last part is the code, the whole key an alias, the English text the title and
+    every language's text the meaning."""
+    path = tmp_path / "status-messages.txt"
+    path.write_text(
+        "Status texts of the web interface.\n\n--- Swedish ---\n"
+        "charging.status.rcdfault = Skyddbrytare utlöst\n"
+        "charging.status.lockingfault = Eluttag kan ej låsas\n"
+        "charging.status.overheat = Övertemperatur\n\n--- English ---\n"
+        "charging.status.rcdfault = RCD fault\ncharging.status.lockingfault = Lock fault\n"
+        "charging.status.overheat = Overtemperature\n",
+        encoding="utf-8",
+    )
+    entries = {e.code: e for e in _entries(path)}
+    assert list(entries) == ["rcdfault", "lockingfault", "overheat"]
+    assert entries["rcdfault"].aliases == ["charging.status.rcdfault"]
+    assert entries["lockingfault"].title == "Lock fault"
+    assert entries["overheat"].meaning == "Övertemperatur / Overtemperature"
+    assert "rcdfault" in {b.entry.code for b in load(path).blocks if b.entry}
+    assert not any("charging.status" in b.text for b in load(path).blocks if not b.entry)
+
+
+def test_camel_case_headers_are_words():
+    from ingest.entries.columns import header_roles
+
+    assert header_roles(["errorCode", "ocppName", "isSafety", "Measure"]) == [
+        "code",
+        "name",
+        "safety",
+        "remedy",
+    ]

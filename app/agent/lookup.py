@@ -53,9 +53,15 @@ class FaultEntries:
     mentioned: Found | None = None
     """Where no entry defines the vendor code: the words of the vendor's document around a
     mention of it (:mod:`app.agent.mentions`) — caution, and a class that is only a guess."""
+    rivals: tuple[Found, ...] = ()
+    """Other entries of the vendor's documents for the same code (another hardware generation's
+    table, another section): nothing tells which one the charger means, so they may add caution
+    (a safety veto) but never choose the class."""
 
     def all(self) -> list[Found]:
-        found = [f for f in (self.vendor, self.standard, *self.flags, *self.hinted) if f is not None]
+        found = [
+            f for f in (self.vendor, self.standard, *self.flags, *self.hinted, *self.rivals) if f is not None
+        ]
         return list({f.passage.id: f for f in found}.values())
 
     @property
@@ -96,7 +102,25 @@ def fault_entries(fault: FaultFacts, passages: Sequence[Passage]) -> FaultEntrie
     if vendor is None and not flags:
         vendor = _coded(hinted, own)
     mentioned = None if vendor or flags else _mentioned(passages, own)
-    return FaultEntries(vendor, standard, flags, hinted, mentioned)
+    return FaultEntries(vendor, standard, flags, hinted, mentioned, _rivals(passages, vendor))
+
+
+def _rivals(passages: Sequence[Passage], vendor: Found | None) -> tuple[Found, ...]:
+    """The vendor's other entries with the very code of the chosen one (the same code, not a
+    numeric alias: ``A005`` is not ``F005``) whose words differ from its words."""
+    key = _keys(vendor.entry.code, alias=False) if vendor else set()
+    if vendor is None:
+        return ()
+    said = (vendor.entry.title, vendor.entry.meaning)
+    return tuple(
+        Found(p.entry, p)
+        for p in passages
+        if p.entry is not None
+        and p.vendor != STANDARD_VENDOR
+        and p.id != vendor.passage.id
+        and _keys(p.entry.code, alias=False) == key
+        and (p.entry.title, p.entry.meaning) != said
+    )
 
 
 def _scheme_entry(fault: FaultFacts, passages: Sequence[Passage], spellings: list[str]) -> Found | None:

@@ -73,6 +73,11 @@ def read_parts(text: str, vocab: Vocabulary | None = None) -> Parts:
     return parts
 
 
+def label_of(line: str, vocab: Vocabulary | None = None) -> str | None:
+    """The part a line's leading label opens (``**Cause:** …`` → ``cause``), or ``None``."""
+    return _label(line.strip(), vocab or vocabulary())[0]
+
+
 def _label(line: str, vocab: Vocabulary) -> tuple[str | None, str]:
     m = _LABEL.match(line)
     if not m:

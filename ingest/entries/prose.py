@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, replace
 
 from ingest.document import Block
-from ingest.entries.parts import read_parts
+from ingest.entries.parts import label_of, read_parts
 from ingest.entries.shapes import CODE_TOKEN, heading_code, lead_code, prose_code
 from ingest.entries.table import short_title
 from knowledge.entries import CodeEntry, Layout
@@ -70,7 +70,13 @@ def attach_entries(
         if not block.row and not block.entry:
             new_section = i == 0 or blocks[i - 1].section != block.section
             start = (
-                (_heading_start(block, title, patterns) or _shown_start(blocks, i) if new_section else None)
+                (
+                    _heading_start(block, title, patterns)
+                    or _shown_start(blocks, i)
+                    or _labelled_start(blocks, i, title)
+                    if new_section
+                    else None
+                )
                 or _question_start(blocks, i)
                 or _nested_start(blocks, i)
                 or (None if _procedure_step(blocks, i) else _lead_start(block))
@@ -143,6 +149,25 @@ def _shown_start(blocks: list[Block], i: int) -> _Start | None:
     if len(shown) != 1:
         return None
     return _Start(shown.pop(), (), block.section[-1], Layout.heading, block.section)
+
+
+_EXPLAINED = frozenset({"cause", "meaning"})
+_REMEDIED = frozenset({"remedy", "remote", "onsite"})
+
+
+def _labelled_start(blocks: list[Block], i: int, title: str | None) -> _Start | None:
+    """A section headed by a message (``HALTED — GFCI HARD FAULT``) whose paragraphs are labelled
+    as its cause and its remedy (``**Cause:** …`` / ``**Solution:** …``): a document of messages
+    without codes. The heading is the code, as the charger shows or sends it."""
+    block = blocks[i]
+    if not block.section or block.section[-1] == title:
+        return None
+    section = list(itertools.takewhile(lambda b: b.section == block.section, blocks[i:]))
+    parts = {label_of(b.text) for b in section}
+    if not (parts & _EXPLAINED and parts & _REMEDIED):
+        return None
+    heading = block.section[-1]
+    return _Start(heading, (), heading, Layout.heading, block.section)
 
 
 def _paren_codes(heading: str) -> tuple[str, str, str] | None:

@@ -17,8 +17,10 @@ VOCABULARY_FILE = Path(__file__).with_name("vocabulary.yaml")
 
 
 def words_key(text: str) -> str:
-    """Lower-case words of ``text`` joined by one space (how headers and labels are compared)."""
-    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+    """Lower-case words of ``text`` joined by one space (how headers and labels are compared);
+    ``camelCase`` is words too (``ocppName`` → ``ocpp name``, ``isSafety`` → ``is safety``)."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", text)
+    return " ".join(re.findall(r"[a-z0-9]+", spaced.lower()))
 
 
 def phrase_pattern(phrases: list[str]) -> re.Pattern[str]:
@@ -52,9 +54,13 @@ class Vocabulary:
     """A ``Remote:`` / ``On site:`` / ``Remedy:`` label at the start of a text, sentence or line."""
 
     def label_part(self, label: str) -> str | None:
-        """The part a label (``Possible causes``, ``On site``) opens, or ``None``."""
-        key = words_key(label)
-        return next((part for part, keys in self.labels.items() if key in keys), None)
+        """The part a label (``Possible causes``, ``On site``) opens, or ``None``; a label naming
+        several (``Cause / other symptoms``, ``Solution / action``) opens its first known one."""
+        for piece in [label, *re.split(r"\s*(?:/|&|,|\band\b)\s*", label)]:
+            key = words_key(piece)
+            if part := next((part for part, keys in self.labels.items() if key in keys), None):
+                return part
+        return None
 
 
 @cache

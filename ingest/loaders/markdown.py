@@ -13,6 +13,8 @@ from pathlib import Path
 
 from ingest.document import Block, LoadedDocument, LoadError, read_text
 from ingest.entries.prose import attach_entries
+from ingest.loaders.catalogue import HEADERS as CATALOGUE_HEADERS
+from ingest.loaders.catalogue import catalogue_rows
 from ingest.loaders.fixed_width import find_table
 from ingest.loaders.tables import table_blocks
 
@@ -58,6 +60,10 @@ def parse_text(text: str, *, markdown: bool) -> LoadedDocument:
             table.clear()
 
     lines = text.splitlines()
+    if not markdown and (catalogue := catalogue_rows(lines))[0]:
+        rows, taken = catalogue
+        doc.blocks.extend(table_blocks(list(CATALOGUE_HEADERS), rows))
+        lines = ["" if n in taken else line for n, line in enumerate(lines)]
     first_line = ""
     i = 0
     while i < len(lines):

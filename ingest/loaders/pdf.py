@@ -19,7 +19,7 @@ from ingest.entries.shapes import lead_code
 from ingest.loaders.fixed_width import slice_columns
 from ingest.loaders.markdown import NUMBERED_HEADING
 from ingest.loaders.tables import header_roles, table_blocks
-from knowledge.codes import normalise_code
+from knowledge.codes import normalise_code, split_code_field
 
 _GAP = re.compile(r"\s{2,}")
 _LABEL_LINE = re.compile(r"^\S{1,16}\s{2,}\S")
@@ -176,8 +176,12 @@ def _read_table(lines: list[str], i: int, columns: list[tuple[int, str]]):
 
 
 def _row_key(cell: str) -> bool:
-    first = cell.split()[0] if cell else ""
-    return bool(first) and normalise_code(first) is not None and len(cell) <= 24
+    """Whether a key cell starts a row: a code, or a list or range of codes (``4, 5``, ``24 – 29``)."""
+    if not cell or len(cell) > 24:
+        return False
+    first = cell.split()[0]
+    listed = split_code_field(cell)
+    return normalise_code(first) is not None or all(normalise_code(c) is not None for c in listed)
 
 
 def _key_column(lines: list[str], starts: list[int], headers: list[str]) -> int:
