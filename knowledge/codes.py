@@ -6,7 +6,8 @@ Chargers and manuals spell the same code many ways: ``0x06``, ``6``, ``E-06``, `
 * the **primary key** keeps the prefix and drops separators and leading zeros
   (``E-06`` -> ``E6``, ``CX017`` -> ``CX17``, ``RCM_TRIPPED`` -> ``RCMTRIPPED``);
 * a prefixed numeric code also has a **numeric alias** (``E-06`` -> ``6``) so that a charger that
-  sends the bare number still finds the vendor's table row. Hexadecimal codes become decimal
+  sends the bare number still finds the vendor's table row; the prefix may be a word (``Error 7``
+  -> ``ERROR7`` and ``7``, ``Fault 3``), and ``#7`` is the number. Hexadecimal codes become decimal
   (``0x1A`` -> ``26``).
 
 Two spellings denote the same code when their primary keys are equal; a bare number matches a
@@ -40,7 +41,10 @@ OCPP16_ERROR_CODES: tuple[str, ...] = (
 """OCPP 1.6 ChargePointErrorCode values, wire spelling."""
 
 _HEX = re.compile(r"^0[xX]([0-9a-fA-F]+)$")
-_PREFIXED = re.compile(r"^([A-Za-z]{1,4})[\s_\-.#:]*0*(\d{1,5})$")
+_PREFIXED = re.compile(
+    r"^([A-Za-z]{1,4}|error|fault|alarm|failure|warning|event|status)[\s_\-.#:]*0*(\d{1,5})$", re.IGNORECASE
+)
+_HASH = re.compile(r"^(?:no\.?|nr\.?)?\s*#\s*0*(\d{1,5})$", re.IGNORECASE)
 _NUMERIC = re.compile(r"^0*(\d{1,10})$")
 _SYMBOLIC = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:[_\-][A-Za-z0-9]+)*$")
 _SEPARATORS = re.compile(r"[\s_\-.#:]+")
@@ -72,7 +76,7 @@ def normalise_code(raw: str) -> CodeKeys | None:
         return None
     if m := _HEX.match(text):
         return CodeKeys(str(int(m.group(1), 16)))
-    if m := _NUMERIC.match(text):
+    if m := _NUMERIC.match(text) or _HASH.match(text):  # "#7" is the number
         return CodeKeys(str(int(m.group(1))))
     if m := _PREFIXED.match(text):
         number = str(int(m.group(2)))

@@ -26,6 +26,11 @@ from knowledge.codes import (
         ("RCM_TRIPPED", "RCMTRIPPED", None),
         ("GroundFailure", "GROUNDFAILURE", None),
         ("  'E-06' ", "E6", "6"),
+        ("Error 7", "ERROR7", "7"),  # a word as the prefix: the number is still its alias
+        ("fault 03", "FAULT3", "3"),
+        ("Status 26", "STATUS26", "26"),
+        ("#7", "7", None),
+        ("No. #12", "12", None),
     ],
 )
 def test_every_spelling_reduces_to_the_same_keys(raw, primary, alias):
