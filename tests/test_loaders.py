@@ -178,3 +178,30 @@ def test_realworld_developer_guide_pages_are_numbered():
     assert doc.pages == 15
     assert {b.page for b in doc.blocks} <= set(range(1, 16))
     assert len({b.page for b in doc.blocks}) >= 12
+
+
+def test_pdf_words_hyphenated_at_a_line_end_are_made_whole(tmp_path: Path):
+    """Typeset manuals break words at line ends ("resid-" / "ual current"): a safety word broken
+    so would be missed; rejoined, it is read. A suspended hyphen ("pre- and post-") stays."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    style = ParagraphStyle("body", fontName="Helvetica", fontSize=10, leading=13)
+    text = (
+        "E-21 The charger stopped because a resid-<br/>ual current was detected during charg-<br/>ing. "
+        "Check the cable before pre- and post-charge tests."
+    )
+    path = tmp_path / "manual.pdf"
+    SimpleDocTemplate(str(path), pagesize=A4, invariant=1).build([Paragraph(text, style)])
+    body = " ".join(b.text for b in load(path).blocks)
+    assert "residual current" in body and "charging." in body
+    assert "pre- and post-charge" in body
+
+
+def test_pdf_typesetting_is_undone():
+    from ingest.loaders.pdf import _typeset, joined
+
+    assert _typeset("\ufb01re \ufb02ash\u00adlight 12\u00a0V") == "fire flashlight 12 V"
+    assert joined("insu-", "lation fault") == "insulation fault"
+    assert joined("E-", "06") == "E- 06"  # not a word: left as it was

@@ -9,7 +9,9 @@ in several text columns is read in plain mode instead, which follows the columns
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -63,13 +65,32 @@ def _document(pages: list, title) -> LoadedDocument:
 
 
 def _layout_lines(page) -> list[str]:
-    layout = page.extract_text(extraction_mode="layout") or ""
+    layout = _typeset(page.extract_text(extraction_mode="layout") or "")
     return [ln.rstrip() for ln in layout.splitlines()] if layout.strip() else []
 
 
 def _plain_lines(page) -> list[str]:
     """Plain-mode lines: only needed for pages laid out in several text columns."""
-    return [ln.strip() for ln in (page.extract_text() or "").splitlines()]
+    return [ln.strip() for ln in _typeset(page.extract_text() or "").splitlines()]
+
+
+def _typeset(text: str) -> str:
+    """Typesetting undone: ligatures (``ﬁ``), compatibility forms and no-break spaces become
+    plain characters (NFKC), soft hyphens go."""
+    return unicodedata.normalize("NFKC", text).replace("\u00ad", "")
+
+
+_BROKEN = re.compile(r"(?<=[^\W\d_]{2})-$")
+_NEXT_PART = re.compile(r"^(?![Aa]nd\b|or\b|to\b|und\b|oder\b|bis\b|et\b|ou\b)[a-zß-ÿ]{2}")
+
+
+def joined(first: str, then: str) -> str:
+    """Two wrapped pieces of one text: a word the line end hyphenated is made whole again
+    ("insu-" + "lation"; not "pre-" + "and post-charge"), else they are joined by a space."""
+    first, then = first.rstrip(), then.lstrip()
+    if _BROKEN.search(first) and _NEXT_PART.match(then):
+        return first[:-1] + then
+    return f"{first} {then}".strip()
 
 
 def _shape(line: str) -> str:
@@ -118,7 +139,7 @@ def _page_blocks(lines: list[str], page: int, section: tuple[str, ...]):
 
     def flush() -> None:
         if paragraph:
-            blocks.append(Block(" ".join(paragraph), section, page))
+            blocks.append(Block(functools.reduce(joined, paragraph), section, page))
             paragraph.clear()
 
     while i < len(lines):
@@ -166,7 +187,7 @@ def _read_table(lines: list[str], i: int, columns: list[tuple[int, str]]):
         if _row_key(cells[key]) and _GAP.search(line.strip()):  # a row's cells stand apart
             rows.append(cells)
         elif not cells[key] and rows:
-            rows[-1] = [f"{a} {b}".strip() for a, b in zip(rows[-1], cells, strict=True)]
+            rows[-1] = [joined(a, b) for a, b in zip(rows[-1], cells, strict=True)]
         elif not rows:
             pass  # a wrapped header line
         else:
