@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,11 +40,18 @@ class LoadedDocument:
 
 
 def read_text(path: Path, *, what: str = "file") -> str:
-    """A text file as UTF-8 (BOM tolerated), else Windows-1252; empty files are a LoadError."""
+    """A text file as UTF-8 (BOM tolerated), else Windows-1252, typesetting undone
+    (:func:`plain_characters`); empty files are a LoadError."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         text = path.read_text(encoding="cp1252", errors="replace")
     if not text.strip():
         raise LoadError(f"empty {what}")
-    return text
+    return plain_characters(text)
+
+
+def plain_characters(text: str) -> str:
+    """Typesetting undone: ligatures (``ﬁ``), full-width and other compatibility forms and no-break
+    spaces become plain characters (NFKC), soft hyphens (``&shy;``) go."""
+    return unicodedata.normalize("NFKC", text).replace("\u00ad", "")

@@ -200,8 +200,9 @@ def test_pdf_words_hyphenated_at_a_line_end_are_made_whole(tmp_path: Path):
 
 
 def test_pdf_typesetting_is_undone():
-    from ingest.loaders.pdf import _typeset, joined
+    from ingest.document import plain_characters
+    from ingest.loaders.pdf import joined
 
-    assert _typeset("\ufb01re \ufb02ash\u00adlight 12\u00a0V") == "fire flashlight 12 V"
+    assert plain_characters("\ufb01re \ufb02ash\u00adlight 12\u00a0V") == "fire flashlight 12 V"
     assert joined("insu-", "lation fault") == "insulation fault"
     assert joined("E-", "06") == "E- 06"  # not a word: left as it was

@@ -12,7 +12,7 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from pathlib import Path
 
-from ingest.document import Block, LoadedDocument, LoadError, read_text
+from ingest.document import Block, LoadedDocument, LoadError, plain_characters, read_text
 from ingest.entries.prose import attach_entries
 from ingest.loaders.tables import table_blocks
 
@@ -84,6 +84,7 @@ class _Reader(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.skip:
             return
+        data = plain_characters(data)  # &shy; and &nbsp; decoded by the parser
         if self.in_title:
             self.page_title += data
         elif self.cell is not None:

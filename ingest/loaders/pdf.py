@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections import Counter
 from pathlib import Path
 
-from ingest.document import Block, LoadedDocument, LoadError
+from ingest.document import Block, LoadedDocument, LoadError, plain_characters
 from ingest.entries.prose import attach_entries
 from ingest.entries.shapes import lead_code
 from ingest.loaders.fixed_width import slice_columns
@@ -65,19 +64,13 @@ def _document(pages: list, title) -> LoadedDocument:
 
 
 def _layout_lines(page) -> list[str]:
-    layout = _typeset(page.extract_text(extraction_mode="layout") or "")
+    layout = plain_characters(page.extract_text(extraction_mode="layout") or "")
     return [ln.rstrip() for ln in layout.splitlines()] if layout.strip() else []
 
 
 def _plain_lines(page) -> list[str]:
     """Plain-mode lines: only needed for pages laid out in several text columns."""
-    return [ln.strip() for ln in _typeset(page.extract_text() or "").splitlines()]
-
-
-def _typeset(text: str) -> str:
-    """Typesetting undone: ligatures (``ﬁ``), compatibility forms and no-break spaces become
-    plain characters (NFKC), soft hyphens go."""
-    return unicodedata.normalize("NFKC", text).replace("\u00ad", "")
+    return [ln.strip() for ln in plain_characters(page.extract_text() or "").splitlines()]
 
 
 _BROKEN = re.compile(r"(?<=[^\W\d_]{2})-$")
