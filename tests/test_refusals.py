@@ -65,7 +65,7 @@ def test_a_refused_remote_unlock(text, refused):
 @pytest.mark.parametrize(
     ("text", "named"),
     [
-        ("Restart the SmartEVSE; if the meter still does not answer, replace the meter.", True),
+        ("Restart the wallbox; if the meter still does not answer, replace the meter.", True),
         ("Restart your charger by unplugging it or at the circuit breaker.", True),
         ("Switch the wallbox off and on again.", True),
         ("Power-cycle the unit.", True),
