@@ -33,7 +33,6 @@ from app.agent.signals import fold, hits
 from app.agent.state import FaultClass, FaultFacts
 from app.guard.actions import Action
 from knowledge.entries import CodeEntry
-from knowledge.refusals import restart_named, restart_refused
 
 BUNDLED = Path(__file__).with_name("playbook.yaml")
 Embed = Callable[[list[str]], np.ndarray]
@@ -140,14 +139,6 @@ class Classifier:
         if any(self._plain(s.text) and hits(self._plain(s.text), out_of_service) for s in steps):
             return Action.SET_INOPERATIVE
         return None
-
-    @staticmethod
-    def restart_documented(entry: CodeEntry) -> bool:
-        """Whether any of the entry's steps, remote or on site, asks for a restart or power cycle
-        ("Restart your charger at the circuit breaker": an OCPP reset does the same remotely),
-        and none says a restart does not help."""
-        texts = [s.text for s in entry.steps] or [entry.remedy]
-        return not any(map(restart_refused, texts)) and any(map(restart_named, texts))
 
     def _asked(self, step: str) -> Action | None:
         clause = self._plain(step)

@@ -108,9 +108,9 @@ def fault_entries(fault: FaultFacts, passages: Sequence[Passage]) -> FaultEntrie
 def _rivals(passages: Sequence[Passage], vendor: Found | None) -> tuple[Found, ...]:
     """The vendor's other entries with the very code of the chosen one (the same code, not a
     numeric alias: ``A005`` is not ``F005``) whose words differ from its words."""
-    key = _keys(vendor.entry.code, alias=False) if vendor else set()
     if vendor is None:
         return ()
+    key = _keys(vendor.entry.code, alias=False)
     said = (vendor.entry.title, vendor.entry.meaning)
     return tuple(
         Found(p.entry, p)

@@ -22,7 +22,7 @@ from app.guard.actions import Action, ActionParams, Proposal
 from app.guard.reach import sessions_reached
 from knowledge.codes import normalise_code, query_keys
 from knowledge.entries import CodeEntry
-from knowledge.refusals import restart_refused, unlock_refused
+from knowledge.refusals import restart_named, restart_refused, unlock_refused
 from knowledge.schema import Passage
 
 _CHARGER_WIDE = frozenset({Action.SOFT_RESET, Action.HARD_RESET, Action.CLEAR_CACHE, Action.NONE})
@@ -221,7 +221,8 @@ def _unread_code(fault: FaultFacts, entries: FaultEntries) -> bool:
 def _restart_unasked(entry: CodeEntry) -> bool:
     """Whether the entry's steps name no restart, nor refuse one (a refusal has its own caution):
     the manufacturer's remedy is on site, or there is none."""
-    return not Classifier.restart_documented(entry) and not _refuses(entry, restart_refused)
+    texts = [s.text for s in entry.steps] or [entry.remedy]
+    return not any(map(restart_named, texts)) and not _refuses(entry, restart_refused)
 
 
 def _refuses(entry: CodeEntry, refused) -> bool:

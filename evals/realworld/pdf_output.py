@@ -16,19 +16,24 @@ def pdf_bytes(flow: list, *, pagesize, margins_mm: tuple[float, float], title: s
     """``flow`` as a PDF whose bytes depend only on it (``invariant``); ``margins_mm`` is
     (left and right, top and bottom)."""
     buf = io.BytesIO()
-    side, ends = margins_mm
-    SimpleDocTemplate(
-        buf,
-        pagesize=pagesize,
-        invariant=1,
-        leftMargin=side * mm,
-        rightMargin=side * mm,
-        topMargin=ends * mm,
-        bottomMargin=ends * mm,
-        title=title,
-        author=author,
-    ).build(flow)
+    SimpleDocTemplate(buf, **template_options(pagesize, margins_mm, title, author)).build(flow)
     return buf.getvalue()
+
+
+def template_options(pagesize, margins_mm: tuple[float, float], title: str, author: str) -> dict:
+    """The document template's options that make its bytes deterministic (``invariant``), with
+    ``margins_mm`` as (left and right, top and bottom): for any ReportLab doc template."""
+    side, ends = margins_mm
+    return {
+        "pagesize": pagesize,
+        "invariant": 1,
+        "leftMargin": side * mm,
+        "rightMargin": side * mm,
+        "topMargin": ends * mm,
+        "bottomMargin": ends * mm,
+        "title": title,
+        "author": author,
+    }
 
 
 def ruled_table(data: list, widths_mm: list[float], *, padding: tuple[float, float]) -> Table:

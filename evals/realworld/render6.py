@@ -28,7 +28,7 @@ import io
 import sys
 from pathlib import Path
 
-from pdf_output import ruled_table, write_or_check  # sibling module: these run as scripts
+from pdf_output import ruled_table, template_options, write_or_check  # sibling module: these run as scripts
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, LETTER, landscape
 from reportlab.lib.styles import ParagraphStyle
@@ -92,17 +92,7 @@ def _build(
         canvas.drawRightString(width - side * mm, bottom, label)
         canvas.restoreState()
 
-    doc = BaseDocTemplate(
-        buf,
-        pagesize=pagesize,
-        invariant=1,
-        leftMargin=side * mm,
-        rightMargin=side * mm,
-        topMargin=ends * mm,
-        bottomMargin=ends * mm,
-        title=title,
-        author=author,
-    )
+    doc = BaseDocTemplate(buf, **template_options(pagesize, margins_mm, title, author))
     one = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="one")
     gap = 8 * mm
     col = (doc.width - gap) / 2
@@ -665,43 +655,49 @@ def ohme_story() -> list:
 
 def render_all() -> list[tuple[Path, bytes]]:
     author = "chargemedic real-world corpus (facts: manufacturer documents; wording ours)"
-    return [
+    documents = [  # (output, story, page size, margins mm, running header, footer, title)
         (
             ALPI_OUT,
-            render_pdf(
-                alpi_story,
-                pagesize=landscape(A4),
-                margins_mm=(14, 20),
-                header="alpitronic  |  hypercharger HYC  |  OCPP error codes  |  software 2.2.x",
-                footer="EN-HYC-XX-MAN-OCPP Error Codes",
-                title="hypercharger OCPP error codes",
-                author=author,
-            ),
+            alpi_story,
+            landscape(A4),
+            (14, 20),
+            "alpitronic  |  hypercharger HYC  |  OCPP error codes  |  software 2.2.x",
+            "EN-HYC-XX-MAN-OCPP Error Codes",
+            "hypercharger OCPP error codes",
         ),
         (
             SIE_OUT,
-            render_pdf(
-                sie_story,
-                pagesize=LETTER,
-                margins_mm=(18, 22),
-                header="Siemens VersiCharge  |  Installation and Operations Manual  |  4 Operation",
-                footer="VersiCharge fault handling",
-                title="VersiCharge fault handling",
-                author=author,
-            ),
+            sie_story,
+            LETTER,
+            (18, 22),
+            "Siemens VersiCharge  |  Installation and Operations Manual  |  4 Operation",
+            "VersiCharge fault handling",
+            "VersiCharge fault handling",
         ),
         (
             OHME_OUT,
+            ohme_story,
+            A4,
+            (18, 22),
+            "Ohme ePod  |  Installation manual (extract)",
+            "ePod protection functions and lights",
+            "Ohme ePod protection and lights",
+        ),
+    ]
+    return [
+        (
+            out,
             render_pdf(
-                ohme_story,
-                pagesize=A4,
-                margins_mm=(18, 22),
-                header="Ohme ePod  |  Installation manual (extract)",
-                footer="ePod protection functions and lights",
-                title="Ohme ePod protection and lights",
+                story,
+                pagesize=size,
+                margins_mm=margins,
+                header=header,
+                footer=footer,
+                title=title,
                 author=author,
             ),
-        ),
+        )
+        for out, story, size, margins, header, footer, title in documents
     ]
 
 
