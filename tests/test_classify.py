@@ -104,6 +104,9 @@ def test_the_chargers_text_adds_safety_but_never_chooses_another_class():
         "PEN fault detected",
         "RCD self-test failed",
         "Water ingress detected",
+        "Grounding fault on the output",
+        "Relays welded",
+        "Coolant leak at the cable",
     ],
 )
 def test_safety_words_an_entry_uses_make_it_a_safety_fault(words):
@@ -162,7 +165,51 @@ def test_grounded_means_an_entry_for_this_code_was_found_and_cited():
     missing = fault(vendor_error_code="99")
     without = decide(missing, entry_passage(other))
     assert not grounded(without.diagnosis, missing, [entry_passage(other)])
-    assert without.diagnosis.citations == []
+    # the manufacturer's code list is cited as where the code is missing, which grounds nothing
+    assert [c.passage_id for c in without.diagnosis.citations] == ["acme:13"]
+    assert "Code 99 is not listed in acme codes [1]" in without.diagnosis.likely_cause
+
+
+def prose(text: str, *, vendor: str = "acme", pid: str) -> Passage:
+    return Passage(
+        id=pid,
+        text=text,
+        citation=Citation(source=f"{vendor}/manual.pdf", title=f"{vendor} manual"),
+        score=1.0,
+        retrievers=["bm25"],
+        vendor=vendor,
+        doc_type=DocType.manual,
+    )
+
+
+def test_the_manufacturers_page_about_the_fault_is_cited_beside_the_standard_entry():
+    """A manual without codes: its page on grounding faults supports a GroundFailure decision and
+    is cited; its page on load balancing is not, nor a generic OtherError reference."""
+    std = CodeEntry(
+        code="GroundFailure", title="Ground failure", meaning="The ground fault circuit interrupter tripped."
+    )
+    grounding = prose("After a grounding fault the unit waits 15 minutes and retries.", pid="acme:p1")
+    balancing = prose("A current clamp measures the household demand.", pid="acme:p2")
+    f = fault(error_code="GroundFailure")
+    reasoning = decide(f, entry_passage(std, vendor=STANDARD_VENDOR), balancing, grounding)
+    assert reasoning.diagnosis.fault_class is FaultClass.ELECTRICAL_SAFETY
+    assert [c.passage_id for c in reasoning.diagnosis.citations] == ["_standard:GroundFailure", "acme:p1"]
+
+
+def test_an_other_error_reference_is_not_cited_for_a_fault_it_does_not_explain():
+    other = CodeEntry(
+        code="OtherError", title="Other error", meaning="More information is in vendorErrorCode."
+    )
+    intro = prose(
+        "Error codes travel in OCPP OtherError with a vendorErrorCode.", vendor=STANDARD_VENDOR, pid="s:1"
+    )
+    intro = intro.model_copy(update={"codes": ["othererror"]})
+    reasoning = decide(
+        fault(error_code="OtherError", info="display flickers"),
+        entry_passage(other, vendor=STANDARD_VENDOR),
+        intro,
+    )
+    assert reasoning.diagnosis.citations == []
 
 
 def test_an_unknown_fault_the_document_rates_critical_is_escalated():
@@ -423,6 +470,30 @@ def test_the_chargers_text_naming_an_uncoded_entry_adds_its_caution():
     answer = decide(sent, entry_passage(calibration))
     assert answer.diagnosis.fault_class is FaultClass.CONTROLLER
     assert (answer.proposal.action, answer.proposal.escalate) == (Action.NONE, True)
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "GROUND FAULT / AUTO RE-TRY IN 00:14:32",
+        "suspended: ground fault / auto re-try",
+        "Suspended ground fault",
+    ],
+)
+def test_the_chargers_display_line_finds_the_message_entry_it_repeats(said):
+    """A manual keyed by display messages; the charger sends the line with its countdown, or the
+    first words of it: the entry is the one the text repeats (caution and a citation, not the
+    class). A shared word or two ("is not charging") is no message."""
+    message = "SUSPENDED — GROUND FAULT / AUTO RE-TRY IN 00:mm:ss"
+    entry = CodeEntry(code=message, title=message, meaning="The station detected a ground fault.")
+    other = CodeEntry(
+        code="Vehicle is not charging", title="Vehicle is not charging", meaning="Check the car."
+    )
+    answer = decide(fault(error_code="OtherError", info=said), entry_passage(entry), entry_passage(other))
+    assert answer.diagnosis.fault_class is FaultClass.ELECTRICAL_SAFETY
+    assert [c.passage_id for c in answer.diagnosis.citations] == [f"acme:{message}"]
+    plain = decide(fault(error_code="OtherError", info="car is not charging"), entry_passage(other))
+    assert plain.diagnosis.citations == []
 
 
 def test_a_title_worded_as_a_label_reads_as_one_phrase():

@@ -83,6 +83,6 @@ def test_only_passages_about_the_faults_codes_are_cited():
     prose = passage("manual", "Residual current monitoring explained.", page=9)
     bulletin = passage("bulletin", "After 101 appears twice, replace the RCM board.", codes=["101"], page=2)
     page = passage("manual-table", "Codes 100 to 103, with 101 among them.", defines=["100", "101"], page=12)
-    cited = _citations(FaultEntries(Found(ENTRY, row)), [other, prose, bulletin, page], ["101"])
+    cited = _citations(FaultEntries(Found(ENTRY, row)), [other, prose, bulletin, page], ["101"], [])
     assert [c.source for c in cited] == ["acme/table.pdf", "acme/bulletin.pdf", "acme/manual-table.pdf"]
     assert [c.passage_id for c in cited] == ["table", "bulletin", "manual-table"]

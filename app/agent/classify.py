@@ -155,6 +155,11 @@ class Classifier:
         clause = re.split(r"[;.]\s|\s[—–]\s|,\s(?:then|and)\s", step.strip(), maxsplit=1)[0]
         return "" if re.match(r"\s*(if|unless|only if|when|once|after)\b", clause, re.I) else clause
 
+    def class_words(self, fault_class: FaultClass, text: str) -> list[str]:
+        """The keywords of ``fault_class`` (hazards included) that ``text`` holds."""
+        rules = self.playbook.classes[fault_class]
+        return hits(text, [*rules.keywords, *rules.cause_keywords])
+
     def _confidence(self, basis: str) -> float:
         return self.playbook.confidence.get(basis, 0.5)
 
@@ -192,7 +197,7 @@ class Classifier:
             said = entries.mentioned.entry
             return c, "vendor_mention", [f"the document's words around {said.code}: {said.title}"]
         first = entries.first  # not a mention: a sentence around a code is no definition
-        if first and not self._vague(first.entry) and (c := self._by_similarity(_entry_text(first.entry))):
+        if first and not self._vague(first.entry) and (c := self._by_similarity(entry_text(first.entry))):
             return c, "similarity", [f"the entry for {first.entry.code} reads like a {c.value} fault"]
         return None
 
@@ -223,7 +228,7 @@ class Classifier:
         charger sent) adds weight to its class where the entry names any ("voltage to the
         vehicle dropped" sent as ``UnderVoltage`` is a supply fault)."""
         entry = found.entry
-        if c := self._by_keywords(entry.title, _entry_text(entry), reported):
+        if c := self._by_keywords(entry.title, entry_text(entry), reported):
             return c, _basis(found), [f"the entry for {entry.code}: {entry.title or entry.meaning[:80]}"]
         if entry.ocpp and (c := self.playbook.by_ocpp_code.get(entry.ocpp.casefold())):
             return c, _basis(found), [f"the entry for {entry.code} pairs it with {entry.ocpp}"]
@@ -269,7 +274,7 @@ def _basis(found: Found) -> str:
     return "standard_table" if found.standard else "vendor_table"
 
 
-def _entry_text(entry: CodeEntry, *, causes: bool = True) -> str:
+def entry_text(entry: CodeEntry, *, causes: bool = True) -> str:
     """What an entry says a fault is: title, meaning, category and (``causes``) its causes — not
     its remedy: "do not use if the cable is damaged" in a remedy does not make a lock fault a
     damaged cable."""
@@ -295,8 +300,8 @@ def _entry_safety(entry: CodeEntry, rules: ClassRules) -> list[str]:
     reasons = ["the document flags it as a safety fault"] if entry.safety else []
     if entry.ocpp and entry.ocpp.casefold() in {c.casefold() for c in rules.ocpp_codes}:
         reasons.append(f"the document pairs it with OCPP {entry.ocpp}")
-    named = hits(_unconditional(_entry_text(entry, causes=False)), rules.keywords)
-    hazards = hits(_entry_text(entry), rules.cause_keywords)
+    named = hits(_unconditional(entry_text(entry, causes=False)), rules.keywords)
+    hazards = hits(entry_text(entry), rules.cause_keywords)
     reasons += [f'"{k}" in the entry for {entry.code}' for k in [*named, *hazards]]
     said = hits(entry.remedy, rules.remedy_keywords)
     return reasons + [f'its remedy says "{k}"' for k in said]

@@ -159,21 +159,61 @@ def hinted_entries(fault: FaultFacts, passages: Sequence[Passage]) -> tuple[Foun
     several: "solid red" and "solid red with a warning sound"), or whose message or title the
     text repeats ("EVSE calibration data error": documents that give a fault no code)."""
     keys = text_patterns(fault)
-    said = _words(fault.info or "")
+    said = fault.info or ""
     return tuple(
         Found(p.entry, p)
         for p in passages
         if p.entry is not None
         and p.vendor != STANDARD_VENDOR
-        and (
-            any(_defines(p.entry, key, alias=True) for key in keys)
-            or (len(said) >= 2 and said in {_words(p.entry.code), _words(p.entry.title)})
-        )
+        and (any(_defines(p.entry, key, alias=True) for key in keys) or _repeats(said, p.entry))
     )
+
+
+MESSAGE_RUN = 3
+"""Words a charger's text and an entry's message must share in a row to be the same message."""
+
+
+def _repeats(said: str, entry: CodeEntry) -> bool:
+    """Whether the charger's text repeats the entry's message (its code or title): the same words
+    (two or more), or a run of :data:`MESSAGE_RUN` or more of its words with the rest of a display
+    line around them — a countdown, a prefix, a second line ("GROUND FAULT / AUTO RE-TRY IN
+    00:14:32" for "SUSPENDED — GROUND FAULT / AUTO RE-TRY IN 00:mm:ss"; "halted: gfci hard fault"
+    for "HALTED — GFCI HARD FAULT / RETURN PLUG TO HOLSTER")."""
+    words = _words(said)
+    messages = [entry.code, entry.title]
+    if len(words) >= 2 and words in {_words(m) for m in messages}:
+        return True
+    text = _letters(said)
+    if len(text) < MESSAGE_RUN:
+        return False
+    shared = (
+        (text, m) if _within(text, m) else (m, text) if _within(m, text) else None
+        for m in map(_letters, messages)
+        if len(m) >= MESSAGE_RUN
+    )
+    return any(run and len(set(run[0]) - _PLAIN_WORDS) >= 2 for run in shared)
+
+
+_PLAIN_WORDS = frozenset(
+    {"a", "an", "and", "at", "be", "by", "for", "in", "is", "it", "no", "not", "of", "on", "or", "the", "to"}
+    | {"with", "code", "error", "errors", "failure", "fault", "faults", "state", "status"}
+)
+"""Words that do not make two messages the same one ("is not charging" is in many)."""
+
+
+def _within(part: tuple[str, ...], whole: tuple[str, ...]) -> bool:
+    """Whether ``part`` is a run of consecutive words of ``whole``."""
+    return any(whole[i : i + len(part)] == part for i in range(len(whole) - len(part) + 1))
 
 
 def _words(text: str) -> tuple[str, ...]:
     return tuple(re.findall(r"\w+", text.casefold()))
+
+
+def _letters(text: str) -> tuple[str, ...]:
+    """The words of ``text`` that are words (two letters or more): no numbers, no placeholders'
+    single letters."""
+    return tuple(re.findall(r"[^\W\d_]{2,}", text.casefold()))
 
 
 def blink_counts(code: str | None) -> list[str]:

@@ -13,17 +13,17 @@ from __future__ import annotations
 
 import re
 
-from app.agent.classify import Classification, Classifier, ClassRules, Step
-from app.agent.lookup import FaultEntries, Found, fault_entries
+from app.agent.classify import Classification, Classifier, ClassRules, Step, entry_text
+from app.agent.lookup import GENERIC_OCPP_CODES, FaultEntries, Found, fault_entries
 from app.agent.recurrence import Recurrence, assess
-from app.agent.signals import hits
+from app.agent.signals import fold, hits
 from app.agent.state import ChargerFacts, Cited, Diagnosis, FaultClass, FaultFacts, History, Reasoning
 from app.guard.actions import Action, ActionParams, Proposal
 from app.guard.reach import sessions_reached
 from knowledge.codes import normalise_code, query_keys
 from knowledge.entries import CodeEntry
 from knowledge.refusals import restart_named, restart_refused, unlock_refused
-from knowledge.schema import Passage
+from knowledge.schema import STANDARD_VENDOR, Passage
 
 _CHARGER_WIDE = frozenset({Action.SOFT_RESET, Action.HARD_RESET, Action.CLEAR_CACHE, Action.NONE})
 _HOLDING = frozenset({Action.NONE, Action.TRIGGER_STATUS, Action.SET_INOPERATIVE})
@@ -37,6 +37,8 @@ _GUESSES = {
 }
 """Bases of a class that is only a guess, and what it was guessed from."""
 MAX_CITED = 4
+TOPICAL = 2
+"""At most this many of the manufacturer's pages about the fault's kind are cited."""
 
 
 class PlaybookReasoner:
@@ -54,13 +56,16 @@ class PlaybookReasoner:
         found = self.classifier.classify(fault, entries)
         evidence, recurring = self._history(fault, history, found)
         step, why = self._step(found, recurring, entries, fault, history)
-        codes = [c for c in (fault.vendor_error_code, fault.error_code) if c]
-        cited = _citations(entries, passages, codes)
+        listing = _listing(fault, entries, passages)
+        topical = self._topical(found, entries, fault, passages)
+        cited = _citations(entries, passages, _specific_codes(fault), [*filter(None, [listing]), *topical])
         first = entries.quoted
+        unlisted = listing and not first
+        cause = _unlisted(fault, listing, found, cited) if unlisted else _cause(first, found, cited)
         diagnosis = Diagnosis(
             fault_class=found.fault_class,
             summary=_summary(fault, charger, first, cited),
-            likely_cause=" ".join(filter(None, [_cause(first, found, cited), _hinted(entries, cited)])),
+            likely_cause=" ".join(filter(None, [cause, _hinted(entries, cited)])),
             evidence=evidence,
             remedy=_remedy(first, cited),
             citations=cited,
@@ -74,6 +79,26 @@ class PlaybookReasoner:
             reason=why,
         )
         return Reasoning(diagnosis=diagnosis, proposal=proposal, reasoner=self.name)
+
+    def _topical(
+        self, found: Classification, entries: FaultEntries, fault: FaultFacts, passages: list[Passage]
+    ) -> list[Passage]:
+        """The manufacturer's own pages about what the fault was found to be: passages of the
+        vendor's documents that define no other code and hold a word of the fault's class that
+        the fault itself holds — its entries, codes or text ("grounding fault" in the manual's
+        prose for a ``GroundFailure``). At most :data:`TOPICAL` of them, best ranked first."""
+        said = ". ".join(
+            [
+                *(fold(c) for c in [fault.error_code, fault.component, fault.variable] if c),
+                fault.info or "",
+                *(entry_text(f.entry) for f in entries.all()),
+            ]
+        )
+        words = self.classifier.class_words(found.fault_class, said)
+        if not words:
+            return []
+        prose = [p for p in passages if p.vendor != STANDARD_VENDOR and not p.defines]
+        return [p for p in prose if hits(p.text, words)][:TOPICAL]
 
     def _history(self, fault: FaultFacts, history: History, found: Classification) -> tuple[list[str], bool]:
         """Evidence lines from the history, and whether the fault counts as recurring."""
@@ -237,13 +262,31 @@ def _params(action: Action, fault: FaultFacts) -> ActionParams:
     return ActionParams(connector_id=fault.connector_id, evse_id=fault.evse_id)
 
 
-def _citations(entries: FaultEntries, passages: list[Passage], codes: list[str]) -> list[Cited]:
-    """The fault's entries first, then other passages about its codes (a bulletin naming the
+def _specific_codes(fault: FaultFacts) -> list[str]:
+    """The fault's codes that say what it is (not ``OtherError``: every other fault is one too)."""
+    codes = (fault.vendor_error_code, fault.error_code)
+    return [c for c in codes if c and c.strip().casefold() not in GENERIC_OCPP_CODES]
+
+
+def _listing(fault: FaultFacts, entries: FaultEntries, passages: list[Passage]) -> Passage | None:
+    """Where the charger's own code is in none of its manufacturer's entries: the best-ranked
+    passage of the manufacturer's code list it was looked up in (cited as where it is not)."""
+    if not _unread_code(fault, entries) or entries.mentioned:
+        return None
+    return next((p for p in passages if p.vendor != STANDARD_VENDOR and p.entry is not None), None)
+
+
+def _citations(
+    entries: FaultEntries, passages: list[Passage], codes: list[str], pages: list[Passage]
+) -> list[Cited]:
+    """The fault's entries first, then ``pages`` (the manufacturer's list a code is missing
+    from, its pages about the fault), then other passages about its codes (a bulletin naming the
     code, a troubleshooting page), numbered from 1, one per passage. A passage about other codes
     only, or about none, says nothing about this fault and is not cited."""
     ours = {key for key, _ in query_keys(codes)}
     found = [*entries.all(), *filter(None, [entries.mentioned])]
     unique: dict[str, Passage] = {f.passage.id: f.passage for f in found}
+    unique.update((p.id, p) for p in pages if p.id not in unique)
     for passage in passages:
         if ours.intersection(passage.codes) and (not passage.defines or ours.intersection(passage.defines)):
             unique.setdefault(passage.id, passage)
@@ -279,16 +322,27 @@ def _cause(found: Found | None, result: Classification, cited: list[Cited]) -> s
     return said + _ref(cited, found)
 
 
+def _unlisted(fault: FaultFacts, listing: Passage, result: Classification, cited: list[Cited]) -> str:
+    """The cause where the manufacturer's code list does not have the charger's code."""
+    n = next((c.n for c in cited if c.cites(listing)), None)
+    where = f"{listing.citation.title} [{n}]" if n else listing.citation.title
+    code = (fault.vendor_error_code or "").strip()
+    return (
+        f"Code {code} is not listed in {where}, the manufacturer's document it was looked up in; "
+        f"treated as a {result.fault_class.value} fault ({result.basis})."
+    )
+
+
 def _hinted(entries: FaultEntries, cited: list[Cited]) -> str:
-    """What the manual says about the light pattern the charger's text describes (quoted for the
-    technician; it never chose the class)."""
+    """What the manual says about the light pattern or message the charger's text gives (quoted
+    for the technician; it never chose the class)."""
     said = [
         f'"{f.entry.title}": {_sentences(f.entry.meaning, 1) or f.entry.title}{_ref(cited, f)}'
         for f in entries.hinted
         if f is not entries.first
     ]
     return (
-        f"The charger's text describes a light pattern the manual explains — {'; '.join(said)}"
+        f"The charger's text gives a light pattern or message the manual explains — {'; '.join(said)}"
         if said
         else ""
     )

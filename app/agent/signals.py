@@ -2,11 +2,11 @@
 
 Texts are compared folded: case, ``snake_case`` and ``CamelCase`` do not matter
 (``RCM_TRIPPED`` and ``GroundFailure`` read as "rcm tripped" and "ground failure"), and a keyword
-matches as a whole word or phrase, with a plural or verb ending, its words joined by a space, a
-hyphen or nothing (``over-current`` matches "over current" and "overcurrent"; ``relay`` matches
-"relays"; ``rcd`` never matches inside "recorded"). ``latch ~ broken`` asks for both words near each
-other; ``relay stuck !open`` for
-the phrase not followed by "open" (a relay stuck open delivers nothing; one stuck closed is live).
+matches as a whole word or phrase, each word with a plural or verb ending, its words joined by a
+space, a hyphen or nothing (``over-current`` matches "over current" and "overcurrent"; ``relay`` matches
+"relays"; ``ground fault`` matches "grounding fault"; ``rcd`` never matches inside "recorded").
+``latch ~ broken`` asks for both words near each other; ``relay stuck !open`` for the phrase not
+followed by "open" (a relay stuck open delivers nothing; one stuck closed is live).
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ def _pattern(keyword: str) -> re.Pattern[str]:
 
 
 def _phrase(keyword: str) -> str:
-    words = [re.escape(w) for w in re.split(r"[\s-]+", keyword.strip().casefold()) if w]
-    return r"(?<![a-z0-9])" + r"[\s-]?".join(words) + _ENDING + r"(?![a-z0-9])"
+    words = [re.escape(w) + _ENDING for w in re.split(r"[\s-]+", keyword.strip().casefold()) if w]
+    return r"(?<![a-z0-9])" + r"[\s-]?".join(words) + r"(?![a-z0-9])"
 
 
 _NEGATED = re.compile(r"(?:\b(?:no|not|without|never|nor)\s+(?:\w+\s+)?)$")
