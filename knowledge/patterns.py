@@ -26,7 +26,8 @@ def pattern_code(text: str) -> str | None:
     """The stable key form of a LED/blink pattern in ``text`` (``RED-BLINK-3``), else ``None``.
 
     Needs a blink/flash word with a count (``3 blinks``, ``flashes three times``) or a colour
-    with a blink/flash/steady state (``red, blinking fast``). A sound beside a light is part of
+    with a blink/flash/steady state (``red, blinking fast``); a colour of a named light with no
+    state is that light lit (``LED ring red``: ``RED-STEADY``). A sound beside a light is part of
     the pattern (``constantly red with warning sounds``: ``RED-STEADY-BEEP``; "without any sound"
     is none).
     """
@@ -38,6 +39,9 @@ def pattern_code(text: str) -> str | None:
     steady = re.search(
         r"\b(?:steady|solid|lit|on|constant|constantly|continuous|continuously|permanent|stays|remains)\b",
         low,
+    ) or (  # a light named with a colour only is lit: "LED ring red"
+        len(low.split()) <= _LIGHT_WORDS
+        and re.search(r"\b(?:leds?|lights?|lamps?|rings?|halo|indicators?)\b", low)
     )
     if count is None and not (colour and (blink or sound or steady)):
         return None
@@ -52,6 +56,9 @@ def pattern_code(text: str) -> str | None:
     return "-".join(p.upper() for p in [colour, kind, tail] if p)
 
 
+_LIGHT_WORDS = 4
+"""A light named with a colour and nothing else, in this many words at most, is that light lit
+("LED ring red"); a longer text naming a light ("check the red LED") is no pattern."""
 _NOT_BLINKING = re.compile(r"\b(?:not|no|never|without)\s+(?:\w+\s+)?(?:blink|flash|puls|flicker)\w*")
 """A negated blink ("stays red (steady, not flashing)") is no blink."""
 _SOUND = re.compile(r"\b(?:beep|sound|buzz|tone|alarm sound)\w*")

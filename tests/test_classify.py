@@ -547,7 +547,7 @@ def test_a_generic_restart_only_where_the_manufacturer_names_one():
     )
     held = decide(fault(vendor_error_code="0x4000", error_code="InternalError"), entry_passage(on_site))
     assert (held.proposal.action, held.proposal.escalate) == (Action.TRIGGER_STATUS, True)
-    assert "asks for no restart" in held.proposal.reason
+    assert "ask for no restart" in held.proposal.reason
     restarted = decide(fault(vendor_error_code="8", error_code="InternalError"), entry_passage(breaker))
     assert restarted.proposal.action is Action.SOFT_RESET and not restarted.proposal.escalate
     generic = decide(fault(error_code="InternalError"))
@@ -634,3 +634,64 @@ def test_a_code_the_vendor_defines_twice_is_safety_if_either_definition_is():
         CodeEntry(code="F005", title="Failed cable check", meaning="Insulation fault."), pid="f"
     )
     assert fault_entries(fault(vendor_error_code="A005"), [lock, cable]).rivals == ()
+
+
+def test_no_protective_earth_is_the_hazard_it_names():
+    """ "no protective earth detected" is a missing PE (the absence is the hazard), not a negated one."""
+    e = CodeEntry(
+        code="69",
+        title="UNDERVOLTAGE_WITHOUT_PE_DETECTED",
+        meaning="Under-voltage while no protective earth is detected.",
+    )
+    assert (
+        classify(fault(vendor_error_code="69"), entry_passage(e)).fault_class is FaultClass.ELECTRICAL_SAFETY
+    )
+
+
+def test_a_shorted_signal_circuit_is_no_power_hazard_but_a_short_to_earth_is():
+    diode = CodeEntry(
+        code="34",
+        title="EV_DIODE_FAULT",
+        meaning="The diode of the vehicle in the control pilot circuit is missing or short-circuited.",
+        steps=[RemedyStep(text="Check the vehicle; a vehicle-side fault.")],
+    )
+    answer = decide(fault(vendor_error_code="34", error_code="EVCommunicationError"), entry_passage(diode))
+    assert answer.diagnosis.fault_class is FaultClass.VEHICLE
+    to_earth = CodeEntry(
+        code="2", title="Pilot error", meaning="The control pilot line may be short-circuited to earth."
+    )
+    found = classify(fault(vendor_error_code="2"), entry_passage(to_earth))
+    assert found.fault_class is FaultClass.ELECTRICAL_SAFETY
+    cable = CodeEntry(code="5", title="Short circuit in the charging cable")
+    assert (
+        classify(fault(vendor_error_code="5"), entry_passage(cable)).fault_class
+        is FaultClass.ELECTRICAL_SAFETY
+    )
+
+
+def test_a_catch_all_problem_entry_names_no_class():
+    """A 2.0.1 ``EVSE/Problem`` with no techCode: the standard's entry says only that some problem
+    exists (listing the parts it might be in), so the fault is unknown — no restart on a guess."""
+    problem = CodeEntry(
+        code="EVSE/Problem",
+        aliases=["EVSE"],
+        title="EVSE problem",
+        meaning="Some problem or fault exists on one EVSE (its power path, contactor, metering or module).",
+        steps=[RemedyStep(text="Reset that EVSE", remote=True)],
+    )
+    f = fault(component="EVSE", variable="Problem", info="Undervoltage")
+    answer = decide(f, entry_passage(problem, vendor=STANDARD_VENDOR))
+    assert answer.diagnosis.fault_class is FaultClass.UNKNOWN
+    assert answer.proposal.action not in {Action.SOFT_RESET, Action.HARD_RESET}
+
+
+def test_a_state_name_in_the_chargers_text_finds_its_entry_and_an_unclassed_one_escalates():
+    """A display state sent as the text ("FAULT"): its entry is found (cited, caution only) and,
+    since it does not say what kind of fault it is, a person is told."""
+    state = CodeEntry(
+        code="FAULT", title="FAULT", meaning="The charger is unable to charge a vehicle for some reason."
+    )
+    answer = decide(fault(error_code="OtherError", info="FAULT"), entry_passage(state))
+    assert answer.diagnosis.fault_class is FaultClass.UNKNOWN
+    assert [c.passage_id for c in answer.diagnosis.citations] == ["acme:FAULT"]
+    assert answer.proposal.escalate and answer.proposal.action is Action.TRIGGER_STATUS

@@ -360,3 +360,92 @@ def test_camel_case_headers_are_words():
         "safety",
         "remedy",
     ]
+
+
+def _pdf_table(path: Path, rows: list[list[str]], widths: list[int]) -> Path:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table
+
+    cell = ParagraphStyle("cell", fontName="Helvetica", fontSize=8, leading=10)
+    table = Table([[Paragraph(c, cell) for c in r] for r in rows], colWidths=widths)
+    table.setStyle([("VALIGN", (0, 0), (-1, -1), "TOP")])
+    after = Paragraph("A note under the table that runs right across the page, as manuals print them.", cell)
+    SimpleDocTemplate(str(path), pagesize=A4, invariant=1).build([table, after])
+    return path
+
+
+def test_a_pdf_table_keyed_by_its_messages(tmp_path: Path):
+    """``Substate | Describe | What to do``: no code column; each message is a code, a row starts
+    where every cell starts anew, wrapped cells continue it, and a paragraph ends the table."""
+    rows = [
+        ["Substate", "Describe", "What to do"],
+        [
+            "Leakage",
+            "Residual (leakage) current detected during charging.",
+            "Safety fault. Do not restart or re-enable remotely; take the pile out of service.",
+        ],
+        [
+            "Relay sticky",
+            "The output relay is stuck (welded) closed: the gun may be live.",
+            "Safety fault. Do not restart.",
+        ],
+        [
+            "Over temperature",
+            "The temperature of the pile is too high.",
+            "None. Charging resumes when the pile has cooled down.",
+        ],
+    ]
+    entries = {e.code: e for e in _entries(_pdf_table(tmp_path / "faults.pdf", rows, [90, 170, 210]))}
+    assert list(entries) == ["Leakage", "Relay sticky", "Over temperature"]
+    assert "welded" in entries["Relay sticky"].meaning
+    assert "take the pile out of service" in entries["Leakage"].remedy
+    assert "across the page" not in entries["Over temperature"].remedy
+
+
+def test_a_pdf_table_keyed_by_light_patterns_in_another_column(tmp_path: Path):
+    """``What it means | LED ring | What to do``: the pattern column (not the first) keys the rows,
+    a colour alone is the ring lit, and one pattern may carry two meanings (two entries)."""
+    rows = [
+        ["What it means", "LED ring", "What to do"],
+        ["The car is fully charged.", "LED ring yellow", "Stop the session, then unplug the charging cable."],
+        ["An error has occurred.", "LED ring red", "See Troubleshooting (5.2)."],
+        [
+            "The charge card is not authorised.",
+            "LED ring flashing red",
+            "Authorise the user in the user settings.",
+        ],
+        [
+            "A satellite station has become disconnected from the hub station.",
+            "LED ring flashing red",
+            "Check the pairing.",
+        ],
+    ]
+    entries = _entries(_pdf_table(tmp_path / "ring.pdf", rows, [190, 90, 190]))
+    assert [e.code for e in entries] == ["YELLOW-STEADY", "RED-STEADY", "RED-BLINK", "RED-BLINK"]
+    assert entries[1].title.startswith("An error has occurred")
+
+
+def test_a_state_column_of_names_in_capitals_is_the_code(tmp_path: Path):
+    """``Animation | Colour | State | What it means | What to do``: the state names a charger sends
+    (``FAULT``, ``WAITING FOR VEHICLE``) are the codes; the animation is not a cause."""
+    path = tmp_path / "leds.md"
+    path.write_text(
+        "| Animation | Colour | State | What it means | What to do |\n|---|---|---|---|---|\n"
+        "| Breathing | White | IDLE | The charger is idle. | Plug in a vehicle. |\n"
+        "| Breathing | Purple | WAITING FOR VEHICLE | The vehicle draws no power. | None. |\n"
+        "| Alternating flashing | Red | FAULT | The charger is unable to charge. | Open the app. |\n"
+    )
+    entries = {e.code: e for e in _entries(path)}
+    assert list(entries) == ["IDLE", "WAITING FOR VEHICLE", "FAULT"]
+    assert entries["FAULT"].causes == [] and "unable to charge" in entries["FAULT"].meaning
+
+
+def test_a_protocols_status_list_is_no_code_table(tmp_path: Path):
+    path = tmp_path / "statuses.md"
+    path.write_text(
+        "| Status | Meaning | Next states |\n|---|---|---|\n"
+        "| Available | Ready for a new user. | Preparing, Faulted |\n"
+        "| Faulted | The connector has a fault. | Available |\n"
+    )
+    assert _entries(path) == []

@@ -206,3 +206,6 @@ def test_pdf_typesetting_is_undone():
     assert plain_characters("\ufb01re \ufb02ash\u00adlight 12\u00a0V") == "fire flashlight 12 V"
     assert joined("insu-", "lation fault") == "insulation fault"
     assert joined("E-", "06") == "E- 06"  # not a word: left as it was
+    assert joined("UNDERVOLTAGE_WITHOUT_P", "E_DETECTED") == "UNDERVOLTAGE_WITHOUT_PE_DETECTED"
+    assert joined("(CP_SIGNAL_VOLTAGE_ERRO", "R)") == "(CP_SIGNAL_VOLTAGE_ERROR)"
+    assert joined("see RCM_TRIPPED", "AND the next") == "see RCM_TRIPPED AND the next"

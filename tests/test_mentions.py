@@ -10,7 +10,7 @@ from app.agent.playbook import PlaybookReasoner
 from app.agent.state import ChargerFacts, FaultClass, History
 from app.guard.actions import Action
 from knowledge.entries import CodeEntry, RemedyStep
-from knowledge.schema import Citation, DocType, Passage
+from knowledge.schema import STANDARD_VENDOR, Citation, DocType, Passage
 from tests.test_classify import entry_passage, fault
 
 FAQ = """**Q: The LED halo is red. What does that mean?**
@@ -156,6 +156,27 @@ def test_a_mention_saying_a_restart_does_not_help_forbids_the_reset():
     answer = _decide(fault(vendor_error_code="33", error_code="InternalError"), page)
     assert answer.proposal.action not in {Action.SOFT_RESET, Action.HARD_RESET}
     assert answer.proposal.escalate
+
+
+def test_a_standards_restart_the_manufacturers_words_do_not_ask_for_is_not_sent():
+    """``PowerMeterFailure`` with vendor code 187, which the manufacturer's FAQ only mentions:
+    the standard's entry suggests a reset, but the manufacturer asks for a wiring check and the
+    installer, so nothing is changed and a person is told."""
+    meter = CodeEntry(
+        code="PowerMeterFailure",
+        title="Power meter failure",
+        meaning="Failure to read the energy meter.",
+        steps=[RemedyStep(text="Reset the charge point once", remote=True)],
+    )
+    faq = _passage(
+        'Q: The portal shows "Waiting MID failed" (187). A: The charger cannot read the MID energy meter. '
+        "Check the meter's wiring and its configuration; if it stays, contact your installer."
+    )
+    f = fault(vendor_error_code="187", error_code="PowerMeterFailure")
+    answer = _decide(f, entry_passage(meter, vendor=STANDARD_VENDOR), faq)
+    assert answer.proposal.action not in {Action.SOFT_RESET, Action.HARD_RESET}
+    assert answer.proposal.escalate
+    assert "ask for no restart" in answer.proposal.reason
 
 
 def test_a_row_named_by_the_chargers_text_and_carrying_its_code_is_the_vendor_entry():

@@ -58,6 +58,10 @@ class ClassRules(BaseModel):
     self_clearing: bool = False
     """Faults of the class end without a technician: a refused restart asks for none."""
     safety: list[str] = Field(default_factory=list)
+    signal_circuits: list[str] = Field(default_factory=list)
+    """electrical_safety: the low-voltage signal circuits between charger and vehicle (pilot,
+    proximity, diode): in a sentence naming one, ``signal_hazards`` are signal faults, not hazards."""
+    signal_hazards: list[str] = Field(default_factory=list)
 
 
 class Playbook(BaseModel):
@@ -72,6 +76,9 @@ class Playbook(BaseModel):
     vague: list[str] = Field(default_factory=list)
     """Phrases of an entry that only says an error exists, not what it is ("vendor-specific
     error"): such an entry is not matched to a class by similarity."""
+    catch_all: list[str] = Field(default_factory=list)
+    """Phrases of a catch-all entry ("some problem exists on the EVSE (its contactor, metering
+    …)"): it names no class, not even by the parts it lists."""
 
     @cached_property
     def by_ocpp_code(self) -> dict[str, FaultClass]:
@@ -175,7 +182,7 @@ class Classifier:
         names = " ".join(filter(None, [fault.component, fault.variable]))
         keywords = [*rules.keywords, *rules.cause_keywords]
         signals += [("ocpp_code", f'"{k}" in the component/variable name') for k in hits(names, keywords)]
-        said = hits(" . ".join(filter(None, [fault.vendor_error_code, fault.info])), keywords)
+        said = safety_hits(" . ".join(filter(None, [fault.vendor_error_code, fault.info])), keywords, rules)
         signals += [("charger_text", f'"{k}" in the charger\'s text') for k in said]
         return (_SAFE, signals[0][0], [why for _, why in signals]) if signals else None
 
@@ -219,15 +226,18 @@ class Classifier:
         """Whether the entry only says that an error exists (see :attr:`Playbook.vague`), or says
         nothing but words for "error" ("Error", "fault 11": no word of what kind)."""
         text = f"{entry.title}. {entry.meaning}. {' '.join(entry.causes)}"
-        return bool(hits(text, self.playbook.vague)) or not _content_words(text)
+        return bool(hits(text, [*self.playbook.vague, *self.playbook.catch_all])) or not _content_words(text)
 
     def _from_entry(
         self, found: Found, reported: FaultClass | None = None
     ) -> tuple[FaultClass, str, list[str]] | None:
         """The class the entry's words name; ``reported`` (the class of a specific OCPP code the
         charger sent) adds weight to its class where the entry names any ("voltage to the
-        vehicle dropped" sent as ``UnderVoltage`` is a supply fault)."""
+        vehicle dropped" sent as ``UnderVoltage`` is a supply fault). A catch-all entry names
+        none, whatever parts it lists as possible places."""
         entry = found.entry
+        if hits(f"{entry.title}. {entry.meaning}", self.playbook.catch_all):
+            return None
         if c := self._by_keywords(entry.title, entry_text(entry), reported):
             return c, _basis(found), [f"the entry for {entry.code}: {entry.title or entry.meaning[:80]}"]
         if entry.ocpp and (c := self.playbook.by_ocpp_code.get(entry.ocpp.casefold())):
@@ -300,8 +310,20 @@ def _entry_safety(entry: CodeEntry, rules: ClassRules) -> list[str]:
     reasons = ["the document flags it as a safety fault"] if entry.safety else []
     if entry.ocpp and entry.ocpp.casefold() in {c.casefold() for c in rules.ocpp_codes}:
         reasons.append(f"the document pairs it with OCPP {entry.ocpp}")
-    named = hits(_unconditional(entry_text(entry, causes=False)), rules.keywords)
-    hazards = hits(entry_text(entry), rules.cause_keywords)
+    named = safety_hits(_unconditional(entry_text(entry, causes=False)), rules.keywords, rules)
+    hazards = safety_hits(entry_text(entry), rules.cause_keywords, rules)
     reasons += [f'"{k}" in the entry for {entry.code}' for k in [*named, *hazards]]
     said = hits(entry.remedy, rules.remedy_keywords)
     return reasons + [f'its remedy says "{k}"' for k in said]
+
+
+def safety_hits(text: str, keywords: list[str], rules: ClassRules) -> list[str]:
+    """The safety ``keywords`` in ``text``, sentence by sentence; in a sentence about a signal
+    circuit (``rules.signal_circuits``: "the diode of the control pilot circuit is short-circuited")
+    its ``signal_hazards`` do not count: a shorted pilot stops the charge, it is no power hazard."""
+    found: list[str] = []
+    for sentence in re.split(r"(?<=[.!?;])\s+", text):
+        signal = bool(rules.signal_circuits) and bool(hits(sentence, rules.signal_circuits))
+        wanted = [k for k in keywords if not (signal and k in rules.signal_hazards)]
+        found += [k for k in hits(sentence, wanted) if k not in found]
+    return found

@@ -171,18 +171,23 @@ def hinted_entries(fault: FaultFacts, passages: Sequence[Passage]) -> tuple[Foun
 
 MESSAGE_RUN = 3
 """Words a charger's text and an entry's message must share in a row to be the same message."""
+MESSAGE_WORD = 4
+"""Letters a one-word text needs to be the entry's code (a state's name: "FAULT", not "E")."""
 
 
 def _repeats(said: str, entry: CodeEntry) -> bool:
     """Whether the charger's text repeats the entry's message (its code or title): the same words
-    (two or more), or a run of :data:`MESSAGE_RUN` or more of its words with the rest of a display
-    line around them — a countdown, a prefix, a second line ("GROUND FAULT / AUTO RE-TRY IN
-    00:14:32" for "SUSPENDED — GROUND FAULT / AUTO RE-TRY IN 00:mm:ss"; "halted: gfci hard fault"
-    for "HALTED — GFCI HARD FAULT / RETURN PLUG TO HOLSTER")."""
+    (two or more, or one word that is the entry's code: a state's name), or a run of
+    :data:`MESSAGE_RUN` or more of its words with the rest of a display line around them: a
+    countdown, a prefix, a second line ("GROUND FAULT / AUTO RE-TRY IN 00:14:32" for
+    "SUSPENDED — GROUND FAULT / AUTO RE-TRY IN 00:mm:ss"; "halted: gfci hard fault" for
+    "HALTED — GFCI HARD FAULT / RETURN PLUG TO HOLSTER")."""
     words = _words(said)
     messages = [entry.code, entry.title]
     if len(words) >= 2 and words in {_words(m) for m in messages}:
         return True
+    if len(words) == 1 and len(words[0]) >= MESSAGE_WORD and words == _words(entry.code):
+        return True  # a state's name as its code ("FAULT")
     text = _letters(said)
     if len(text) < MESSAGE_RUN:
         return False

@@ -144,8 +144,9 @@ class PlaybookReasoner:
     ) -> tuple[Step, str]:
         """The first step: the class's, or the manufacturer's documented one for this code; only a
         hold and a technician when the charger's own code is unread (the class rests on the
-        generic OCPP code), the class is a guess with no documented step, or the class's step is
-        a restart the manufacturer's entry for the code does not ask for (its steps are on site)."""
+        generic OCPP code), the class is a guess with no documented step, or the step is a restart
+        the manufacturer's own words for the code (its entry, else its words around the code) do not
+        ask for (its steps are on site)."""
         step, why = rules.first, f"first {label}: playbook first step"
         unread = (
             found.basis in ("ocpp_code", "standard_table")
@@ -153,6 +154,10 @@ class PlaybookReasoner:
             and self.classifier.mentioned_class(entries) is not found.fault_class
         )  # a code the manufacturer only mentions is read where its words name the same class
         documented = self.classifier.documented_step(entries.first) if rules.documented_first_step else None
+        own = entries.vendor or entries.mentioned  # the manufacturer's own words for the code
+        unasked = own is not None and _restart_unasked(own.entry)
+        if documented in _RESETS and unasked and own is not entries.first:
+            documented = None  # a standard's restart the manufacturer's words do not ask for
         if unread and step.action not in _HOLDING:
             concern = (
                 f"the charger's own code {(fault.vendor_error_code or '').strip()} is in no loaded document"
@@ -163,8 +168,8 @@ class PlaybookReasoner:
             return step, f"first {label}: the manufacturer's remote step for code {entries.first.entry.code}"
         elif found.basis in _GUESSES and step.action not in _HOLDING:
             concern = f"the class is only a guess from {_GUESSES[found.basis]}"
-        elif step.action in _RESETS and entries.vendor and _restart_unasked(entries.vendor.entry):
-            concern = f"the manufacturer's entry for {entries.vendor.entry.code} asks for no restart"
+        elif step.action in _RESETS and own and unasked:
+            concern = f"the manufacturer's words for {own.entry.code} ask for no restart"
         else:
             return step, why
         hold = Step(action=Action.TRIGGER_STATUS, escalate=True)
@@ -208,7 +213,8 @@ class PlaybookReasoner:
 def _unread(fault: FaultFacts, entries: FaultEntries, severe) -> str:
     """Why a fault no class fits needs a person (``""`` when it does not): the charger names a
     code no loaded document defines, or whose entry does not say what kind of fault it is, or
-    the document rates the code severe, or the charger describes it in words no document explains.
+    whose text names an entry that does not say it, or the document rates the code severe, or the
+    charger describes it in words no document explains.
     (A fault with no code and no words is asked about first.)"""
     if severe(entries.first):
         return f"the document rates it {entries.first.entry.severity!r}"
@@ -216,6 +222,9 @@ def _unread(fault: FaultFacts, entries: FaultEntries, severe) -> str:
         return f"code {fault.vendor_error_code.strip()} is in no loaded document"
     if fault.vendor_error_code and (quoted := entries.quoted):
         return f"the document's entry for {quoted.entry.code} does not say what kind of fault it is"
+    if entries.hinted:
+        named = entries.hinted[0].entry.code
+        return f"the charger's text names the document's {named!r}, which does not say what fault it is"
     if said := _said(fault.info):
         return f'the charger reports "{said}", which no loaded document explains'
     return ""
@@ -245,8 +254,9 @@ def _unread_code(fault: FaultFacts, entries: FaultEntries) -> bool:
 
 def _restart_unasked(entry: CodeEntry) -> bool:
     """Whether the entry's steps name no restart, nor refuse one (a refusal has its own caution):
-    the manufacturer's remedy is on site, or there is none."""
-    texts = [s.text for s in entry.steps] or [entry.remedy]
+    the manufacturer's remedy is on site, or there is none (an entry without steps is read whole:
+    "Something is wrong. Restart your charger" asks for one)."""
+    texts = [s.text for s in entry.steps] or [entry.remedy or entry.meaning]
     return not any(map(restart_named, texts)) and not _refuses(entry, restart_refused)
 
 

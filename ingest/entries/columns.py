@@ -209,17 +209,27 @@ def _pattern_column(columns: list[list[str]], roles: list[str | None]) -> int | 
 
 def _identifier_column(columns: list[list[str]], roles: list[str | None]) -> int | None:
     """A column headed as a key or symbol whose cells are distinct identifiers (``B_AUTH``,
-    ``rcd_error``, ``paused``): what a charger sends as its code."""
+    ``rcd_error``, ``paused``), or headed as a state whose cells are state names, not light
+    patterns (``FAULT``, ``WAITING FOR VEHICLE``): what a charger sends as its code or message."""
     for index, cells in enumerate(columns):
         filled = [c for c in cells if c]
-        if (
-            roles[index] == "name"
-            and len(filled) >= 2
-            and _share(cells, _IDENTIFIER.fullmatch) >= 0.9
-            and len(set(filled)) == len(filled)
-        ):
+        named = roles[index] == "name" and _share(cells, _IDENTIFIER.fullmatch) >= 0.9
+        stated = roles[index] == "pattern" and _share(cells, _state_name) >= 0.9
+        if (named or stated) and len(filled) >= 2 and len(set(filled)) == len(filled):
             return index
     return None
+
+
+def _state_name(cell: str) -> bool:
+    """A state's name as a display or a firmware shows it: up to four words in capitals
+    (``FAULT``, ``WAITING FOR VEHICLE``) or a symbol (``ev_error``); not a word of prose
+    ("Available": a protocol's status list is no code table)."""
+    words = cell.split()
+    symbol = len(words) == 1 and "_" in cell and bool(_IDENTIFIER.fullmatch(cell))
+    return symbol or (len(words) <= _STATE_WORDS and cell.isupper() and not pattern_code(cell))
+
+
+_STATE_WORDS = 4
 
 
 def _message_column(columns: list[list[str]], roles: list[str | None]) -> int | None:
@@ -268,6 +278,8 @@ def _fill_unknown(columns: list[list[str]], roles: list[str | None]) -> None:
     for role in ("title", "cause"):
         if role == "title" and ({"title", "meaning"} & set(roles)):
             continue
+        if role == "cause":  # a cause is told in words, not by a colour or an animation
+            unknown = [i for i in unknown if _share(columns[i], lambda v: len(v.split()) >= 3) >= 0.5]
         if role in roles or not unknown:
             continue
         index = unknown.pop(0)

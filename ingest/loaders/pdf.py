@@ -77,12 +77,20 @@ _BROKEN = re.compile(r"(?<=[^\W\d_]{2})-$")
 _NEXT_PART = re.compile(r"^(?![Aa]nd\b|or\b|to\b|und\b|oder\b|bis\b|et\b|ou\b)[a-zß-ÿ]{2}")
 
 
+_IDENTIFIER_HEAD = re.compile(r"(?:^|[\s(])[A-Z0-9]+_[A-Z0-9_]*$")
+_IDENTIFIER_TAIL = re.compile(r"^(?:[A-Z0-9]*_[A-Z0-9_]*(?=\s|\)|$)|[A-Z0-9]+(?=\)|$))")
+"""The rest of a broken symbol: with an underscore of its own, or all that is left of the cell."""
+
+
 def joined(first: str, then: str) -> str:
     """Two wrapped pieces of one text: a word the line end hyphenated is made whole again
-    ("insu-" + "lation"; not "pre-" + "and post-charge"), else they are joined by a space."""
+    ("insu-" + "lation"; not "pre-" + "and post-charge"), and so is a symbol's name a narrow
+    cell broke anywhere ("UNDERVOLTAGE_WITHOUT_P" + "E_DETECTED"); else they are joined by a space."""
     first, then = first.rstrip(), then.lstrip()
     if _BROKEN.search(first) and _NEXT_PART.match(then):
         return first[:-1] + then
+    if _IDENTIFIER_HEAD.search(first) and _IDENTIFIER_TAIL.match(then):
+        return first + then
     return f"{first} {then}".strip()
 
 
@@ -122,6 +130,8 @@ def _table_columns(line: str) -> list[tuple[int, str]] | None:
     described = {"title", "meaning", "cause", "remedy", "remote", "onsite"} & set(roles)
     if {"code", "pattern"} & set(roles) and described:
         return cells
+    if roles[0] == "title" and len(described - {"title"}) >= 2:
+        return cells  # a table keyed by its messages: "Substate | Describe | What to do"
     return None
 
 
@@ -165,11 +175,14 @@ def _page_blocks(lines: list[str], page: int, section: tuple[str, ...]):
 def _read_table(lines: list[str], i: int, columns: list[tuple[int, str]]):
     """Rows (lists of cells) from line ``i`` until the table ends; returns them and the next line.
 
-    A row starts on a line whose key column holds a code (cells are top-aligned; a wrapped cell
-    continues on the next lines with the key column empty); the table ends at a line whose key
-    column holds text that is no code (a footnote, a paragraph across the page)."""
+    Where the key column holds codes, a row starts on a line whose key column holds one (cells
+    are top-aligned; a wrapped cell continues on the next lines with the key column empty) and
+    the table ends at a line whose key column holds text that is no code (a footnote, a
+    paragraph across the page). Where it holds words (a message, a light pattern), a row starts
+    on a line whose every cell starts anew (a capital or a digit, the key cell filled) and the
+    table ends at a heading or a line that runs across the columns."""
     starts = [start for start, _ in columns]
-    key = _key_column(lines[i:], starts, [h for _, h in columns])
+    key, coded = _key_column(lines[i:], starts, [h for _, h in columns])
     rows: list[list[str]] = []
     while i < len(lines):
         line = lines[i]
@@ -177,9 +190,9 @@ def _read_table(lines: list[str], i: int, columns: list[tuple[int, str]]):
             i += 1
             continue
         cells = slice_columns(line, starts)
-        if _row_key(cells[key]) and _GAP.search(line.strip()):  # a row's cells stand apart
+        if _starts_row(line, cells, key, coded):
             rows.append(cells)
-        elif not cells[key] and rows:
+        elif rows and (not cells[key] if coded else _continues(line, starts)):
             rows[-1] = [joined(a, b) for a, b in zip(rows[-1], cells, strict=True)]
         elif not rows:
             pass  # a wrapped header line
@@ -187,6 +200,27 @@ def _read_table(lines: list[str], i: int, columns: list[tuple[int, str]]):
             break
         i += 1
     return rows, i
+
+
+def _starts_row(line: str, cells: list[str], key: int, coded: bool) -> bool:
+    if coded:
+        return _row_key(cells[key]) and bool(_GAP.search(line.strip()))  # a row's cells stand apart
+    filled = [c for c in cells if c]
+    return bool(cells[key]) and len(filled) >= 2 and all(c[0].isupper() or c[0].isdigit() for c in filled)
+
+
+def _continues(line: str, starts: list[int]) -> bool:
+    """Whether ``line`` continues the cells of a table of words: no heading, and each piece of
+    its text inside one column (a paragraph runs across them)."""
+    if NUMBERED_HEADING.match(" ".join(line.split())):
+        return False
+    edges = [*starts[1:], None]
+    for m in re.finditer(r"\S+(?: \S+)*", line):
+        column = max((n for n, start in enumerate(starts) if start <= m.start() + 1), default=0)
+        end = edges[column]
+        if end is not None and m.end() > end + 1:
+            return False
+    return True
 
 
 def _row_key(cell: str) -> bool:
@@ -198,14 +232,24 @@ def _row_key(cell: str) -> bool:
     return normalise_code(first) is not None or all(normalise_code(c) is not None for c in listed)
 
 
-def _key_column(lines: list[str], starts: list[int], headers: list[str]) -> int:
-    """The column whose cells start rows: of the columns headed like a code (else the first),
-    the one whose non-empty cells below the header are most often a single code."""
-    named = [n for n, h in enumerate(headers) if header_roles([h]) == ["code"]] or [0]
+def _key_column(lines: list[str], starts: list[int], headers: list[str]) -> tuple[int, bool]:
+    """The column whose cells start rows, and whether it holds codes: of the columns headed like
+    a code, the one whose non-empty cells below the header are most often a single code; else
+    the first column where its cells are mostly codes; else a light-pattern column, or the first
+    column, of words."""
+    roles = [header_roles([h])[0] for h in headers]  # every column headed like a code is a candidate
     cells = [slice_columns(line, starts) for line in lines[:60] if line.strip()]
 
     def score(n: int) -> float:
         filled = [c[n] for c in cells if c[n]]
         return sum(len(c.split()) == 1 and _row_key(c) for c in filled) / len(filled) if filled else 0.0
 
-    return max(named, key=score)
+    if named := [n for n, r in enumerate(roles) if r == "code"]:
+        return max(named, key=score), True
+    if score(0) >= _CODED:
+        return 0, True
+    return next((n for n, r in enumerate(roles) if r == "pattern"), 0), False
+
+
+_CODED = 0.5
+"""Share of a key column's cells that must be codes for its rows to be told by their codes."""
