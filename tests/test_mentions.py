@@ -199,4 +199,28 @@ def test_a_row_named_by_the_chargers_text_and_carrying_its_code_is_the_vendor_en
     assert answer.diagnosis.fault_class is FaultClass.VEHICLE
     assert answer.proposal.action is Action.NONE and not answer.proposal.escalate
     text_only = _decide(fault(error_code="OtherError", info="Vehicle signals error"), *passages)
-    assert text_only.diagnosis.fault_class is FaultClass.UNKNOWN  # free text never picks the class
+    assert text_only.diagnosis.fault_class is FaultClass.VEHICLE  # the text repeats a documented message
+    assert "only a guess" not in text_only.proposal.reason  # the vehicle's step changes nothing anyway
+    assert text_only.proposal.action is Action.NONE
+
+
+def test_a_class_read_from_the_chargers_message_alone_never_restarts():
+    """The charger's text repeats a documented message whose entry asks for a restart: the class
+    is read (controller), but on free text alone nothing is changed and a person is told; a
+    safety message still isolates."""
+    rows = [
+        CodeEntry(
+            code="Hardware failure",
+            title="Hardware failure",
+            meaning="Internal flash storage abnormality.",
+            steps=[RemedyStep(text="Restart the pile once (remote reset).", remote=True)],
+        ),
+        CodeEntry(
+            code="Relay sticky", title="Relay sticky", meaning="The output relay is stuck (welded) closed."
+        ),
+    ]
+    restart = _decide(fault(error_code="OtherError", info="Hardware failure"), *map(entry_passage, rows))
+    assert restart.diagnosis.fault_class is FaultClass.CONTROLLER
+    assert (restart.proposal.action, restart.proposal.escalate) == (Action.TRIGGER_STATUS, True)
+    welded = _decide(fault(error_code="OtherError", info="Relay sticky"), *map(entry_passage, rows))
+    assert (welded.proposal.action, welded.proposal.escalate) == (Action.SET_INOPERATIVE, True)

@@ -8,12 +8,15 @@ technician visit; a wrong "not safety" could leave a dangerous charger in servic
 
 Otherwise the class comes from, in order: the manufacturer's entry for the vendor code (keyword
 evidence, to which a specific OCPP error code the charger sent adds its weight; then the OCPP
-code the entry names), the OCPP error code, the standard entry, the 2.0.1 component/variable
-name, the words of the vendor's document around a code no entry defines (a mention), and last
-the embedding similarity between an entry's text and each class's description (never for an
-entry that only says an error exists: "vendor-specific error"). The charger's
-free text never chooses a class: it may only add the safety signal (its words, or the vendor's
-entry for a light pattern it describes), which can only make the response more cautious.
+code the entry names), the OCPP error code, the standard entry (not a catch-all "some problem
+exists"), the 2.0.1 component/variable name, the manufacturer's entry whose message the
+charger's text repeats word for word (a guess, see below), the words of the vendor's document
+around a code no entry defines (a mention), and last the embedding similarity between an entry's
+text and each class's description (never for an entry that only says an error exists:
+"vendor-specific error"). The charger's free text otherwise never chooses a class: it may add the
+safety signal (its words, or the vendor's entry for a light pattern it describes), which can only
+make the response more cautious; and a class read from its text alone is a guess, on which the
+playbook reasoner only ever holds (no restart, no unlock) or tells a person.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from app.agent.lookup import FaultEntries, Found
+from app.agent.lookup import FaultEntries, Found, repeats
 from app.agent.signals import fold, hits
 from app.agent.state import FaultClass, FaultFacts
 from app.guard.actions import Action
@@ -105,7 +108,8 @@ class Classification:
     fault_class: FaultClass
     basis: str
     """What it was recognised from: vendor_table, standard_table, ocpp_code, charger_text,
-    vendor_mention (the vendor's words around a code no entry defines), similarity, unknown."""
+    charger_message (the vendor's entry whose message the charger's text repeats), vendor_mention
+    (the vendor's words around a code no entry defines), similarity, unknown."""
     confidence: float
     why: tuple[str, ...] = ()
     """The evidence, in words ("the manual flags it as a safety fault", '"welded" in its title')."""
@@ -200,6 +204,9 @@ class Classifier:
         names = " ".join(filter(None, [fault.component, fault.variable]))
         if names and (c := self._by_keywords(names, "")):
             return c, "ocpp_code", [f"the component/variable {names}"]
+        if named := self._message_class(fault, entries):
+            c, entry = named
+            return c, "charger_message", [f"the charger's text is the document's message \"{entry.code}\""]
         if c := self.mentioned_class(entries):
             said = entries.mentioned.entry
             return c, "vendor_mention", [f"the document's words around {said.code}: {said.title}"]
@@ -207,6 +214,17 @@ class Classifier:
         if first and not self._vague(first.entry) and (c := self._by_similarity(entry_text(first.entry))):
             return c, "similarity", [f"the entry for {first.entry.code} reads like a {c.value} fault"]
         return None
+
+    def _message_class(self, fault: FaultFacts, entries: FaultEntries) -> tuple[FaultClass, CodeEntry] | None:
+        """Where nothing coded names a class: the class of the manufacturer's entry whose message
+        the charger's text repeats (a document keyed by messages, a 2.0.1 ``techInfo`` naming
+        one), when every such entry names the same one. Free text, so only a guess: it never
+        sends more than a hold (see the playbook reasoner)."""
+        named = [f for f in entries.hinted if repeats(fault.info or "", f.entry)]
+        classes = {found[0] if (found := self._from_entry(f)) else None for f in named}
+        if len(classes) != 1 or None in classes:
+            return None
+        return classes.pop(), named[0].entry
 
     def mentioned_class(self, entries: FaultEntries) -> FaultClass | None:
         """The class the words around a mention of the code name (keywords only: a sentence

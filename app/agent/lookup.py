@@ -165,7 +165,7 @@ def hinted_entries(fault: FaultFacts, passages: Sequence[Passage]) -> tuple[Foun
         for p in passages
         if p.entry is not None
         and p.vendor != STANDARD_VENDOR
-        and (any(_defines(p.entry, key, alias=True) for key in keys) or _repeats(said, p.entry))
+        and (any(_defines(p.entry, key, alias=True) for key in keys) or repeats(said, p.entry))
     )
 
 
@@ -175,7 +175,7 @@ MESSAGE_WORD = 4
 """Letters a one-word text needs to be the entry's code (a state's name: "FAULT", not "E")."""
 
 
-def _repeats(said: str, entry: CodeEntry) -> bool:
+def repeats(said: str, entry: CodeEntry) -> bool:
     """Whether the charger's text repeats the entry's message (its code or title): the same words
     (two or more, or one word that is the entry's code: a state's name), or a run of
     :data:`MESSAGE_RUN` or more of its words with the rest of a display line around them: a

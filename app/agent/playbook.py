@@ -34,6 +34,7 @@ _RESETS = frozenset({Action.SOFT_RESET, Action.HARD_RESET})
 _GUESSES = {
     "similarity": "the entry's wording",
     "vendor_mention": "the words around a mention of the code, not an entry for it",
+    "charger_message": "the charger's text, which repeats a message the manufacturer documents",
 }
 """Bases of a class that is only a guess, and what it was guessed from."""
 MAX_CITED = 4
