@@ -164,6 +164,7 @@ class Searcher:
         *,
         vendor: str | None = None,
         model: str | None = None,
+        maker: str | None = None,
         codes: Sequence[str] = (),
         k: int = 5,
         retrievers: Iterable[str] = RETRIEVERS,
@@ -176,8 +177,10 @@ class Searcher:
 
         ``vendor``/``model`` may be corpus ids or the names a charger reports (resolved through
         the catalog); an unknown model widens to the vendor's documents, an unknown vendor
-        narrows to the vendor-neutral references. ``codes`` are the charger's codes in any
-        spelling; codes written in ``query`` are used too.
+        narrows to the vendor-neutral references — unless ``maker`` (the ``vendorId`` a fault was
+        sent with) names a vendor of the corpus: a white-label station sends its maker's codes,
+        and its maker's documents apply. ``codes`` are the charger's codes in any spelling; codes
+        written in ``query`` are used too.
 
         ``tier`` narrows the scope further: ``"own"`` to the vendor's own documents (nothing when
         no vendor is given or it is not in the corpus), ``"standard"`` to the vendor-neutral
@@ -190,7 +193,7 @@ class Searcher:
         for both, to cite the manual's page beside the table.
         """
         snap = self._current()
-        scope = _narrowed(self.scope(vendor, model, snap.catalog), tier)
+        scope = _narrowed(self.scope(vendor, model, snap.catalog, maker=maker), tier)
         if scope is None:
             return []
         allowed = snap.mask(scope)
@@ -215,12 +218,22 @@ class Searcher:
             rankings = {name: [r for r in rows if allowed[r]] for name, rows in rankings.items()}
         return self._fuse(snap, rankings, k, whole_sections, distinct)
 
-    def scope(self, vendor: str | None, model: str | None, catalog: Catalog | None = None) -> Scope:
-        """Resolve charger-reported names to the corpus scope they select."""
+    def scope(
+        self,
+        vendor: str | None,
+        model: str | None,
+        catalog: Catalog | None = None,
+        *,
+        maker: str | None = None,
+    ) -> Scope:
+        """Resolve charger-reported names to the corpus scope they select (``maker``: see :meth:`search`)."""
         catalog = catalog or self._current().catalog
         if not vendor:
             return Scope()
         vendor_id = vendor if vendor in catalog.vendors else catalog.resolve_vendor(vendor)
+        if vendor_id is None and maker:
+            vendor_id = catalog.resolve_vendor(maker)
+            model = None  # the station's own model name means nothing in its maker's documents
         if vendor_id is None:
             return Scope(standard_only=True)
         if vendor_id == STANDARD_VENDOR:

@@ -695,3 +695,17 @@ def test_a_state_name_in_the_chargers_text_finds_its_entry_and_an_unclassed_one_
     assert answer.diagnosis.fault_class is FaultClass.UNKNOWN
     assert [c.passage_id for c in answer.diagnosis.citations] == ["acme:FAULT"]
     assert answer.proposal.escalate and answer.proposal.action is Action.TRIGGER_STATUS
+
+
+def test_an_unlisted_techcode_under_a_catch_all_problem_says_where_it_was_looked_up():
+    problem = CodeEntry(
+        code="ChargingStation/Problem",
+        title="Charging station problem",
+        meaning="Some problem exists at station level.",
+    )
+    listed = CodeEntry(code="64", title="Supply voltage not plausible")
+    f = fault(component="ChargingStation", variable="Problem", vendor_error_code="99")
+    answer = decide(f, entry_passage(problem, vendor=STANDARD_VENDOR), entry_passage(listed))
+    assert answer.diagnosis.fault_class is FaultClass.UNKNOWN
+    assert answer.diagnosis.likely_cause.startswith("Code 99 is not listed in acme codes")
+    assert answer.proposal.escalate and answer.proposal.action is Action.TRIGGER_STATUS

@@ -46,6 +46,16 @@ def test_the_chargers_own_documents_or_the_references_alone(searcher: Searcher):
     assert searcher.search(**question) != own, "without a tier both come, as before"
 
 
+def test_a_white_label_station_reads_the_documents_of_the_maker_its_vendor_id_names(searcher: Searcher):
+    """A station sold under another brand sends its maker's codes with the maker as ``vendorId``:
+    when its own vendor is not in the corpus, the maker's documents apply; never when it is."""
+    question = {"query": "residual current detected, ground fault", "model": "WL-22", "k": 10, "tier": "own"}
+    assert searcher.search(**question, vendor="Nobody Chargers Inc") == []
+    maker = searcher.search(**question, vendor="Nobody Chargers Inc", maker="acme")
+    assert maker and {h.vendor for h in maker} == {"acme"}
+    assert searcher.search(**question, vendor="Nobody Chargers Inc", maker="Somebody Else") == []
+
+
 def test_table_rows_alone_or_everything_but_them(searcher: Searcher):
     rows = searcher.search("plug lock does not engage", vendor="acme", k=20, code_rows="only")
     prose = searcher.search("plug lock does not engage", vendor="acme", k=20, code_rows="without")

@@ -154,6 +154,13 @@ def text_patterns(fault: FaultFacts) -> list[str]:
     return pattern_variants(key) if key else []
 
 
+def state_name(fault: FaultFacts) -> list[str]:
+    """The charger's text when it is one word a display state could be named by (``FAULT``): it
+    is looked up like a code (see :func:`repeats`)."""
+    words = _words(fault.info or "")
+    return [words[0].upper()] if len(words) == 1 and len(words[0]) >= MESSAGE_WORD else []
+
+
 def hinted_entries(fault: FaultFacts, passages: Sequence[Passage]) -> tuple[Found, ...]:
     """Every vendor entry for the pattern the charger's text describes (one wording may fit
     several: "solid red" and "solid red with a warning sound"), or whose message or title the

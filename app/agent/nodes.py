@@ -19,7 +19,15 @@ from app.agent import record
 from app.agent.context import load_context
 from app.agent.guidance import with_guidance
 from app.agent.llm import ReasonerFailure
-from app.agent.lookup import blink_counts, code_spellings, component_codes, flag_bits, grounded, text_patterns
+from app.agent.lookup import (
+    blink_counts,
+    code_spellings,
+    component_codes,
+    flag_bits,
+    grounded,
+    state_name,
+    text_patterns,
+)
 from app.agent.mentions import mention_query, mentioned_entry
 from app.agent.recurrence import Recurrence, assess
 from app.agent.state import (
@@ -44,7 +52,7 @@ from knowledge.schema import Passage
 
 log = logging.getLogger("chargemedic.agent")
 SearchFn = Callable[..., list[Passage]]
-"""``Searcher.search``: ``(query, *, vendor, model, codes, k) -> passages``."""
+"""``Searcher.search``: ``(query, *, vendor, model, maker, codes, k) -> passages``."""
 PASSAGES = 6
 MENTIONS = 8
 """How many passages of the vendor's own documents are searched for a mention of its code."""
@@ -242,6 +250,7 @@ def retrieve(search: SearchFn, fault: FaultFacts, charger: ChargerFacts) -> list
     codes += flag_bits(fault.vendor_error_code) + blink_counts(fault.vendor_error_code)  # see lookup
     codes += component_codes(fault)  # a 2.0.1 problem: the device model's entry is found by its name
     codes += text_patterns(fault)  # a light pattern the charger's text describes (caution only)
+    codes += state_name(fault)  # a one-word text: a display state's name used as a code ("FAULT")
     terms = [
         fault.error_code,
         fault.vendor_error_code,
@@ -250,8 +259,11 @@ def retrieve(search: SearchFn, fault: FaultFacts, charger: ChargerFacts) -> list
         (fault.info or "")[:200],
     ]
     query = " ".join(t for t in terms if t)
-    vendor = charger.vendor or STANDARD_VENDOR  # an unknown vendor reads only the standards
-    found = search(query, vendor=vendor, model=charger.model, codes=codes, k=PASSAGES, distinct=False)
+    vendor = charger.vendor or STANDARD_VENDOR  # an unknown vendor reads only the standards …
+    maker = fault.vendor_id  # … unless the fault's vendorId names a vendor of the corpus (white label)
+    found = search(
+        query, vendor=vendor, model=charger.model, maker=maker, codes=codes, k=PASSAGES, distinct=False
+    )
     return found + _mentioning(search, fault, charger, {p.id for p in found})
 
 
@@ -265,6 +277,7 @@ def _mentioning(search: SearchFn, fault: FaultFacts, charger: ChargerFacts, seen
         query,
         vendor=charger.vendor,
         model=charger.model,
+        maker=fault.vendor_id,
         k=MENTIONS,
         tier="own",
         retrievers=("code", "bm25"),

@@ -61,8 +61,8 @@ class PlaybookReasoner:
         topical = self._topical(found, entries, fault, passages)
         cited = _citations(entries, passages, _specific_codes(fault), [*filter(None, [listing]), *topical])
         first = entries.quoted
-        unlisted = listing and not first
-        cause = _unlisted(fault, listing, found, cited) if unlisted else _cause(first, found, cited)
+        read = _cause(first, found, cited) if first or not listing else _treated(found)
+        cause = f"{_unlisted(fault, listing, cited)} {read}" if listing else read
         diagnosis = Diagnosis(
             fault_class=found.fault_class,
             summary=_summary(fault, charger, first, cited),
@@ -325,7 +325,7 @@ def _summary(fault: FaultFacts, charger: ChargerFacts, found: Found | None, cite
 
 def _cause(found: Found | None, result: Classification, cited: list[Cited]) -> str:
     if found is None:
-        return f"No code table entry matched; treated as a {result.fault_class.value} fault ({result.basis})."
+        return f"No code table entry matched. {_treated(result)}"
     entry = found.entry
     meaning = _sentences(entry.meaning, 1) if entry.meaning.rstrip(".") != entry.title.rstrip(".") else ""
     causes = f"Possible causes: {'; '.join(entry.causes[:3])}." if entry.causes else ""
@@ -333,15 +333,16 @@ def _cause(found: Found | None, result: Classification, cited: list[Cited]) -> s
     return said + _ref(cited, found)
 
 
-def _unlisted(fault: FaultFacts, listing: Passage, result: Classification, cited: list[Cited]) -> str:
-    """The cause where the manufacturer's code list does not have the charger's code."""
+def _unlisted(fault: FaultFacts, listing: Passage, cited: list[Cited]) -> str:
+    """That the manufacturer's code list does not have the charger's code."""
     n = next((c.n for c in cited if c.cites(listing)), None)
     where = f"{listing.citation.title} [{n}]" if n else listing.citation.title
     code = (fault.vendor_error_code or "").strip()
-    return (
-        f"Code {code} is not listed in {where}, the manufacturer's document it was looked up in; "
-        f"treated as a {result.fault_class.value} fault ({result.basis})."
-    )
+    return f"Code {code} is not listed in {where}, the manufacturer's document it was looked up in."
+
+
+def _treated(result: Classification) -> str:
+    return f"Treated as a {result.fault_class.value} fault ({result.basis})."
 
 
 def _hinted(entries: FaultEntries, cited: list[Cited]) -> str:
