@@ -709,3 +709,32 @@ def test_an_unlisted_techcode_under_a_catch_all_problem_says_where_it_was_looked
     assert answer.diagnosis.fault_class is FaultClass.UNKNOWN
     assert answer.diagnosis.likely_cause.startswith("Code 99 is not listed in acme codes")
     assert answer.proposal.escalate and answer.proposal.action is Action.TRIGGER_STATUS
+
+
+@pytest.mark.parametrize(
+    ("title", "meaning", "expected"),
+    [
+        (
+            "Modbus communication lost",
+            "The Modbus link to the load manager is lost.",
+            FaultClass.CONNECTIVITY,
+        ),
+        ("Error", "Communication with the master charger lost.", FaultClass.CONNECTIVITY),
+        ("Upstream communication timeout", "The bus master no longer answers.", FaultClass.CONNECTIVITY),
+        (
+            "Meter communication lost",
+            "No Modbus answer from the charger's energy meter.",
+            FaultClass.CONTROLLER,
+        ),
+        (
+            "EV diode error",
+            "The charger cannot detect the diode every EV has on its CP line.",
+            FaultClass.VEHICLE,
+        ),
+    ],
+)
+def test_a_lost_link_to_another_unit_is_connectivity_and_to_the_own_meter_controller(
+    title, meaning, expected
+):
+    e = CodeEntry(code="77", title=title, meaning=meaning)
+    assert classify(fault(vendor_error_code="77"), entry_passage(e)).fault_class is expected
