@@ -78,8 +78,9 @@ class RelayServer:
                     task.add_done_callback(self._sending.discard)
             except Exception:  # database briefly unavailable: next round
                 log.exception("taking relayed commands failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+            with contextlib.suppress(TimeoutError):  # not wait_for: on 3.11 it can swallow close()'s
+                async with asyncio.timeout(self.poll_seconds):  # cancel when the wake fires at that moment
+                    await self._wake.wait()
 
     def _take(self) -> list[tuple[int, str, str, dict, str | None]]:
         """Claim this node's pending commands whose deadline has not passed."""
