@@ -629,6 +629,8 @@ def test_a_code_the_vendor_defines_twice_is_safety_if_either_definition_is():
     isolated = decide(f, first, second)
     assert isolated.diagnosis.fault_class is FaultClass.ELECTRICAL_SAFETY
     assert isolated.proposal.action is Action.SET_INOPERATIVE
+    quoted = 'another meaning: "Relay stuck closed: the handle may be live." [2]'
+    assert quoted in isolated.diagnosis.likely_cause
     lock = entry_passage(CodeEntry(code="A005", title="Failed charger lock"), pid="a")
     cable = entry_passage(
         CodeEntry(code="F005", title="Failed cable check", meaning="Insulation fault."), pid="f"

@@ -66,7 +66,7 @@ class PlaybookReasoner:
         diagnosis = Diagnosis(
             fault_class=found.fault_class,
             summary=_summary(fault, charger, first, cited),
-            likely_cause=" ".join(filter(None, [cause, _hinted(entries, cited)])),
+            likely_cause=" ".join(filter(None, [cause, _rivals(entries, cited), _hinted(entries, cited)])),
             evidence=evidence,
             remedy=_remedy(first, cited),
             citations=cited,
@@ -343,6 +343,16 @@ def _unlisted(fault: FaultFacts, listing: Passage, cited: list[Cited]) -> str:
 
 def _treated(result: Classification) -> str:
     return f"Treated as a {result.fault_class.value} fault ({result.basis})."
+
+
+def _rivals(entries: FaultEntries, cited: list[Cited]) -> str:
+    """The other meanings the manufacturer's documents give the same code (another hardware
+    generation's table), quoted: they weigh in on safety, so the technician must see them."""
+    said = [f'"{_sentences(f.entry.meaning, 1) or f.entry.title}"{_ref(cited, f)}' for f in entries.rivals]
+    if not said or entries.vendor is None:
+        return ""
+    code = entries.vendor.entry.code
+    return f"The manufacturer's documents also give {code} another meaning: {'; '.join(said)}."
 
 
 def _hinted(entries: FaultEntries, cited: list[Cited]) -> str:
