@@ -74,9 +74,9 @@ def restart_refused(text: str) -> bool:
 
 def restart_named(text: str) -> bool:
     """Whether ``text`` names a restart, reset or power cycle (however it is to be done: "Restart
-    the wallbox", "switch it off and on at the breaker") and does not refuse one.
+    the charging station", "switch it off and on at the breaker") and does not refuse one.
 
-    >>> restart_named("Restart the wallbox; if the meter still does not answer, replace it.")
+    >>> restart_named("Restart the charging station; if the meter still does not answer, replace it.")
     True
     >>> restart_named("Check the Modbus wiring. A restart does not help.")
     False
