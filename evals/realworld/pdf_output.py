@@ -36,6 +36,42 @@ def template_options(pagesize, margins_mm: tuple[float, float], title: str, auth
     }
 
 
+def running_edges(
+    pagesize, margins_mm: tuple[float, float], header: str, footer: str, total: int | None, pages: list[int]
+):
+    """A page callback that rules a running header and footer ("Page N of M" when ``total`` is
+    known) and appends each page number it draws to ``pages``."""
+    side, ends = margins_mm
+    width, height = pagesize
+
+    def decorate(canvas, doc):
+        canvas.saveState()
+        canvas.setFont("Helvetica", 7.5)
+        canvas.setStrokeColor(colors.grey)
+        canvas.setLineWidth(0.4)
+        top = height - (ends - 6) * mm
+        canvas.drawString(side * mm, top, header)
+        canvas.line(side * mm, top - 2.5, width - side * mm, top - 2.5)
+        bottom = (ends - 8) * mm
+        canvas.line(side * mm, bottom + 8, width - side * mm, bottom + 8)
+        canvas.drawString(side * mm, bottom, footer)
+        page = canvas.getPageNumber()
+        pages.append(page)
+        label = f"Page {page} of {total}" if total else f"Page {page}"
+        canvas.drawRightString(width - side * mm, bottom, label)
+        canvas.restoreState()
+
+    return decorate
+
+
+def counted(build, **kw) -> bytes:
+    """Build twice so the footer can say "of M": ``build(**kw)`` returns (bytes, page count) and
+    takes ``total``."""
+    _, count = build(**kw)
+    data, _ = build(total=count, **kw)
+    return data
+
+
 def ruled_table(data: list, widths_mm: list[float], *, padding: tuple[float, float]) -> Table:
     """A table ruled in grey with a shaded header row repeated on every page; ``padding`` is the
     cells' (top, bottom) padding in points."""

@@ -28,8 +28,13 @@ import io
 import sys
 from pathlib import Path
 
-from pdf_output import ruled_table, template_options, write_or_check  # sibling module: these run as scripts
-from reportlab.lib import colors
+from pdf_output import (  # sibling module: these run as scripts
+    counted,
+    ruled_table,
+    running_edges,
+    template_options,
+    write_or_check,
+)
 from reportlab.lib.pagesizes import A4, LETTER, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -71,26 +76,8 @@ def _build(
 ) -> tuple[bytes, int]:
     """Build once; return the bytes and the page count. ``total`` fills "of M" in the footer."""
     buf = io.BytesIO()
-    side, ends = margins_mm
-    width, height = pagesize
     pages: list[int] = []
-
-    def decorate(canvas, doc):
-        canvas.saveState()
-        canvas.setFont("Helvetica", 7.5)
-        canvas.setStrokeColor(colors.grey)
-        canvas.setLineWidth(0.4)
-        top = height - (ends - 6) * mm
-        canvas.drawString(side * mm, top, header)
-        canvas.line(side * mm, top - 2.5, width - side * mm, top - 2.5)
-        bottom = (ends - 8) * mm
-        canvas.line(side * mm, bottom + 8, width - side * mm, bottom + 8)
-        canvas.drawString(side * mm, bottom, footer)
-        page = canvas.getPageNumber()
-        pages.append(page)
-        label = f"Page {page} of {total}" if total else f"Page {page}"
-        canvas.drawRightString(width - side * mm, bottom, label)
-        canvas.restoreState()
+    decorate = running_edges(pagesize, margins_mm, header, footer, total, pages)
 
     doc = BaseDocTemplate(buf, **template_options(pagesize, margins_mm, title, author))
     one = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="one")
@@ -109,9 +96,7 @@ def _build(
 
 
 def render_pdf(flow_factory, **kw) -> bytes:
-    _, count = _build(flow_factory, **kw)
-    data, _ = _build(flow_factory, total=count, **kw)
-    return data
+    return counted(_build, flow_factory=flow_factory, **kw)
 
 
 def p(text: str, style=BODY) -> Paragraph:
