@@ -278,11 +278,33 @@ def service(engine, bundled, tmp_path) -> Service:
 
 
 # ---- subprocess servers ------------------------------------------------------------------------
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port free on loopback at the time of the call (the OS picks it)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A TCP port free on loopback at the time of the call, below the OS's ephemeral range and
+    not handed out before in this run: a port the OS picks (``bind(0)``) is an ephemeral one, and
+    any outgoing connection (to PostgreSQL, to Chroma) may take it before the server binds it."""
+    low = _ephemeral_low()
+    for port in range(max(1024, low - 12000), low):
+        if port in _HANDED_OUT:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
+    raise RuntimeError("no free TCP port below the ephemeral range")
+
+
+def _ephemeral_low() -> int:
+    """The first port of the OS's ephemeral range (Linux: ``ip_local_port_range``)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
 
 
 def stop_process_group(process: subprocess.Popen, timeout: float = 10) -> None:
