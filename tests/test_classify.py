@@ -740,3 +740,57 @@ def test_a_lost_link_to_another_unit_is_connectivity_and_to_the_own_meter_contro
 ):
     e = CodeEntry(code="77", title=title, meaning=meaning)
     assert classify(fault(vendor_error_code="77"), entry_passage(e)).fault_class is expected
+
+
+def _with_status(f: FaultFacts, status: str, *passages: Passage):
+    charger = ChargerFacts(id="CP-1", vendor="acme", connectors={"0/1": {"status": status}})
+    return PlaybookReasoner(Classifier(PLAYBOOK)).reason(f, charger, History(), list(passages))
+
+
+def test_words_no_document_explains_on_a_connector_that_still_works_are_a_warning_recorded():
+    """OCPP reports an error with any status but Faulted as a warning: words alone, no code, on a
+    connector still charging are recorded, not escalated; the same words on a Faulted one, or a
+    code no document defines on a working one, go to a technician."""
+    said = {"error_code": "OtherError", "info": "load balancing sensor not detected, current reduced"}
+    warning = _with_status(fault(**said), "Charging")
+    assert warning.diagnosis.fault_class is FaultClass.UNKNOWN
+    assert (warning.proposal.action, warning.proposal.escalate) == (Action.NONE, False)
+    assert "still Charging" in warning.proposal.reason
+    faulted = _with_status(fault(**said), "Faulted")
+    assert faulted.proposal.escalate
+    coded = _with_status(fault(**said, vendor_error_code="E77"), "Charging")
+    assert coded.proposal.escalate
+
+
+def test_the_manufacturers_section_the_chargers_text_describes_adds_its_caution_and_is_quoted():
+    """A manual that gives a fault no code: the charger reports the lights; the section whose words
+    its text shares vetoes as safety when its heading names a hazard, and is quoted and cited."""
+    lockout = prose(
+        "If the fault is still present the unit stays in the Fault state until reset by hand. "
+        "The Fault indicator is lit red, the 4 Hour Delay indicator is lit and the halo is lit red.",
+        pid="acme:lockout",
+    ).model_copy(
+        update={
+            "citation": Citation(
+                source="acme/manual.pdf",
+                title="acme manual",
+                section="4.3 Fault handling > 4.3.3 Grounding faults: lockout",
+            )
+        }
+    )
+    other = prose("The halo is blue while the vehicle charges.", pid="acme:colours")
+    reasoning = decide(
+        fault(error_code="OtherError", info="fault + 4hr delay led on, halo solid red"), other, lockout
+    )
+    assert reasoning.diagnosis.fault_class is FaultClass.ELECTRICAL_SAFETY
+    assert (reasoning.proposal.action, reasoning.proposal.escalate) == (Action.SET_INOPERATIVE, True)
+    assert 'matches the manual\'s "Grounding faults: lockout" [1]' in reasoning.diagnosis.likely_cause
+    assert [c.passage_id for c in reasoning.diagnosis.citations] == ["acme:lockout"]
+    bland = lockout.model_copy(
+        update={"citation": Citation(source="acme/manual.pdf", title="acme manual", section="4.3 Indicators")}
+    )
+    held = decide(fault(error_code="OtherError", info="fault + 4hr delay led on, halo solid red"), bland)
+    assert held.diagnosis.fault_class is FaultClass.UNKNOWN and held.proposal.escalate
+    assert "Indicators" in held.proposal.reason
+    two_words = decide(fault(error_code="OtherError", info="halo red"), lockout)
+    assert not two_words.diagnosis.citations  # too few words to say which section

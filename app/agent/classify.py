@@ -178,8 +178,9 @@ class Classifier:
         """The first safety signal found, with every reason seen (see the module docstring)."""
         rules = self.playbook.classes[_SAFE]
         signals: list[tuple[str, str]] = []
-        for found in [*entries.all(), *filter(None, [entries.mentioned])]:
+        for found in [*entries.all(), *filter(None, [entries.mentioned, entries.described])]:
             basis = "vendor_mention" if found is entries.mentioned else _basis(found)
+            basis = "charger_text" if found is entries.described else basis
             signals += [(basis, why) for why in _entry_safety(found.entry, rules)]
         if self._reported(fault) is _SAFE:
             signals.append(("ocpp_code", f"OCPP errorCode {fault.error_code or fault.vendor_error_code}"))

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from app.agent.described import described_section
 from app.agent.mentions import mentioned_entry
 from app.agent.state import Diagnosis, FaultFacts
 from knowledge.codes import normalise_code
@@ -57,6 +58,9 @@ class FaultEntries:
     """Other entries of the vendor's documents for the same code (another hardware generation's
     table, another section): nothing tells which one the charger means, so they may add caution
     (a safety veto) but never choose the class."""
+    described: Found | None = None
+    """Where nothing else was found: the vendor's section the charger's text describes
+    (:mod:`app.agent.described`) — caution only, and quoted; never a class."""
 
     def all(self) -> list[Found]:
         found = [
@@ -102,7 +106,10 @@ def fault_entries(fault: FaultFacts, passages: Sequence[Passage]) -> FaultEntrie
     if vendor is None and not flags:
         vendor = _coded(hinted, own)
     mentioned = None if vendor or flags else _mentioned(passages, own)
-    return FaultEntries(vendor, standard, flags, hinted, mentioned, _rivals(passages, vendor))
+    described = None
+    if not (vendor or flags or hinted or mentioned) and (section := described_section(fault.info, passages)):
+        described = Found(*section)
+    return FaultEntries(vendor, standard, flags, hinted, mentioned, _rivals(passages, vendor), described)
 
 
 def _rivals(passages: Sequence[Passage], vendor: Found | None) -> tuple[Found, ...]:

@@ -56,7 +56,7 @@ class PlaybookReasoner:
         entries = fault_entries(fault, passages)
         found = self.classifier.classify(fault, entries)
         evidence, recurring = self._history(fault, history, found)
-        step, why = self._step(found, recurring, entries, fault, history)
+        step, why = self._step(found, recurring, entries, fault, charger, history)
         listing = _listing(fault, entries, passages)
         topical = self._topical(found, entries, fault, passages)
         cited = _citations(entries, passages, _specific_codes(fault), [*filter(None, [listing]), *topical])
@@ -120,6 +120,7 @@ class PlaybookReasoner:
         recurring: bool,
         entries: FaultEntries,
         fault: FaultFacts,
+        charger: ChargerFacts,
         history: History,
     ) -> tuple[Step, str]:
         """The class's step; the ``busy`` one instead where the step would reach a charging session."""
@@ -134,7 +135,7 @@ class PlaybookReasoner:
         if recurring:
             return rules.recurring, f"recurring {label}: playbook step for recurrence"
         step, why = self._first_step(found, rules, entries, fault, label)
-        step, why = self._cautions(step, why, found, entries, fault)
+        step, why = self._cautions(step, why, found, entries, fault, charger.connector_status(fault))
         busy = sessions_reached(step.action, _params(step.action, fault), history.sessions)
         if busy and rules.busy is not None and step.action is not Action.NONE:
             return rules.busy, f"{why}; a session is active, so: {rules.busy.action.value}"
@@ -177,11 +178,19 @@ class PlaybookReasoner:
         return hold, f"{why}; {concern}, so nothing is changed on the charger and a technician is told"
 
     def _cautions(
-        self, step: Step, why: str, found: Classification, entries: FaultEntries, fault: FaultFacts
+        self,
+        step: Step,
+        why: str,
+        found: Classification,
+        entries: FaultEntries,
+        fault: FaultFacts,
+        status: str | None,
     ) -> tuple[Step, str]:
         """``step`` made more cautious where the documents ask: no reset and a person for a code
         whose document says a restart does not fix it, no unlock where it says a remote unlock
-        does not release the lock; a person for a code no class fits."""
+        does not release the lock; a person for a code no class fits — except a warning: words
+        alone, no code, while the connector ``status`` says it still works (OCPP reports an
+        error with any status but ``Faulted`` as a warning), which is recorded, not acted on."""
         read = [entries.first, entries.mentioned, *entries.hinted]
         refusing = next((f for f in read if f and _refuses(f.entry, restart_refused)), None)
         if refusing and (step.action in _RESETS or (self._lasting(found, refusing) and not step.escalate)):
@@ -195,6 +204,10 @@ class PlaybookReasoner:
             why += f"; the document says a remote unlock does not release {latched.entry.code}, "
             why += "so a technician is told"
         if found.fault_class is FaultClass.UNKNOWN and (concern := _unread(fault, entries, self._severe)):
+            if _warning(fault, entries, status) and not self._severe(entries.first):
+                return Step(action=Action.NONE, escalate=False), (
+                    f"{why}; {concern}, but the connector is still {status}: a warning, recorded"
+                )
             step = step.model_copy(update={"escalate": True})
             why += f"; {concern}, so a technician is told"
         return step, why
@@ -226,9 +239,24 @@ def _unread(fault: FaultFacts, entries: FaultEntries, severe) -> str:
     if entries.hinted:
         named = entries.hinted[0].entry.code
         return f"the charger's text names the document's {named!r}, which does not say what fault it is"
+    if section := entries.described:
+        title = section.entry.title
+        return f"the charger's text matches the manual's \"{title}\", which does not say what fault it is"
     if said := _said(fault.info):
         return f'the charger reports "{said}", which no loaded document explains'
     return ""
+
+
+_WORKING = frozenset(
+    {"Available", "Preparing", "Charging", "SuspendedEV", "SuspendedEVSE", "Finishing", "Occupied"}
+)
+"""Connector statuses of a connector that still works (OCPP 1.6 and 2.0.1)."""
+
+
+def _warning(fault: FaultFacts, entries: FaultEntries, status: str | None) -> bool:
+    """Whether the fault is only words — no vendor code, no message a document names — sent while
+    its connector still works."""
+    return status in _WORKING and not (fault.vendor_error_code or "").strip() and not entries.hinted
 
 
 def _said(info: str | None) -> str:
@@ -295,7 +323,7 @@ def _citations(
     code, a troubleshooting page), numbered from 1, one per passage. A passage about other codes
     only, or about none, says nothing about this fault and is not cited."""
     ours = {key for key, _ in query_keys(codes)}
-    found = [*entries.all(), *filter(None, [entries.mentioned])]
+    found = [*entries.all(), *filter(None, [entries.mentioned, entries.described])]
     unique: dict[str, Passage] = {f.passage.id: f.passage for f in found}
     unique.update((p.id, p) for p in pages if p.id not in unique)
     for passage in passages:
@@ -342,7 +370,8 @@ def _unlisted(fault: FaultFacts, listing: Passage, cited: list[Cited]) -> str:
 
 
 def _treated(result: Classification) -> str:
-    return f"Treated as a {result.fault_class.value} fault ({result.basis})."
+    name = result.fault_class.value
+    return f"Treated as {'an' if name[0] in 'aeiou' else 'a'} {name} fault ({result.basis})."
 
 
 def _rivals(entries: FaultEntries, cited: list[Cited]) -> str:
@@ -363,11 +392,13 @@ def _hinted(entries: FaultEntries, cited: list[Cited]) -> str:
         for f in entries.hinted
         if f is not entries.first
     ]
-    return (
-        f"The charger's text gives a light pattern or message the manual explains — {'; '.join(said)}"
-        if said
-        else ""
-    )
+    if said:
+        return f"The charger's text gives a light pattern or message the manual explains — {'; '.join(said)}"
+    if section := entries.described:
+        quoted = _sentences(section.entry.meaning, 1)
+        title = f'"{section.entry.title}"{_ref(cited, section)}'
+        return f"The charger's text matches the manual's {title}: {quoted}"
+    return ""
 
 
 def _remedy(found: Found | None, cited: list[Cited]) -> str:

@@ -59,6 +59,14 @@ class ChargerFacts(BaseModel):
     ocpp_version: str | None = None
     connectors: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
+    def connector_status(self, fault: FaultFacts) -> str | None:
+        """The OCPP status the charger last reported for the fault's connector; ``None`` when the
+        fault names no connector or the charger never reported one for it."""
+        if fault.connector_id is None:
+            return None
+        state = self.connectors.get(f"{fault.evse_id or 0}/{fault.connector_id}")
+        return state.get("status") if isinstance(state, dict) else None
+
 
 class PastFault(BaseModel):
     """An earlier fault of the same charger (within the history window)."""
