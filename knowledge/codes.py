@@ -46,6 +46,7 @@ _PREFIXED = re.compile(
 )
 _HASH = re.compile(r"^(?:no\.?|nr\.?)?\s*#\s*0*(\d{1,5})$", re.IGNORECASE)
 _NUMERIC = re.compile(r"^0*(\d{1,10})$")
+_NEGATIVE = re.compile(r"^-(\d{1,3})$")
 _SYMBOLIC = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:[_\-][A-Za-z0-9]+)*$")
 _SEPARATORS = re.compile(r"[\s_\-.#:]+")
 
@@ -78,6 +79,8 @@ def normalise_code(raw: str) -> CodeKeys | None:
         return CodeKeys(str(int(m.group(1), 16)))
     if m := _NUMERIC.match(text) or _HASH.match(text):  # "#7" is the number
         return CodeKeys(str(int(m.group(1))))
+    if m := _NEGATIVE.match(text):  # "-1": a code of its own, not 1
+        return CodeKeys(f"-{int(m.group(1))}")
     if m := _PREFIXED.match(text):
         number = str(int(m.group(2)))
         return CodeKeys(m.group(1).upper() + number, number)
@@ -131,12 +134,18 @@ def query_keys(codes: Iterable[str]) -> list[tuple[str, int]]:
     return list(pairs.items())
 
 
-def split_code_field(value: str) -> list[str]:
+def split_code_field(value: str, *, cell: bool = False) -> list[str]:
     """Split a cell or ``vendorErrorCode`` that lists several codes (``"F001,F003"``, ``"E-06 / 6"``),
     a range of numbers standing for each (``"24 – 29"``, ``"8 to 13"``: at most
-    :data:`MAX_RANGE` numbers; ``"8-13"`` without spaces is one code)."""
+    :data:`MAX_RANGE` numbers). ``"8-13"`` without spaces is one code as a charger sends it, but
+    a range in a table's code ``cell`` (a code column lists ranges as ``18-21``)."""
     parts = [part for part in re.split(r"\s*[,;/|]\s*|\s+or\s+", value.strip()) if part]
+    if cell:
+        parts = [_COMPACT_RANGE.sub(r"\1 – \2", part) for part in parts]
     return [code for part in parts for code in _range(part)]
+
+
+_COMPACT_RANGE = re.compile(r"^(\d{1,3})-(\d{1,3})$")
 
 
 MAX_RANGE = 64

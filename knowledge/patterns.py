@@ -37,7 +37,8 @@ def pattern_code(text: str) -> str | None:
     blink = re.search(r"\b(?:blink|flash|puls|flicker)\w*", _NOT_BLINKING.sub(" ", low))
     sound = _SOUND.search(low) and not _SILENT.search(low)
     steady = re.search(
-        r"\b(?:steady|solid|lit|on|constant|constantly|continuous|continuously|permanent|stays|remains)\b",
+        r"\b(?:steady|solid|lit|on|constant|constantly|continuous|continuously|permanent|permanently|fixed"
+        r"|stays|remains)\b",
         low,
     ) or (  # a light named with a colour only is lit: "LED ring red"
         len(low.split()) <= _LIGHT_WORDS

@@ -41,3 +41,25 @@ def test_html_tables_headings_and_definition_lists(tmp_path: Path):
     ]
     assert entries["E12"].layout is Layout.definition and entries["E12"].title == "Overtemperature"
     assert entries["E12"].steps[0].text == "Let the unit cool down."
+
+
+def test_a_definition_list_of_light_patterns_and_of_messages(tmp_path: Path):
+    """``<dt>Fixed red</dt>`` is a light pattern (fixed = steady), ``<dt>DC leakage protection
+    tripped</dt>`` a message chargers send as text: each term is an entry of its own."""
+    path = tmp_path / "leds.html"
+    path.write_text(
+        "<html><body><h1>Status indicators</h1><h2>Colour and status</h2><dl>"
+        "<dt>Fixed green</dt><dd>READY. The station is ready.</dd>"
+        "<dt>Flashing blue</dt><dd>The vehicle is not absorbing energy. Nothing to do.</dd>"
+        "<dt>Fixed red</dt><dd>ERROR. The station has detected an internal error.</dd></dl>"
+        "<h2>Faults</h2><dl><dt>DC leakage protection tripped</dt>"
+        "<dd>A DC residual current of 6 mA. Do not restart the station.</dd></dl></body></html>"
+    )
+    entries = [b.entry for b in load(path).blocks if b.entry]
+    assert [(e.code, e.layout) for e in entries] == [
+        ("GREEN-STEADY", Layout.pattern),
+        ("BLUE-BLINK", Layout.pattern),
+        ("RED-STEADY", Layout.pattern),
+        ("DC leakage protection tripped", Layout.definition),
+    ]
+    assert entries[2].meaning.startswith("ERROR. The station has detected")

@@ -449,3 +449,119 @@ def test_a_protocols_status_list_is_no_code_table(tmp_path: Path):
         "| Faulted | The connector has a fault. | Available |\n"
     )
     assert _entries(path) == []
+
+
+def test_a_two_column_pdf_of_bold_headings_over_paragraphs(tmp_path: Path):
+    """Plain-mode text keeps no blank lines: a code-led heading after a sentence's end opens an
+    entry ("Codes 143, 144 – …" one entry for each listed code), and a short heading without a
+    code ends the entry above it (its text is no part of code 131)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph
+
+    body = ParagraphStyle("body", fontName="Helvetica", fontSize=9, leading=11)
+    bold = ParagraphStyle("head", fontName="Helvetica-Bold", fontSize=9, leading=11)
+    filler = "The station keeps a record of it in its log and reports it to the back office. "
+    parts = [
+        ("Code 131 – Ground fault lockout", "Issued on the fifth ground fault of one cycle. " + filler),
+        (
+            "Ground fault self-test at power-up",
+            "If this self-test fails the station must not be used. " + filler,
+        ),
+        ("Code 133 – Overcurrent trip", "The controller detected an overcurrent and tripped. " + filler),
+        (
+            "Codes 143, 144, 151 – Communication controller failure",
+            "Cycle the power of the station. " + filler,
+        ),
+    ]
+    story = [p for head, text in parts for p in (Paragraph(head, bold), Paragraph(text * 3, body))] * 5
+    path = tmp_path / "trouble.pdf"
+    doc = BaseDocTemplate(str(path), pagesize=A4, invariant=1)
+    width, height = A4
+    frames = [
+        Frame(40, 40, width / 2 - 50, height - 80),
+        Frame(width / 2 + 10, 40, width / 2 - 50, height - 80),
+    ]
+    doc.addPageTemplates([PageTemplate(frames=frames)])
+    doc.build(story)
+    blocks = load(path).blocks
+    entries = [b.entry for b in blocks if b.entry]
+    assert [(e.code, e.aliases) for e in entries[:3]] == [("131", []), ("133", []), ("143", ["144", "151"])]
+    assert "self-test" not in entries[0].meaning
+    selftest = next(b for b in blocks if "If this self-test fails" in b.text)
+    assert selftest.entry is None and selftest.section[-1] == "Ground fault self-test at power-up"
+
+
+def test_a_fixed_width_sheet_of_code_ranges_ruled_per_column(tmp_path: Path):
+    """``-------  ------``: a rule per column; a code cell may hold a range (``18-21``: every code
+    in it shares the row) or a negative code (``-1``); its name's lines are joined."""
+    path = tmp_path / "codes.txt"
+    path.write_text(
+        "CODE(S)  NAME                              GROUP       WHAT TO DO\n"
+        "-------  --------------------------------  ----------  ------------------------------\n"
+        "-1       No communication between board    Controller  Restart the station once (Reset\n"
+        "         and display                                   from the back office).\n"
+        "18-21    Relay detection is abnormal       SAFETY      Take out of service; the relay\n"
+        "         18 = for non-charging, L phase                board is replaced.\n"
+        "24       Over Voltage Protection           Supply      Nothing to do remotely.\n"
+    )
+    entries = [b.entry for b in load(path).blocks if b.entry]
+    assert [(e.code, e.aliases) for e in entries] == [("-1", []), ("18", ["19", "20", "21"]), ("24", [])]
+    assert entries[1].title.startswith("Relay detection is abnormal") and entries[1].safety is True
+    assert "-1" in set(entries[0].keys()) and "1" not in set(entries[0].keys())
+
+
+def test_a_table_of_several_fields_is_keyed_by_each_fields_values(tmp_path: Path):
+    """``err;8;GndInvalid`` beside ``car;2;Charging``: the value column is the code although its
+    numbers repeat across the fields, the symbolic name an alias; German columns are not needed."""
+    path = tmp_path / "values.csv"
+    rows = [
+        (
+            "err",
+            "1",
+            "FiAc",
+            "Fehlerstrom (AC) erkannt.",
+            "AC residual current detected.",
+            "Take out of service.",
+        ),
+        ("err", "2", "FiDc", "Gleichfehlerstrom erkannt.", "DC residual current detected.", "As for err 1."),
+        ("err", "3", "Phase", "Phasenfehler.", "Supply phase error.", "Nothing to do remotely."),
+        (
+            "err",
+            "8",
+            "GndInvalid",
+            "Schutzleiter fehlt.",
+            "Protective earth check failed.",
+            "Take out of service.",
+        ),
+        ("car", "1", "Idle", "Kein Fahrzeug.", "No vehicle plugged in.", "None."),
+        ("car", "2", "Charging", "Fahrzeug lädt.", "Vehicle is charging.", "None."),
+        ("car", "3", "WaitCar", "Warten.", "Waiting for the vehicle.", "None."),
+    ]
+    header = "Feld / Field;Wert / Value;Name;Bedeutung (DE);Meaning (EN);Action (EN)\n"
+    path.write_text(header + "".join(";".join(r) + "\n" for r in rows))
+    entries = _entries(path)
+    assert [(e.code, e.aliases) for e in entries[:4]] == [
+        ("1", ["FiAc"]),
+        ("2", ["FiDc"]),
+        ("3", ["Phase"]),
+        ("8", ["GndInvalid"]),
+    ]
+    assert entries[3].meaning == "Protective earth check failed."
+
+
+def test_a_symptom_table_without_codes_makes_each_symptom_a_message(tmp_path: Path):
+    path = tmp_path / "trouble.md"
+    path.write_text(
+        "| Symptom | Possible cause | Solution |\n|---|---|---|\n"
+        "| The unit does not react at all | No power source connected | Switch the circuit breaker on. |\n"
+        "| Charging is slower than usual or pauses; the housing is hot | The unit overheats | Wait. |\n"
+        "| The Bluetooth pairing button does not light up (private offline mode only) | Bluetooth fault | "
+        "Pair again. |\n"
+        '| DANGER symbol: "Device error. Warning of electrical voltage." | A serious device fault | '
+        "Disconnect the unit from the mains immediately. Do not use it. |\n"
+        "| The authentication indicator flashes red | RFID card not configured | Configure the card. |\n"
+    )
+    entries = _entries(path)
+    assert len(entries) == 5 and entries[0].code == "The unit does not react at all"
+    assert "Do not use it" in entries[3].remedy

@@ -26,7 +26,9 @@ MULTI_ROLES = frozenset({"cause", "remedy", "remote", "onsite", "meaning", "alia
 """Roles several columns may share (their cells are joined in column order)."""
 _GENERIC_CODE_WORDS = frozenset({"error", "fault", "alarm", "err", "id", "no", "nr", "number"})
 _MIN_SHARE = 0.6
-_MESSAGE_WORDS = 10
+_MESSAGE_WORDS = 12
+_MESSAGE_SHARE = 0.8
+"""Share of a message column's cells that must be short (at most _MESSAGE_WORDS words)."""
 _IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
 
 
@@ -191,12 +193,30 @@ def _usable_code(cell: str) -> bool:
 
 
 def _first(columns: list[list[str]], roles: list[str | None], test) -> int | None:
+    """The first column, not given another role, whose cells pass ``test`` and tell its rows apart
+    — alone, or with a column of a few field names (``err``/``car``: a table of several fields,
+    each numbering its own values)."""
     for index, cells in enumerate(columns):
-        if roles[index] in (None, "name", "pattern", "category") and _share(cells, test) >= _MIN_SHARE:
-            filled = [c for c in cells if c]
-            if len(set(filled)) >= 0.8 * len(filled):
-                return index
+        usable = roles[index] in (None, "name", "pattern", "category") and _share(cells, test) >= _MIN_SHARE
+        if usable and (
+            _distinct(cells)
+            or any(
+                _distinct([f"{f}/{c}" for f, c in zip(fields, cells, strict=True)])
+                for n, fields in enumerate(columns)
+                if n != index and roles[n] is None and 2 <= len({f for f in fields if f}) <= _FIELDS
+            )
+        ):
+            return index
     return None
+
+
+_FIELDS = 4
+"""At most this many field names in a column that splits a table into several fields."""
+
+
+def _distinct(cells: list[str]) -> bool:
+    filled = [c for c in cells if c and not c.endswith("/")]
+    return bool(filled) and len(set(filled)) >= 0.8 * len(filled)
 
 
 def _pattern_column(columns: list[list[str]], roles: list[str | None]) -> int | None:
@@ -241,7 +261,7 @@ def _message_column(columns: list[list[str]], roles: list[str | None]) -> int | 
         if (
             roles[index] in ("title", "meaning")
             and len(filled) >= 2
-            and _share(cells, lambda c: len(c.split()) <= _MESSAGE_WORDS) >= 0.9
+            and _share(cells, lambda c: len(c.split()) <= _MESSAGE_WORDS) >= _MESSAGE_SHARE
             and len(set(filled)) == len(filled)
             and others & {"cause", "remedy", "remote", "onsite", "meaning"}
         ):

@@ -80,6 +80,7 @@ def attach_entries(
                 or _question_start(blocks, i)
                 or _nested_start(blocks, i)
                 or (None if _procedure_step(blocks, i) else _lead_start(block))
+                or _term_start(block)
             )
             start = None if start and start.code in named and not start.code.isdigit() else start
         if start is None:
@@ -225,6 +226,25 @@ def _nested_start(blocks: list[Block], i: int) -> _Start | None:
     return _Start(code, (), code, Layout.definition, None, nested=True)
 
 
+_TERM = re.compile(r"^(?P<term>[^\n:]{3,60})\n\s*:\s*(?P<rest>.+)$", re.S)
+_TERM_WORDS = 8
+
+
+def _term_start(block: Block) -> _Start | None:
+    """A definition whose term is a light pattern (``Fixed red`` then ``: ERROR. …``), or a
+    message of a few words that ends no sentence (``DC leakage protection tripped`` then ``: …``):
+    the pattern, or the message as the charger would send it, is the code."""
+    m = _TERM.match(block.text.strip())
+    if m is None:
+        return None
+    term = " ".join(m.group("term").split()).strip(" *_`")
+    if key := pattern_code(term):
+        return _Start(key, (term,), term, Layout.pattern, None, m.group("rest"))
+    if len(term.split()) <= _TERM_WORDS and not re.search(r"[.!?]$", term) and term[:1].isupper():
+        return _Start(term, (), term, Layout.definition, None, m.group("rest"))
+    return None
+
+
 def _lead_start(block: Block) -> _Start | None:
     found = lead_code(block.text)
     if not found:
@@ -258,6 +278,7 @@ def _group_end(blocks: list[Block], i: int, start: _Start) -> int:
         elif (
             nxt.section != blocks[i].section
             or lead_code(nxt.text)
+            or _TERM.match(nxt.text.strip())
             or _same_list(blocks[i], nxt)
             or _QUESTION.match(nxt.text)
         ):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from knowledge.codes import normalise_code
+from knowledge.codes import normalise_code, split_code_field
 
 _CODE_TOKEN = (
     r"(?:0[xX][0-9A-Fa-f]{1,8}|[A-Za-z]{1,4}[-_.]?\d{1,5}[A-Za-z]?|\d{1,5}"
@@ -20,8 +20,9 @@ _CODE_TOKEN = (
 )
 _CODE_TOKEN = rf"(?-i:{_CODE_TOKEN})"
 """Case-sensitive even inside case-insensitive patterns (CamelCase must not match any word)."""
-CODE_TOKEN = re.compile(rf"^(?:{_CODE_TOKEN}|\d{{6,10}})$")
-"""A table cell's code: a token as above, or a register value of up to 32 bits (``4194304``)."""
+CODE_TOKEN = re.compile(rf"^(?:{_CODE_TOKEN}|\d{{6,10}}|-\d{{1,3}})$")
+"""A table cell's code: a token as above, a register value of up to 32 bits (``4194304``), or a
+negative number (``-1``: "no answer from the display board")."""
 _KEYWORD = r"(?:error|fault|code|alarm|err|warning|event|failure|fehler|störung|status)"
 _SHOWS = r"shows|displays|reports|indicates|signals|anzeige"
 _NOT_CODE_WORDS = frozenset(
@@ -39,7 +40,13 @@ def code_shaped(cell: str, *, strict: bool = False) -> bool:
     parts = [p for p in re.split(r"\s*[,;/|]\s*|\s+or\s+", cell.strip()) if p]
     if strict and not re.search(r"\d|_", cell):
         return False
-    return bool(parts) and len(parts) <= 3 and all(_one_code(p) for p in parts)
+    return bool(parts) and len(parts) <= 3 and all(_one_code(p) or _code_range(p) for p in parts)
+
+
+def _code_range(text: str) -> bool:
+    """Whether a cell's part is a range of codes (``18-21``, ``24 – 29``)."""
+    codes = split_code_field(text, cell=True)
+    return len(codes) > 1 and all(_one_code(c) for c in codes)
 
 
 def _one_code(text: str) -> bool:
@@ -112,6 +119,26 @@ def _uncoded(line: str) -> tuple[str, str, str] | None:
     return (m.group("title").strip(), "", f"{m.group('title').strip()}\n{m.group('text')}") if m else None
 
 
+_GROUP_LEAD = re.compile(
+    rf"^(?:[-*+•]\s+)?(?:\*\*|__)?(?:{_KEYWORD}\s+)?(?:codes|errors|faults|alarms|warnings)\s+"
+    rf"(?P<codes>{_CODE_TOKEN}(?:\s*(?:,|/|&|\band\b|\bto\b|[–—]|\s-\s)\s*{_CODE_TOKEN})+)"
+    r"(?:\*\*|__)?(?:\s*[:–—=]\s*|\s+-\s+)(?P<rest>.+)$",
+    re.IGNORECASE | re.DOTALL,
+)
+"""A line led by a group of codes that share one entry: ``Codes 143, 144, 145 – Communication …``."""
+
+
+def _code_group(line: str) -> tuple[str, str, str] | None:
+    """``(first code, the others joined by commas, rest)`` of a line led by a group of codes."""
+    m = _GROUP_LEAD.match(line[:400])
+    if not m:
+        return None
+    codes = split_code_field(re.sub(r"\s+(?:&|and)\s+", ", ", m.group("codes")))
+    if len(codes) < 2 or not all(_one_code(c) for c in codes):
+        return None
+    return codes[0], ",".join(codes[1:]), (m.group("rest") + line[400:]).strip()
+
+
 def lead_code(line: str) -> tuple[str, str, str] | None:
     """``(code, alias, rest)`` when ``line`` starts with a code used as a label, else ``None``.
 
@@ -119,7 +146,7 @@ def lead_code(line: str) -> tuple[str, str, str] | None:
     a code followed by a plain word (``F014 at plug-in``) is a mention, not a definition.
     """
     line = line.strip()
-    if found := label_code(line) or _uncoded(line):
+    if found := label_code(line) or _uncoded(line) or _code_group(line):
         return found
     m = LEAD.match(line[:160])
     if not m or not _one_code(m.group("code")) or not prose_code(m.group("code")):

@@ -93,7 +93,7 @@ def _codes(cell: str, pattern: bool, header: str = "") -> tuple[str | None, list
         if coloured and (key is None or len(coloured) > len(key)):
             key = coloured
         return key, [cell] if key else []
-    spellings = [s.strip("*` ") for s in split_code_field(cell)]
+    spellings = [s.strip("*` ") for s in split_code_field(cell, cell=True)]
     spellings = [s for s in spellings if s]
     return (spellings[0], spellings[1:]) if spellings else (None, [])
 

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 from ingest.entries.columns import header_roles
 
-_RULE = re.compile(r"^\s*[-=_]{10,}\s*$")
+_RULE = re.compile(r"^\s*(?=(?:\s*[-=_]){10})[-=_]{3,}(?:\s+[-=_]{3,})*\s*$")
+"""A rule: ten or more dashes, in one run or one run per column (``-------  --------``)."""
 _CELL = re.compile(r"\S+(?: \S+)*")
 
 

@@ -55,9 +55,10 @@ def _document(pages: list, title) -> LoadedDocument:
     section: tuple[str, ...] = ()
     for number, (page, layout) in enumerate(pages, start=1):
         lines = [ln for ln in layout if _shape(ln) not in repeated]
+        headings: set[int] = set()
         if _multi_column(lines):
-            lines = [ln for ln in _plain_lines(page) if _shape(ln) not in repeated]
-        blocks, section = _page_blocks(lines, number, section)
+            lines, headings = _set_apart([ln for ln in _plain_lines(page) if _shape(ln) not in repeated])
+        blocks, section = _page_blocks(lines, number, section, headings)
         doc.blocks.extend(blocks)
     doc.blocks = attach_entries(doc.blocks, title=doc.title, unread=doc.unread)
     return doc
@@ -71,6 +72,35 @@ def _layout_lines(page) -> list[str]:
 def _plain_lines(page) -> list[str]:
     """Plain-mode lines: only needed for pages laid out in several text columns."""
     return [ln.strip() for ln in plain_characters(page.extract_text() or "").splitlines()]
+
+
+_HEADING_SHARE = 0.6
+"""A line shorter than this share of the page's typical line, after a sentence's end, is a heading."""
+_ENDS_SENTENCE = re.compile(r"[.!?][)\"']?$")
+_OPEN_END = re.compile(r"[.!?:;,]\s*$")
+
+
+def _set_apart(lines: list[str]) -> tuple[list[str], set[int]]:
+    """Plain-mode lines with a blank line before each code-led paragraph, and the indexes of the
+    headings that name no code. Plain mode keeps no blank line between paragraphs: after a
+    sentence's end, a line that ends no sentence and leads with a code ("Code 131 – Ground fault
+    lockout") opens a paragraph, and a short one without a code ("Ground fault self-test at
+    power-up") is a heading."""
+    widths = sorted(len(ln) for ln in lines if len(ln) >= 20)
+    short = _HEADING_SHARE * widths[len(widths) // 2] if widths else 0
+    spaced: list[str] = []
+    headings: set[int] = set()
+    for before, line in zip([".", *lines], lines, strict=False):
+        if not _ENDS_SENTENCE.search(before.rstrip()) or len(line.split()) < 2 or _OPEN_END.search(line):
+            spaced.append(line)
+        elif lead_code(line):
+            spaced += ["", line]
+        elif len(line) < short and line[:1].isupper():
+            headings.add(len(spaced))
+            spaced.append(line)
+        else:
+            spaced.append(line)
+    return spaced, headings
 
 
 _BROKEN = re.compile(r"(?<=[^\W\d_]{2})-$")
@@ -135,9 +165,13 @@ def _table_columns(line: str) -> list[tuple[int, str]] | None:
     return None
 
 
-def _page_blocks(lines: list[str], page: int, section: tuple[str, ...]):
+def _page_blocks(lines: list[str], page: int, section: tuple[str, ...], headings: set[int]):
+    """The page's blocks and the section path at its end. ``headings``: indexes of lines that are
+    headings without a number (see :func:`_set_apart`): one is a level below the numbered
+    heading above it, until the next such heading, numbered heading or code-led paragraph."""
     blocks: list[Block] = []
     paragraph: list[str] = []
+    loose = False  # the section's last level is an unnumbered heading
     i = 0
 
     def flush() -> None:
@@ -154,18 +188,23 @@ def _page_blocks(lines: list[str], page: int, section: tuple[str, ...]):
             blocks.extend(table_blocks([h for _, h in columns], rows, section, page))
             continue
         text = _GAP.sub(" | ", line.strip())
-        if _LABEL_LINE.match(line.strip()) and lead_code(text):
+        if i in headings:
+            flush()
+            section, loose = (*(section[:-1] if loose else section), stripped), True
+        elif _LABEL_LINE.match(line.strip()) and lead_code(text):
             flush()  # "18  Error Protective Earth  The charger …": a code-led entry, not a heading
             paragraph.append(text)
         elif (m := NUMBERED_HEADING.match(stripped)) and not stripped.endswith("."):
             flush()
             depth = m.group(1).count(".") + 1
-            section = (*section[: depth - 1], stripped)
+            section, loose = (*section[: depth - 1], stripped), False
         elif not stripped or stripped[0] in "•▪–-" or re.match(r"^\d{1,2}\.\s", stripped):
             flush()
             if stripped:
                 paragraph.append(stripped)
         else:
+            if loose and not paragraph and lead_code(stripped):
+                section, loose = section[:-1], False  # a code-led entry is the heading's peer
             paragraph.append(text)
         i += 1
     flush()
@@ -228,7 +267,7 @@ def _row_key(cell: str) -> bool:
     if not cell or len(cell) > 24:
         return False
     first = cell.split()[0]
-    listed = split_code_field(cell)
+    listed = split_code_field(cell, cell=True)
     return normalise_code(first) is not None or all(normalise_code(c) is not None for c in listed)
 
 
