@@ -24,12 +24,18 @@ def loaded() -> dict[str, object]:
 
 
 def _definitions(loaded) -> dict[str, list]:
-    """Error-code rows (blocks that define a code and give its cause), by source."""
+    """Error-code rows (blocks that define a code and give its cause), by source — not the rows of
+    a table keyed by its symptoms or messages (a field guide's "Symptom | Cause | First action":
+    each symptom is read as the message a charger may send, and is its own title)."""
     return {
         source: rows
         for source, doc in loaded.items()
-        if (rows := [b for b in doc.blocks if b.row and b.codes and "Cause:" in b.text])
+        if (rows := [b for b in doc.blocks if b.row and b.codes and "Cause:" in b.text and not _message(b)])
     }
+
+
+def _message(block) -> bool:
+    return block.entry is not None and block.entry.code == block.entry.title
 
 
 def test_every_file_loads_with_text(loaded):

@@ -254,8 +254,12 @@ _STATE_WORDS = 4
 
 def _message_column(columns: list[list[str]], roles: list[str | None]) -> int | None:
     """A table keyed by its messages: the first title or meaning column of short, distinct texts
-    ("Overcurrent shutdown"), when another column explains them (cause, remedy or meaning)."""
+    ("Overcurrent shutdown"), when another column explains them (cause, remedy or meaning) and
+    no column before it tells the rows apart (a protocol's list of states is keyed by the
+    states, not by what they mean)."""
     for index, cells in enumerate(columns):
+        if any(_distinct(before) for before in columns[:index]):
+            return None  # a column before it tells the rows apart: the rows are its values'
         filled = [c for c in cells if c]
         others = {r for i, r in enumerate(roles) if i != index}
         if (
