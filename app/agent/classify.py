@@ -31,7 +31,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from app.agent.lookup import FaultEntries, Found, repeats
+from app.agent.lookup import FaultEntries, Found, names_code, repeats
 from app.agent.signals import fold, hits
 from app.agent.state import FaultClass, FaultFacts
 from app.guard.actions import Action
@@ -219,9 +219,10 @@ class Classifier:
     def _message_class(self, fault: FaultFacts, entries: FaultEntries) -> tuple[FaultClass, CodeEntry] | None:
         """Where nothing coded names a class: the class of the manufacturer's entry whose message
         the charger's text repeats (a document keyed by messages, a 2.0.1 ``techInfo`` naming
-        one), when every such entry names the same one. Free text, so only a guess: it never
-        sends more than a hold (see the playbook reasoner)."""
-        named = [f for f in entries.hinted if repeats(fault.info or "", f.entry)]
+        one) or whose code it names ("err=8"), when every such entry names the same one. Free
+        text, so only a guess: it never sends more than a hold (see the playbook reasoner)."""
+        said = fault.info or ""
+        named = [f for f in entries.hinted if repeats(said, f.entry) or names_code(fault, f.entry)]
         classes = {found[0] if (found := self._from_entry(f)) else None for f in named}
         if len(classes) != 1 or None in classes:
             return None

@@ -170,9 +170,10 @@ def state_name(fault: FaultFacts) -> list[str]:
 
 def hinted_entries(fault: FaultFacts, passages: Sequence[Passage]) -> tuple[Found, ...]:
     """Every vendor entry for the pattern the charger's text describes (one wording may fit
-    several: "solid red" and "solid red with a warning sound"), or whose message or title the
-    text repeats ("EVSE calibration data error": documents that give a fault no code)."""
-    keys = text_patterns(fault)
+    several: "solid red" and "solid red with a warning sound"), whose message or title the
+    text repeats ("EVSE calibration data error": documents that give a fault no code), or whose
+    code the text names (:func:`said_codes`)."""
+    keys = text_patterns(fault) + said_codes(fault)
     said = fault.info or ""
     return tuple(
         Found(p.entry, p)
@@ -181,6 +182,27 @@ def hinted_entries(fault: FaultFacts, passages: Sequence[Passage]) -> tuple[Foun
         and p.vendor != STANDARD_VENDOR
         and (any(_defines(p.entry, key, alias=True) for key in keys) or repeats(said, p.entry))
     )
+
+
+_SAID_CODE = re.compile(
+    r"\b(?:error|err|fault|code|alarm|errno)\s*(?:code\s*)?(?:no\.?\s*|nr\.?\s*|#\s*)?[:=]?\s*"
+    r"(?P<code>0x[0-9a-f]{1,8}|-?\d{1,5}|[a-z]{1,3}-?\d{1,5})\b",
+    re.IGNORECASE,
+)
+
+
+def said_codes(fault: FaultFacts) -> list[str]:
+    """Codes the charger's text names with a word for code ("Code 153 - GF trip", "err=8
+    GndInvalid") when the fault carries no vendor code of its own: looked up like light patterns
+    in its text — caution, and a class that is only a guess."""
+    if (fault.vendor_error_code or "").strip() or not fault.info:
+        return []
+    return list(dict.fromkeys(m.group("code") for m in _SAID_CODE.finditer(fault.info)))
+
+
+def names_code(fault: FaultFacts, entry: CodeEntry) -> bool:
+    """Whether the charger's text names ``entry``'s code (see :func:`said_codes`)."""
+    return any(_defines(entry, code, alias=True) for code in said_codes(fault))
 
 
 MESSAGE_RUN = 3
@@ -195,7 +217,9 @@ def repeats(said: str, entry: CodeEntry) -> bool:
     :data:`MESSAGE_RUN` or more of its words with the rest of a display line around them: a
     countdown, a prefix, a second line ("GROUND FAULT / AUTO RE-TRY IN 00:14:32" for
     "SUSPENDED — GROUND FAULT / AUTO RE-TRY IN 00:mm:ss"; "halted: gfci hard fault" for
-    "HALTED — GFCI HARD FAULT / RETURN PLUG TO HOLSTER")."""
+    "HALTED — GFCI HARD FAULT / RETURN PLUG TO HOLSTER"), or most of its words in a row with
+    other words on both sides ("DANGER Device error. Warning of electrical voltage. -- note" for
+    'DANGER symbol: "Device error. Warning of electrical voltage." (critical fault)')."""
     words = _words(said)
     messages = [entry.code, entry.title]
     if len(words) >= 2 and words in {_words(m) for m in messages}:
@@ -206,11 +230,30 @@ def repeats(said: str, entry: CodeEntry) -> bool:
     if len(text) < MESSAGE_RUN:
         return False
     shared = (
-        (text, m) if _within(text, m) else (m, text) if _within(m, text) else None
+        text if _within(text, m) else m if _within(m, text) else _most_of(m, text)
         for m in map(_letters, messages)
         if len(m) >= MESSAGE_RUN
     )
-    return any(run and len(set(run[0]) - _PLAIN_WORDS) >= 2 for run in shared)
+    return any(run and len(set(run) - _PLAIN_WORDS) >= 2 for run in shared)
+
+
+MESSAGE_SHARE = 0.6
+"""Share of a message's words a run the charger's text repeats must hold when each has words the
+other lacks (a display's prefix and an operator's note around most of the message)."""
+
+
+def _most_of(message: tuple[str, ...], text: tuple[str, ...]) -> tuple[str, ...]:
+    """The longest run of words ``message`` and ``text`` share, if it holds :data:`MESSAGE_RUN`
+    words and :data:`MESSAGE_SHARE` of the message; else ``()``."""
+    best: tuple[str, ...] = ()
+    for i in range(len(message)):
+        for j in range(len(text)):
+            n = 0
+            while i + n < len(message) and j + n < len(text) and message[i + n] == text[j + n]:
+                n += 1
+            if n > len(best):
+                best = message[i : i + n]
+    return best if len(best) >= max(MESSAGE_RUN, MESSAGE_SHARE * len(message)) else ()
 
 
 _PLAIN_WORDS = frozenset(

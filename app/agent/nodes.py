@@ -25,6 +25,7 @@ from app.agent.lookup import (
     component_codes,
     flag_bits,
     grounded,
+    said_codes,
     state_name,
     text_patterns,
 )
@@ -251,6 +252,7 @@ def retrieve(search: SearchFn, fault: FaultFacts, charger: ChargerFacts) -> list
     codes += component_codes(fault)  # a 2.0.1 problem: the device model's entry is found by its name
     codes += text_patterns(fault)  # a light pattern the charger's text describes (caution only)
     codes += state_name(fault)  # a one-word text: a display state's name used as a code ("FAULT")
+    codes += said_codes(fault)  # a code the text names where the fault carries none ("err=8")
     terms = [
         fault.error_code,
         fault.vendor_error_code,

@@ -393,7 +393,8 @@ def _hinted(entries: FaultEntries, cited: list[Cited]) -> str:
         if f is not entries.first
     ]
     if said:
-        return f"The charger's text gives a light pattern or message the manual explains — {'; '.join(said)}"
+        told = "a light pattern, message or code the manual explains"
+        return f"The charger's text gives {told} — {'; '.join(said)}"
     if section := entries.described:
         quoted = _sentences(section.entry.meaning, 1)
         title = f'"{section.entry.title}"{_ref(cited, section)}'

@@ -76,6 +76,8 @@ def _plain_lines(page) -> list[str]:
 
 _HEADING_SHARE = 0.6
 """A line shorter than this share of the page's typical line, after a sentence's end, is a heading."""
+_RUN_IN_SHARE = 0.8
+"""A code-led line shorter than this share of the page's typical line, over a sentence, is a heading."""
 _ENDS_SENTENCE = re.compile(r"[.!?][)\"']?$")
 _OPEN_END = re.compile(r"[.!?:;,]\s*$")
 
@@ -83,18 +85,21 @@ _OPEN_END = re.compile(r"[.!?:;,]\s*$")
 def _set_apart(lines: list[str]) -> tuple[list[str], set[int]]:
     """Plain-mode lines with a blank line before each code-led paragraph, and the indexes of the
     headings that name no code. Plain mode keeps no blank line between paragraphs: after a
-    sentence's end, a line that ends no sentence and leads with a code ("Code 131 – Ground fault
-    lockout") opens a paragraph, and a short one without a code ("Ground fault self-test at
-    power-up") is a heading."""
+    sentence's end or a numbered heading, a line that ends no sentence and leads with a code
+    ("Code 131 – Ground fault lockout") opens a paragraph — a run-in heading, closed by a period,
+    where it is short and the next line starts a sentence — and a short one without a code
+    ("Ground fault self-test at power-up") is a heading."""
     widths = sorted(len(ln) for ln in lines if len(ln) >= 20)
     short = _HEADING_SHARE * widths[len(widths) // 2] if widths else 0
     spaced: list[str] = []
     headings: set[int] = set()
-    for before, line in zip([".", *lines], lines, strict=False):
-        if not _ENDS_SENTENCE.search(before.rstrip()) or len(line.split()) < 2 or _OPEN_END.search(line):
+    for before, line, after in zip([".", *lines[:-1]], lines, [*lines[1:], ""], strict=True):
+        opens = _ENDS_SENTENCE.search(before.rstrip()) or NUMBERED_HEADING.match(" ".join(before.split()))
+        if not opens or len(line.split()) < 2 or _OPEN_END.search(line):
             spaced.append(line)
         elif lead_code(line):
-            spaced += ["", line]
+            run_in = len(line) < _RUN_IN_SHARE / _HEADING_SHARE * short and after[:1].isupper()
+            spaced += ["", f"{line.rstrip()}." if run_in else line]
         elif len(line) < short and line[:1].isupper():
             headings.add(len(spaced))
             spaced.append(line)
