@@ -97,7 +97,9 @@ class Catalog:
     vendors: dict[str, VendorEntry] = field(default_factory=dict)
 
     def resolve_vendor(self, name: str | None) -> str | None:
-        """The corpus vendor id for a charger-reported vendor name, or ``None`` if unknown."""
+        """The corpus vendor id for a charger-reported vendor name, or ``None`` if unknown. A
+        reverse-DNS name (a ``vendorId`` such as ``com.acme.ev``) is also read label by label:
+        a label that is exactly a vendor's name or alias names it."""
         if not name or not (wanted := normalise_vendor(name)):
             return None
         if wanted == normalise_vendor(STANDARD_VENDOR):
@@ -108,7 +110,13 @@ class Catalog:
                 score = _vendor_match(wanted, key)
                 if score and (best is None or score > best[0]):
                     best = (score, entry.id)
+        if best is None and _REVERSE_DNS.fullmatch(name.strip()):
+            labels = [label for label in name.strip().lower().split(".")[1:] if len(label) >= 2]
+            return next((v for label in labels if (v := self._exact_vendor(label))), None)
         return best[1] if best else None
+
+    def _exact_vendor(self, label: str) -> str | None:
+        return next((e.id for e in self.vendors.values() if label in e.match_keys()), None)
 
     def resolve_model(self, vendor_id: str | None, name: str | None) -> str | None:
         """The corpus model id of ``vendor_id`` for a charger-reported model name, or ``None``."""
@@ -145,6 +153,10 @@ class Catalog:
             }
             vendors[vid] = VendorEntry(vid, v.get("name") or vid, list(v.get("aliases") or []), models)
         return cls(vendors)
+
+
+_REVERSE_DNS = re.compile(r"[A-Za-z]{2,6}(?:\.[A-Za-z0-9-]+)+")
+"""``com.acme.ev``, ``de.acme``: a top-level domain, then one or more labels."""
 
 
 def _vendor_match(wanted: str, key: str) -> int:

@@ -30,6 +30,9 @@ CATALOG = Catalog.from_dict(
         ("Weidmüller", "weidmuller"),
         ("WEIDMULLER GmbH & Co. KG", "weidmuller"),
         ("_standard", STANDARD_VENDOR),
+        ("com.voltra.ev", "voltra"),  # a reverse-DNS vendorId names its maker by a label
+        ("de.weidmuller", "weidmuller"),
+        ("com.acme.ev", None),
         ("Unknown Corp", None),
         ("", None),
         (None, None),
