@@ -825,3 +825,16 @@ def test_most_of_a_message_with_words_around_it_on_both_sides_repeats_it(said, n
         title='DANGER symbol: "Device error. Warning of electrical voltage." (critical fault)',
     )
     assert repeats(said, danger) is named
+
+
+def test_a_light_the_manual_explains_during_a_session_is_a_warning_but_not_on_an_idle_connector():
+    """ "flashing blue" while the vehicle pauses its charge: recorded; the same light reported on
+    an Available connector goes to a technician (nothing says it still serves anyone)."""
+    blue = CodeEntry(
+        code="BLUE-BLINK", aliases=["Flashing blue"], title="Flashing blue", meaning="EV paused."
+    )
+    said = fault(error_code="OtherError", info="flashing blue - vehicle not absorbing energy")
+    paused = _with_status(said, "SuspendedEV", entry_passage(blue))
+    assert (paused.proposal.action, paused.proposal.escalate) == (Action.NONE, False)
+    idle = _with_status(said, "Available", entry_passage(blue))
+    assert idle.proposal.escalate

@@ -253,10 +253,16 @@ _WORKING = frozenset(
 """Connector statuses of a connector that still works (OCPP 1.6 and 2.0.1)."""
 
 
+_IN_SESSION = frozenset({"Charging", "SuspendedEV", "SuspendedEVSE", "Occupied"})
+"""Statuses of a connector serving a session."""
+
+
 def _warning(fault: FaultFacts, entries: FaultEntries, status: str | None) -> bool:
-    """Whether the fault is only words — no vendor code, no message a document names — sent while
-    its connector still works."""
-    return status in _WORKING and not (fault.vendor_error_code or "").strip() and not entries.hinted
+    """Whether the fault is only words — no vendor code; no message or light a document names,
+    unless a session is going on — sent while its connector still works."""
+    if status not in _WORKING or (fault.vendor_error_code or "").strip():
+        return False
+    return not entries.hinted or status in _IN_SESSION
 
 
 def _said(info: str | None) -> str:
