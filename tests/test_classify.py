@@ -838,3 +838,26 @@ def test_a_light_the_manual_explains_during_a_session_is_a_warning_but_not_on_an
     assert (paused.proposal.action, paused.proposal.escalate) == (Action.NONE, False)
     idle = _with_status(said, "Available", entry_passage(blue))
     assert idle.proposal.escalate
+
+
+def test_the_party_the_manufacturer_makes_responsible_decides_the_class():
+    """ "Error source: Vehicle" for the vehicle's own lock fault sent as ConnectorLockFailure: a
+    vehicle fault (no unlock); a shared "Vehicle / Charger" attribution decides nothing; safety
+    still vetoes whoever is responsible."""
+    lock = CodeEntry(
+        code="VEHICLE_LOCK", title="The vehicle cannot lock the connector in its inlet", responsible="Vehicle"
+    )
+    found = classify(
+        fault(vendor_error_code="VEHICLE_LOCK", error_code="ConnectorLockFailure"), entry_passage(lock)
+    )
+    assert found.fault_class is FaultClass.VEHICLE
+    shared = lock.model_copy(update={"responsible": "Vehicle / Charger"})
+    found = classify(
+        fault(vendor_error_code="VEHICLE_LOCK", error_code="ConnectorLockFailure"), entry_passage(shared)
+    )
+    assert found.fault_class is FaultClass.CONNECTOR_LOCK
+    leak = CodeEntry(code="EV_LEAK", title="Residual current from the vehicle", responsible="Vehicle")
+    assert (
+        classify(fault(vendor_error_code="EV_LEAK"), entry_passage(leak)).fault_class
+        is FaultClass.ELECTRICAL_SAFETY
+    )

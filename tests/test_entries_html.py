@@ -63,3 +63,26 @@ def test_a_definition_list_of_light_patterns_and_of_messages(tmp_path: Path):
         ("DC leakage protection tripped", Layout.definition),
     ]
     assert entries[2].meaning.startswith("ERROR. The station has detected")
+
+
+def test_a_table_whose_cells_span_rows_and_columns(tmp_path: Path):
+    """A source and an action given once for a group of rows (``rowspan``) belong to every row of
+    it; a caption row across the table (``colspan``) is no row of codes."""
+    path = tmp_path / "stops.html"
+    path.write_text(
+        "<html><body><h1>Stop codes</h1><table>"
+        "<tr><th>Error code</th><th>Error source</th><th>Description</th><th>Action</th></tr>"
+        '<tr><th colspan="4">Level 5 - the session stopped</th></tr>'
+        '<tr><td>VEHICLE_SHIFT</td><td rowspan="2">Vehicle</td><td>The vehicle is not in park.</td>'
+        '<td rowspan="2">Vehicle issue. Nothing to do on the charger.</td></tr>'
+        "<tr><td>VEHICLE_LOCK</td><td>The vehicle cannot lock the connector in its inlet.</td></tr>"
+        "<tr><td>PAYMENT_FAILED</td><td>Payment terminal</td><td>The payment was declined.</td>"
+        "<td>Check the card reader.</td></tr></table></body></html>"
+    )
+    entries = [b.entry for b in load(path).blocks if b.entry]
+    assert [(e.code, e.responsible) for e in entries] == [
+        ("VEHICLE_SHIFT", "Vehicle"),
+        ("VEHICLE_LOCK", "Vehicle"),
+        ("PAYMENT_FAILED", "Payment terminal"),
+    ]
+    assert entries[1].meaning.startswith("The vehicle cannot lock") and "Nothing to do" in entries[1].remedy

@@ -82,6 +82,9 @@ class Playbook(BaseModel):
     catch_all: list[str] = Field(default_factory=list)
     """Phrases of a catch-all entry ("some problem exists on the EVSE (its contactor, metering
     …)"): it names no class, not even by the parts it lists."""
+    parties: dict[FaultClass, list[str]] = Field(default_factory=dict)
+    """Names of the one party an entry makes responsible ("Error source: Vehicle"), by the class
+    a fault of that party is: the manufacturer's own attribution decides the class."""
 
     @cached_property
     def by_ocpp_code(self) -> dict[str, FaultClass]:
@@ -251,18 +254,35 @@ class Classifier:
     def _from_entry(
         self, found: Found, reported: FaultClass | None = None
     ) -> tuple[FaultClass, str, list[str]] | None:
-        """The class the entry's words name; ``reported`` (the class of a specific OCPP code the
-        charger sent) adds weight to its class where the entry names any ("voltage to the
-        vehicle dropped" sent as ``UnderVoltage`` is a supply fault). A catch-all entry names
-        none, whatever parts it lists as possible places."""
+        """The class of the one party the entry makes responsible ("Error source: Vehicle"), else
+        the class its words name — its title, the manufacturer's category and responsible weigh
+        most; ``reported`` (the class of a
+        specific OCPP code the charger sent) adds weight to its class where the entry names any
+        ("voltage to the vehicle dropped" sent as ``UnderVoltage`` is a supply fault). A
+        catch-all entry names none, whatever parts it lists as possible places."""
         entry = found.entry
         if hits(f"{entry.title}. {entry.meaning}", self.playbook.catch_all):
             return None
-        if c := self._by_keywords(entry.title, entry_text(entry), reported):
+        if c := self._party(entry.responsible):
+            return (
+                c,
+                _basis(found),
+                [f"the entry for {entry.code} makes the {entry.responsible.lower()} responsible"],
+            )
+        named = ". ".join(filter(None, [entry.title, entry.category, entry.responsible]))
+        if c := self._by_keywords(named, entry_text(entry), reported):
             return c, _basis(found), [f"the entry for {entry.code}: {entry.title or entry.meaning[:80]}"]
         if entry.ocpp and (c := self.playbook.by_ocpp_code.get(entry.ocpp.casefold())):
             return c, _basis(found), [f"the entry for {entry.code} pairs it with {entry.ocpp}"]
         return None
+
+    def _party(self, responsible: str) -> FaultClass | None:
+        """The class of the one party ``responsible`` names, all of it (``Vehicle``, not
+        ``Vehicle / Charger``)."""
+        said = " ".join(re.findall(r"\w+", responsible.casefold()))
+        return (
+            next((c for c, names in self.playbook.parties.items() if said in names), None) if said else None
+        )
 
     def _by_keywords(self, title: str, body: str, reported: FaultClass | None = None) -> FaultClass | None:
         """The class whose keywords the text holds most (a title hit counts twice, ``reported``

@@ -3,12 +3,15 @@
 Read with the standard library's parser, no network and no scripts: ``h1``–``h6`` give the
 section path (the first ``h1``, else ``<title>``, the document title), ``p``/``li``/``dt``/``dd``
 and other text become blocks, a ``dt`` and its ``dd`` one definition (``E12`` then ``: meaning``),
-and every ``table`` goes through the same column reading as CSV tables. Code entries are then
-read from the blocks like any prose.
+and every ``table`` goes through the same column reading as CSV tables — a cell spanning rows
+or columns (``rowspan``, ``colspan``) given to each of them, a row that is one cell across the
+table (a caption between groups of rows) left out. Code entries are then read from the blocks like
+any prose.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -31,8 +34,9 @@ class _Reader(HTMLParser):
         self.heading: int | None = None
         self.page_title = ""
         self.in_title = False
-        self.table: list[list[str]] | None = None
+        self.table: list[list[_Cell]] | None = None
         self.cell: list[str] | None = None
+        self.spans = (1, 1)
         self.definition = False
 
     def handle_starttag(self, tag: str, attrs) -> None:
@@ -51,6 +55,7 @@ class _Reader(HTMLParser):
             self.table.append([])
         elif tag in {"td", "th"} and self.table is not None:
             self.cell = []
+            self.spans = (_span(attrs, "rowspan"), _span(attrs, "colspan"))
         elif tag in _BLOCKS and self.table is None:
             self._flush(keep_definition=tag == "dd")
             self.definition = tag == "dd"
@@ -71,10 +76,10 @@ class _Reader(HTMLParser):
             self.heading = None
         elif tag in {"td", "th"} and self.table is not None and self.cell is not None:
             if self.table:
-                self.table[-1].append(" ".join(" ".join(self.cell).split()))
+                self.table[-1].append(_Cell(" ".join(" ".join(self.cell).split()), *self.spans))
             self.cell = None
         elif tag == "table" and self.table is not None:
-            rows = [r for r in self.table if any(r)]
+            rows = [r for r in _grid(self.table) if any(r)]
             if len(rows) > 1:
                 self.doc.blocks.extend(table_blocks(rows[0], rows[1:], self._section()))
             self.table = None
@@ -106,6 +111,50 @@ class _Reader(HTMLParser):
         else:
             blocks.append(Block(text, self._section()))
         self.definition = self.definition and keep_definition
+
+
+@dataclass(frozen=True)
+class _Cell:
+    text: str
+    rows: int = 1
+    columns: int = 1
+
+
+_MAX_SPAN = 100
+
+
+def _span(attrs, name: str) -> int:
+    value = dict(attrs).get(name) or "1"
+    return min(int(value), _MAX_SPAN) if value.strip().isdigit() and int(value) > 0 else 1
+
+
+def _grid(table: list[list[_Cell]]) -> list[list[str]]:
+    """The table's rows as plain cells, each spanning cell repeated in every row and column it
+    spans; a row of one cell across two or more columns (a caption) is left out."""
+    width = max((sum(c.columns for c in row) for row in table), default=0)
+    pending: dict[int, tuple[str, int]] = {}  # column -> (text, rows still to fill)
+    grid: list[list[str]] = []
+    for row in table:
+        out: list[str] = []
+        cells = list(row)
+        while cells or any(col >= len(out) for col in pending):
+            col = len(out)
+            if col in pending:
+                text, left = pending.pop(col)
+                out.append(text)
+                if left > 1:
+                    pending[col] = (text, left - 1)
+            elif cells:
+                cell = cells.pop(0)
+                for k in range(cell.columns):
+                    out.append(cell.text)
+                    if cell.rows > 1:
+                        pending[col + k] = (cell.text, cell.rows - 1)
+            else:
+                out.append("")
+        if not (len(row) == 1 and row[0].columns >= 2 and row[0].columns >= width):
+            grid.append(out)
+    return grid
 
 
 def load_html(path: Path) -> LoadedDocument:
