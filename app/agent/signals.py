@@ -54,7 +54,18 @@ def hits(text: str, keywords: Iterable[str]) -> list[str]:
     """The ``keywords`` found in ``text`` as whole words (``text`` folded first), in list order;
     a match right after a negation ("no voltage on the output") does not count."""
     folded = fold(text)
-    return [k for k in keywords if any(_affirmed(folded, m) for m in _pattern(k).finditer(folded))]
+    return [
+        k
+        for k in keywords
+        if _lead(k) in folded and any(_affirmed(folded, m) for m in _pattern(k).finditer(folded))
+    ]
+
+
+@lru_cache(maxsize=4096)
+def _lead(keyword: str) -> str:
+    """The keyword's first word: a text without it cannot match (a cheap test before the regex)."""
+    words = re.split(r"[\s~-]+", keyword.partition("!")[0].strip().casefold())
+    return next((w for w in words if w), "")
 
 
 def _affirmed(text: str, match: re.Match[str]) -> bool:
