@@ -218,12 +218,27 @@ def test_a_bit_table_is_keyed_by_the_register_value_chargers_send(tmp_path: Path
     ]
 
 
+def _two_column_pdf(path: Path, story: list) -> Path:
+    """``story`` typeset on A4 pages of two text columns."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+
+    doc = BaseDocTemplate(str(path), pagesize=A4, invariant=1)
+    width, height = A4
+    frames = [
+        Frame(40, 40, width / 2 - 50, height - 80),
+        Frame(width / 2 + 10, 40, width / 2 - 50, height - 80),
+    ]
+    doc.addPageTemplates([PageTemplate(frames=frames)])
+    doc.build(story)
+    return path
+
+
 def test_a_two_column_pdf_page_of_code_led_entries(tmp_path: Path):
     """Codes set apart by spaces in two text columns ("18  Error Protective Earth  The charger …"):
     read in reading order, each code starts its entry (not a numbered heading)."""
-    from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
-    from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph
+    from reportlab.platypus import Paragraph
 
     style = ParagraphStyle("body", fontName="Helvetica", fontSize=9, leading=11)
     text = {
@@ -236,15 +251,7 @@ def test_a_two_column_pdf_page_of_code_led_entries(tmp_path: Path):
         23: "Error Temperature&nbsp;&nbsp; The internal temperature is too high. Keep the openings free.",
     }
     story = [Paragraph(f"{n}&nbsp;&nbsp; {body}", style) for n, body in text.items()] * 3
-    path = tmp_path / "states.pdf"
-    doc = BaseDocTemplate(str(path), pagesize=A4, invariant=1)
-    width, height = A4
-    frames = [
-        Frame(40, 40, width / 2 - 50, height - 80),
-        Frame(width / 2 + 10, 40, width / 2 - 50, height - 80),
-    ]
-    doc.addPageTemplates([PageTemplate(frames=frames)])
-    doc.build(story)
+    path = _two_column_pdf(tmp_path / "states.pdf", story)
     entries = [b.entry for b in load(path).blocks if b.entry]
     assert [e.code for e in entries[:4]] == ["18", "19", "21", "23"]
     assert entries[0].title == "Error Protective Earth" and "no protective earth" in entries[0].meaning
@@ -455,9 +462,8 @@ def test_a_two_column_pdf_of_bold_headings_over_paragraphs(tmp_path: Path):
     """Plain-mode text keeps no blank lines: a code-led heading after a sentence's end opens an
     entry ("Codes 143, 144 – …" one entry for each listed code), and a short heading without a
     code ends the entry above it (its text is no part of code 131)."""
-    from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
-    from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph
+    from reportlab.platypus import Paragraph
 
     body = ParagraphStyle("body", fontName="Helvetica", fontSize=9, leading=11)
     bold = ParagraphStyle("head", fontName="Helvetica-Bold", fontSize=9, leading=11)
@@ -475,15 +481,7 @@ def test_a_two_column_pdf_of_bold_headings_over_paragraphs(tmp_path: Path):
         ),
     ]
     story = [p for head, text in parts for p in (Paragraph(head, bold), Paragraph(text * 3, body))] * 5
-    path = tmp_path / "trouble.pdf"
-    doc = BaseDocTemplate(str(path), pagesize=A4, invariant=1)
-    width, height = A4
-    frames = [
-        Frame(40, 40, width / 2 - 50, height - 80),
-        Frame(width / 2 + 10, 40, width / 2 - 50, height - 80),
-    ]
-    doc.addPageTemplates([PageTemplate(frames=frames)])
-    doc.build(story)
+    path = _two_column_pdf(tmp_path / "trouble.pdf", story)
     blocks = load(path).blocks
     entries = [b.entry for b in blocks if b.entry]
     assert [(e.code, e.aliases) for e in entries[:3]] == [("131", []), ("133", []), ("143", ["144", "151"])]
