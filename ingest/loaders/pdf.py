@@ -5,6 +5,8 @@ text on the following lines under its column. An error-code table is recognised 
 row (same synonyms as CSV tables); its rows are rebuilt cell by cell and become one block each.
 Prose is split into paragraphs; numbered heading lines give the section path. A page laid out
 in several text columns is read in plain mode instead, which follows the columns' reading order.
+A scanned page (no text layer, an image over most of it) is read by OCR and set out the same way
+(:mod:`ingest.loaders.ocr`); the document's warnings name each such page.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from ingest.document import Block, LoadedDocument, LoadError, plain_characters
@@ -26,6 +29,8 @@ _GAP = re.compile(r"\s{2,}")
 _LABEL_LINE = re.compile(r"^\S{1,16}\s{2,}\S")
 """A line whose first token stands apart: a code used as a label, as text columns set it."""
 _EDGE_LINES = 2
+_BARE_PAGE = 20
+"""A page with fewer characters of text than this has no text layer worth the name (a scan)."""
 
 
 def load_pdf(path: Path) -> LoadedDocument:
@@ -36,9 +41,19 @@ def load_pdf(path: Path) -> LoadedDocument:
         reader = PdfReader(path)
         if reader.is_encrypted and not reader.decrypt(""):
             raise LoadError("encrypted PDF (a password is required to read it)")
-        pages = [(page, _layout_lines(page)) for page in reader.pages]
+        layouts = [_layout_lines(page) for page in reader.pages]
+        scans = _scans(path, layouts)
+        pages = [
+            (_plain(page, n, scans), scans.get(n, layout))
+            for n, (page, layout) in enumerate(zip(reader.pages, layouts, strict=True))
+        ]
         title = (reader.metadata or {}).get("/Title") if reader.metadata else None
-        return _document(pages, title)
+        doc = _document(pages, title)
+        doc.warnings += [
+            f"page {n + 1}: a scan without text, read by OCR — check the codes found on it"
+            for n in sorted(scans)
+        ]
+        return doc
     except LoadError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError) as exc:
@@ -47,17 +62,37 @@ def load_pdf(path: Path) -> LoadedDocument:
         raise LoadError(f"unreadable PDF: {exc}") from exc
 
 
-def _document(pages: list, title) -> LoadedDocument:
+def _scans(path: Path, layouts: list[list[str]]) -> dict[int, list[str]]:
+    """OCR lines of the pages without a text layer that are scans (see :mod:`ingest.loaders.ocr`)."""
+    bare = [n for n, layout in enumerate(layouts) if sum(len(ln.strip()) for ln in layout) < _BARE_PAGE]
+    if not bare:
+        return {}
+    from ingest.loaders.ocr import read_scans
+
+    try:
+        return read_scans(path, bare)
+    except Exception as exc:  # a broken image or OCR runtime: say so, like any unreadable file
+        raise LoadError(f"scanned page(s) could not be read by OCR: {exc}") from exc
+
+
+def _plain(page, index: int, scans: dict[int, list[str]]) -> Callable[[], list[str]]:
+    """How to read the page in plain mode: pypdf's plain mode, or a scan's OCR lines as they are."""
+    if index in scans:
+        return lambda: [ln.strip() for ln in scans[index]]
+    return lambda: _plain_lines(page)
+
+
+def _document(pages: list[tuple[Callable[[], list[str]], list[str]]], title) -> LoadedDocument:
     if not any(line.strip() for _, layout in pages for line in layout):
         raise LoadError(f"no extractable text in {len(pages)} page(s) (scanned or drawing only)")
     doc = LoadedDocument(blocks=[], title=str(title).strip() or None if title else None, pages=len(pages))
     repeated = _running_lines([layout for _, layout in pages])
     section: tuple[str, ...] = ()
-    for number, (page, layout) in enumerate(pages, start=1):
+    for number, (plain, layout) in enumerate(pages, start=1):
         lines = [ln for ln in layout if _shape(ln) not in repeated]
         headings: set[int] = set()
         if _multi_column(lines):
-            lines, headings = _set_apart([ln for ln in _plain_lines(page) if _shape(ln) not in repeated])
+            lines, headings = _set_apart([ln for ln in plain() if _shape(ln) not in repeated])
         blocks, section = _page_blocks(lines, number, section, headings)
         doc.blocks.extend(blocks)
     doc.blocks = attach_entries(doc.blocks, title=doc.title, unread=doc.unread)

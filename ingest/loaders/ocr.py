@@ -1,0 +1,151 @@
+"""Text of a scanned PDF page: the page rendered to an image and read by OCR, laid out as text.
+
+A scan has no text layer, so pypdf reads nothing from it. The page is rendered (pypdfium2, which
+decodes every image codec scanners use) and read by RapidOCR with the ONNX models its wheel carries
+(no download). The recognised text boxes are then set out the way pypdf's layout mode sets out a
+page: the page's slight tilt undone, boxes at one height on one line, each box at the column its
+left edge falls on (so a table's cells stand apart under their headers), a blank line where the
+page leaves a gap. The PDF loader reads those lines exactly as it reads a text page.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+
+_DPI = 200
+"""Rendering resolution: scanners' usual 200–300 dpi; RapidOCR scales its input to 2000 px anyway."""
+_SCAN_SHARE = 0.5
+"""A page is a scan when one image covers at least this share of it."""
+_MIN_SCORE = 0.5
+"""Boxes recognised with less confidence are left out (speckle, stamps, handwriting)."""
+_SAME_LINE = 0.5
+"""Boxes whose centres differ by less than this share of a text height are on one line."""
+_PARAGRAPH_GAP = 1.8
+"""A gap between lines wider than this many text heights is a blank line."""
+_WORD_GAP = 1.5
+"""Boxes on one line closer than this many character widths are words of one text."""
+
+
+@dataclass(frozen=True)
+class _Box:
+    """A recognised text: its left edge, vertical centre and height (pixels), and tilt."""
+
+    text: str
+    left: float
+    right: float
+    middle: float
+    height: float
+    slope: float
+
+
+def read_scans(path: Path, indexes: list[int]) -> dict[int, list[str]]:
+    """The text of those pages (0-based ``indexes``) of the PDF at ``path`` that are scans — an
+    image covering at least half the page — read by OCR and set out in lines like pypdf's layout
+    mode (``[]`` where nothing legible is on it). A page drawn in vectors is no scan and is left out."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(str(path))
+    try:
+        return {n: _read(document[n]) for n in indexes if _is_scan(document[n], pypdfium2)}
+    finally:
+        document.close()
+
+
+def _is_scan(page, pypdfium2) -> bool:
+    width, height = page.get_size()
+    for image in page.get_objects(filter=[pypdfium2.raw.FPDF_PAGEOBJ_IMAGE], max_depth=2):
+        left, bottom, right, top = image.get_bounds()
+        if (right - left) * (top - bottom) >= _SCAN_SHARE * width * height:
+            return True
+    return False
+
+
+def _read(page) -> list[str]:
+    result = _engine()(page.render(scale=_DPI / 72).to_pil())
+    if result.boxes is None or result.txts is None or result.scores is None:
+        return []
+    read = zip(result.boxes, result.txts, result.scores, strict=True)
+    return layout_lines(
+        [_box(points, text) for points, text, score in read if score >= _MIN_SCORE and text.strip()]
+    )
+
+
+@functools.cache
+def _engine():
+    from rapidocr import RapidOCR
+
+    engine = RapidOCR(params={"Global.log_level": "error"})
+    logging.getLogger("RapidOCR").setLevel(logging.ERROR)
+    return engine
+
+
+def _box(points, text: str) -> _Box:
+    (x0, y0), (x1, y1), (_, y2), (_, y3) = ((float(x), float(y)) for x, y in points)
+    return _Box(
+        text=" ".join(text.split()),
+        left=min(x0, float(points[3][0])),
+        right=max(x1, float(points[2][0])),
+        middle=(y0 + y1 + y2 + y3) / 4,
+        height=max(1.0, ((y3 - y0) + (y2 - y1)) / 2),
+        slope=(y1 - y0) / (x1 - x0) if x1 > x0 else 0.0,
+    )
+
+
+def layout_lines(boxes: list[_Box]) -> list[str]:
+    """Boxes set out as text lines: tilt undone, grouped by height on the page, placed by column."""
+    if not boxes:
+        return []
+    tilt = _tilt(boxes)
+    level = [(b.middle - b.left * tilt, b) for b in boxes]
+    height = statistics.median(b.height for b in boxes)
+    width = _character_width(boxes)
+    rows: list[list[tuple[float, _Box]]] = []
+    for y, box in sorted(level, key=lambda item: item[0]):
+        if rows and abs(y - statistics.fmean(v for v, _ in rows[-1])) < _SAME_LINE * height:
+            rows[-1].append((y, box))
+        else:
+            rows.append([(y, box)])
+    lines: list[str] = []
+    previous: float | None = None
+    for row in rows:
+        y = statistics.fmean(v for v, _ in row)
+        if previous is not None and y - previous > _PARAGRAPH_GAP * height:
+            lines.append("")
+        lines.append(_line([b for _, b in sorted(row, key=lambda item: item[1].left)], width))
+        previous = y
+    return lines
+
+
+def _tilt(boxes: list[_Box]) -> float:
+    """The page's tilt (rise per pixel across), from the boxes long enough to show it."""
+    slopes = [b.slope for b in boxes if b.right - b.left > 3 * b.height]
+    return statistics.median(slopes) if slopes else 0.0
+
+
+def _character_width(boxes: list[_Box]) -> float:
+    widths = [(b.right - b.left) / len(b.text) for b in boxes if len(b.text) >= 4]
+    return (
+        max(1.0, statistics.median(widths))
+        if widths
+        else max(1.0, statistics.median(b.height for b in boxes) / 2)
+    )
+
+
+def _line(boxes: list[_Box], width: float) -> str:
+    """One line: a box close to the one before continues its text after a space; one further
+    away starts at its own column, at least two spaces on (a cell of its own)."""
+    line = ""
+    end = -math.inf
+    for box in boxes:
+        if line and box.left - end < _WORD_GAP * width:
+            line += " " + box.text
+        else:
+            column = round(box.left / width)
+            line = line + " " * max(column - len(line), 2 if line else column) + box.text
+        end = box.right
+    return line

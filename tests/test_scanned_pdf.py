@@ -1,0 +1,96 @@
+"""Scanned manuals: a page that is only a picture is read by OCR (the real RapidOCR models) and its
+error table becomes code entries, like a page with text."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from ingest.document import LoadedDocument
+from ingest.loaders import load
+from ingest.loaders.ocr import _Box, layout_lines
+
+FONTS = Path("/usr/share/fonts/truetype/dejavu")
+ROWS = [
+    ("Code", "Description", "Remedy"),
+    ("E01", "Ground fault detected", "Do not reset. Call an electrician."),
+    ("E02", "Over temperature", "Let the unit cool down."),
+    ("E13", "Communication lost", "Restart the charger from the app."),
+]
+
+
+def _scan(path: Path, *, tilt: float) -> None:
+    """A page as a scanner gives it: grey paper, speckle, a ruled table, tilted; no text layer."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    rng = random.Random(7)
+    width, height = 1654, 2339  # A4 at 200 dpi
+    page = Image.new("L", (width, height), 232)
+    draw = ImageDraw.Draw(page)
+    regular = ImageFont.truetype(str(FONTS / "DejaVuSans.ttf"), 30)
+    bold = ImageFont.truetype(str(FONTS / "DejaVuSans-Bold.ttf"), 34)
+    draw.text((150, 150), "4 Troubleshooting", font=bold, fill=25)
+    y = 260
+    for row in ROWS:
+        for x, cell in zip((150, 350, 900), row, strict=True):
+            draw.text((x, y), cell, font=bold if row is ROWS[0] else regular, fill=25)
+        draw.line((140, y + 47, 1500, y + 47), fill=70, width=2)
+        y += 62
+    draw.text(
+        (150, y + 60),
+        "If the red light stays on after a restart, contact the installer.",
+        font=regular,
+        fill=25,
+    )
+    for _ in range(4000):
+        draw.point((rng.randrange(width), rng.randrange(height)), fill=rng.randrange(90, 200))
+    page.rotate(tilt, fillcolor=232, resample=Image.Resampling.BICUBIC).save(path, resolution=200)
+
+
+@pytest.fixture(scope="module")
+def scanned(tmp_path_factory) -> LoadedDocument:
+    path = tmp_path_factory.mktemp("scan") / "scanned-manual.pdf"
+    _scan(path, tilt=1.2)
+    return load(path)
+
+
+def test_a_scanned_error_table_becomes_code_entries(scanned: LoadedDocument):
+    entries = {b.entry.code: b.entry for b in scanned.blocks if b.entry}
+    assert set(entries) == {"E01", "E02", "E13"}
+    assert entries["E01"].title == "Ground fault detected"
+    assert "electrician" in " ".join(s.text for s in entries["E01"].steps)
+    assert "Restart the charger" in " ".join(s.text for s in entries["E13"].steps)
+    assert all(b.page == 1 for b in scanned.blocks)
+
+
+def test_a_scanned_page_is_named_in_the_warnings(scanned: LoadedDocument):
+    assert scanned.warnings == ["page 1: a scan without text, read by OCR — check the codes found on it"]
+    assert any("contact the installer" in b.text for b in scanned.blocks if not b.entry)
+
+
+def _box(text: str, left: float, top: float, *, slope: float = 0.0, height: float = 40.0) -> _Box:
+    return _Box(text, left, left + 20 * len(text), top + height / 2 + slope * left, height, slope)
+
+
+def test_a_tilted_page_is_set_out_row_by_row_and_column_by_column():
+    slope = 0.02  # a 1.1° tilt: the right end of a row sits a whole line lower than its left end
+    boxes = [
+        _box("Code", 100, 100, slope=slope),
+        _box("Meaning", 400, 100, slope=slope),
+        _box("E01", 100, 160, slope=slope),
+        _box("Ground fault", 400, 160, slope=slope),
+        _box("E02", 100, 220, slope=slope),
+        _box("Over temperature", 400, 220, slope=slope),
+        _box("in the enclosure", 400 + 20 * 17, 220, slope=slope),
+        _box("A closing note.", 100, 400, slope=slope),
+    ]
+    margin = " " * 5  # 100 px at 20 px a character; the second column starts at 400 px: character 20
+    assert layout_lines(boxes) == [
+        margin + "Code".ljust(15) + "Meaning",
+        margin + "E01".ljust(15) + "Ground fault",
+        margin + "E02".ljust(15) + "Over temperature in the enclosure",
+        "",
+        margin + "A closing note.",
+    ]
