@@ -10,7 +10,7 @@ import pytest
 
 from ingest.document import LoadedDocument
 from ingest.loaders import load
-from ingest.loaders.ocr import _Box, layout_lines
+from ingest.loaders.ocr import _Box, layout_lines, repaired
 
 FONTS = Path("/usr/share/fonts/truetype/dejavu")
 ROWS = [
@@ -94,3 +94,44 @@ def test_a_tilted_page_is_set_out_row_by_row_and_column_by_column():
         "",
         margin + "A closing note.",
     ]
+
+
+def test_letters_ocr_reads_for_digits_are_mended_in_code_shaped_words_only():
+    assert repaired("E0l Ground fault") == "E01 Ground fault"
+    assert repaired("EO2 and 1O5 and E-0l") == "E02 and 105 and E-01"
+    assert repaired("CXOO1 Isolation") == "CX001 Isolation"
+    assert repaired("LOOP1 ERROR Il lO 12") == "LOOP1 ERROR Il lO 12"  # words, no digit, or right already
+
+
+def test_a_scan_with_an_ocr_text_layer_is_read_from_its_layer_with_codes_mended(tmp_path: Path):
+    """An OCR program's invisible text over the page image: the layer is read (no OCR of ours, no
+    warning), and its look-alike codes are mended."""
+    from PIL import Image
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "ocr-layer.pdf"
+    page = canvas.Canvas(str(path), pagesize=A4)
+    page.drawImage(ImageReader(Image.new("L", (827, 1169), 232)), 0, 0, *A4)
+    layer = page.beginText()
+    layer.setTextRenderMode(3)  # invisible, as OCR programs write it
+    layer.setFont("Helvetica", 10)
+    for y, cells in zip(
+        (760, 745, 730),
+        [
+            ("Code", "Description", "Remedy"),
+            ("E0l", "Ground fault", "Call an electrician."),
+            ("EO2", "Over temperature", "Let the unit cool down."),
+        ],
+        strict=True,
+    ):
+        for x, cell in zip((60, 120, 300), cells, strict=True):
+            layer.setTextOrigin(x, y)
+            layer.textOut(cell)
+    page.drawText(layer)
+    page.showPage()
+    page.save()
+    doc = load(path)
+    assert {b.entry.code for b in doc.blocks if b.entry} == {"E01", "E02"}
+    assert doc.warnings == []

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import re
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,17 +44,46 @@ class _Box:
     slope: float
 
 
-def read_scans(path: Path, indexes: list[int]) -> dict[int, list[str]]:
-    """The text of those pages (0-based ``indexes``) of the PDF at ``path`` that are scans — an
-    image covering at least half the page — read by OCR and set out in lines like pypdf's layout
-    mode (``[]`` where nothing legible is on it). A page drawn in vectors is no scan and is left out."""
+def scan_pages(path: Path) -> set[int]:
+    """The pages (0-based) of the PDF at ``path`` that are scans: one image covers at least half
+    of the page. A page drawn in vectors, or text with pictures in it, is no scan."""
     import pypdfium2
 
     document = pypdfium2.PdfDocument(str(path))
     try:
-        return {n: _read(document[n]) for n in indexes if _is_scan(document[n], pypdfium2)}
+        return {n for n, page in enumerate(document) if _is_scan(page, pypdfium2)}
     finally:
         document.close()
+
+
+def read_scans(path: Path, indexes: list[int]) -> dict[int, list[str]]:
+    """The text of pages ``indexes`` (0-based, scans) of the PDF at ``path``, read by OCR and set
+    out in lines like pypdf's layout mode (``[]`` where nothing legible is on a page)."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(str(path))
+    try:
+        return {n: _read(document[n]) for n in indexes}
+    finally:
+        document.close()
+
+
+_CONFUSED = re.compile(r"(?<![\w-])([A-Z]{0,3}?-?)([0-9OIl]{2,5})(?![\w-])")
+_AS_DIGITS = str.maketrans("OIl", "011")
+
+
+def repaired(line: str) -> str:
+    """``line`` with the letters OCR reads for digits put back inside code-shaped words: ``E0l``
+    and ``EO1`` → ``E01``, ``1O5`` → ``105``. Only words of a short capital prefix and a run of
+    digits and look-alikes that holds at least one real digit are touched; words are left alone."""
+
+    def mend(m: re.Match[str]) -> str:
+        prefix, rest = m.groups()
+        if not any(c.isdigit() for c in rest) or rest.isdigit():
+            return m.group()
+        return prefix + rest.translate(_AS_DIGITS)
+
+    return _CONFUSED.sub(mend, line)
 
 
 def _is_scan(page, pypdfium2) -> bool:

@@ -15,6 +15,7 @@ import functools
 import re
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.document import Block, LoadedDocument, LoadError, plain_characters
@@ -44,15 +45,12 @@ def load_pdf(path: Path) -> LoadedDocument:
         layouts = [_layout_lines(page) for page in reader.pages]
         scans = _scans(path, layouts)
         pages = [
-            (_plain(page, n, scans), scans.get(n, layout))
+            (_plain(page, n, scans), scans.lines.get(n, layout))
             for n, (page, layout) in enumerate(zip(reader.pages, layouts, strict=True))
         ]
         title = (reader.metadata or {}).get("/Title") if reader.metadata else None
         doc = _document(pages, title)
-        doc.warnings += [
-            f"page {n + 1}: a scan without text, read by OCR — check the codes found on it"
-            for n in sorted(scans)
-        ]
+        doc.warnings += scans.warnings
         return doc
     except LoadError:
         raise
@@ -62,23 +60,43 @@ def load_pdf(path: Path) -> LoadedDocument:
         raise LoadError(f"unreadable PDF: {exc}") from exc
 
 
-def _scans(path: Path, layouts: list[list[str]]) -> dict[int, list[str]]:
-    """OCR lines of the pages without a text layer that are scans (see :mod:`ingest.loaders.ocr`)."""
-    bare = [n for n, layout in enumerate(layouts) if sum(len(ln.strip()) for ln in layout) < _BARE_PAGE]
-    if not bare:
-        return {}
-    from ingest.loaders.ocr import read_scans
+@dataclass
+class _Scans:
+    """The pages that are scans (0-based) and their lines, and which of them OCR read."""
+
+    lines: dict[int, list[str]] = field(default_factory=dict)
+    read: set[int] = field(default_factory=set)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _scans(path: Path, layouts: list[list[str]]) -> _Scans:
+    """The pages that are scans (see :mod:`ingest.loaders.ocr`): read by OCR where the page has no
+    text layer, else its layer's lines (an OCR program's); both with code-shaped words mended where
+    OCR took a letter for a digit. A file pdfium cannot open is read without (a warning says so)."""
+    from ingest.loaders.ocr import read_scans, repaired, scan_pages
 
     try:
-        return read_scans(path, bare)
+        pages = scan_pages(path)
+    except Exception as exc:  # pdfium refuses what pypdf read: keep pypdf's reading
+        return _Scans(warnings=[f"scanned pages not looked for (pdfium: {exc})"])
+    bare = [n for n in sorted(pages) if sum(len(ln.strip()) for ln in layouts[n]) < _BARE_PAGE]
+    try:
+        read = read_scans(path, bare)
     except Exception as exc:  # a broken image or OCR runtime: say so, like any unreadable file
         raise LoadError(f"scanned page(s) could not be read by OCR: {exc}") from exc
+    return _Scans(
+        lines={n: [repaired(ln) for ln in read.get(n, layouts[n])] for n in pages},
+        read=set(read),
+        warnings=[
+            f"page {n + 1}: a scan without text, read by OCR — check the codes found on it" for n in bare
+        ],
+    )
 
 
-def _plain(page, index: int, scans: dict[int, list[str]]) -> Callable[[], list[str]]:
-    """How to read the page in plain mode: pypdf's plain mode, or a scan's OCR lines as they are."""
-    if index in scans:
-        return lambda: [ln.strip() for ln in scans[index]]
+def _plain(page, index: int, scans: _Scans) -> Callable[[], list[str]]:
+    """How to read the page in plain mode: pypdf's plain mode, or the OCR lines as they are."""
+    if index in scans.read:
+        return lambda: [ln.strip() for ln in scans.lines[index]]
     return lambda: _plain_lines(page)
 
 
