@@ -15,6 +15,7 @@ from ingest.document import LoadedDocument, LoadError
 from ingest.loaders.html import load_html
 from ingest.loaders.markdown import load_markdown, load_plain_text
 from ingest.loaders.pdf import load_pdf
+from ingest.loaders.spreadsheet import load_xlsx
 from ingest.loaders.standards import load_standard
 from ingest.loaders.tables import load_delimited
 from knowledge.schemes import STANDARDS_DIR
@@ -28,6 +29,7 @@ LOADERS: dict[str, Callable[[Path], LoadedDocument]] = {
     ".txt": load_plain_text,
     ".html": load_html,
     ".htm": load_html,
+    ".xlsx": load_xlsx,
 }
 
 

@@ -23,7 +23,7 @@ from ingest.entries.prose import attach_entries
 from ingest.entries.shapes import lead_code
 from ingest.loaders.fixed_width import slice_columns
 from ingest.loaders.markdown import NUMBERED_HEADING
-from ingest.loaders.tables import header_roles, table_blocks
+from ingest.loaders.tables import header_roles, is_header_row, table_blocks
 from knowledge.codes import normalise_code, split_code_field
 
 _GAP = re.compile(r"\s{2,}")
@@ -212,15 +212,7 @@ def _has_code_table(lines: list[str]) -> bool:
 def _table_columns(line: str) -> list[tuple[int, str]] | None:
     """Column (start, header) pairs if ``line`` is the header row of an error-code table."""
     cells = [(m.start(), m.group()) for m in re.finditer(r"\S+(?: \S+)*", line)]
-    if len(cells) < 3 or any(len(c.split()) > 5 or c.isdigit() for _, c in cells):
-        return None  # headers are short names, never numbers or sentences
-    roles = header_roles([c for _, c in cells])
-    described = {"title", "meaning", "cause", "remedy", "remote", "onsite"} & set(roles)
-    if {"code", "pattern"} & set(roles) and described:
-        return cells
-    if roles[0] == "title" and len(described - {"title"}) >= 2:
-        return cells  # a table keyed by its messages: "Substate | Describe | What to do"
-    return None
+    return cells if len(cells) >= 3 and is_header_row([c for _, c in cells]) else None
 
 
 def _page_blocks(lines: list[str], page: int, section: tuple[str, ...], headings: set[int]):

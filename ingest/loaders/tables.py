@@ -14,6 +14,7 @@ import io
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from ingest.document import Block, LoadedDocument, LoadError, read_text
 from ingest.entries.columns import Columns, header_roles, table_columns
@@ -21,9 +22,76 @@ from ingest.entries.table import row_entry, row_values
 from knowledge.schema import ROW_FIELD_LABELS
 
 _UPPER_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z][A-Z0-9_]{3,}")
-__all__ = ["header_roles", "load_delimited", "table_blocks"]
+__all__ = ["header_roles", "is_header_row", "load_delimited", "table_blocks"]
 _LABELLED = ("cause", "remedy", "severity", "ocpp")
 _HEAD_ROLES = frozenset({"code", "name", "title", "meaning", *_LABELLED})
+
+
+_DESCRIBED = frozenset({"title", "meaning", "cause", "remedy", "remote", "onsite"})
+_TOP_ROWS = 15
+"""How far down a spreadsheet export its header row may sit (below a title, a date, blank rows)."""
+
+
+def is_header_row(cells: Sequence[str]) -> bool:
+    """Whether ``cells`` (the non-empty cells of a row) head an error-code table: short names, no
+    numbers, one naming codes or light patterns and one describing them — or, for a table keyed
+    by its messages ("Substate | Describe | What to do"), a message first and two describing."""
+    if len(cells) < 2 or any(len(c.split()) > 5 or c.strip().isdigit() for c in cells):
+        return False
+    roles = header_roles(list(cells))
+    described = _DESCRIBED & set(roles)
+    if {"code", "pattern"} & set(roles) and described:
+        return True
+    return roles[0] == "title" and len(described - {"title"}) >= 2
+
+
+class Table(NamedTuple):
+    """One table of a sheet: its section (title rows above it), header, body rows, and the
+    1-based number of its first body row in the sheet."""
+
+    section: tuple[str, ...]
+    header: list[str]
+    body: list[list[str]]
+    first: int
+
+
+def split_tables(rows: list[list[str]]) -> list[Table]:
+    """The tables in a sheet's ``rows``. A table starts at a row
+    that reads as a header (:func:`is_header_row`) within the first rows or anywhere below a table;
+    the rows of one filled cell just above it (a title, a sheet heading) are its section. Below
+    the first table, only a header after a blank or single-cell row starts another. Without
+    any such row, the first row is the header, as a plain CSV has it."""
+    starts: list[int] = []
+    for n, row in enumerate(rows):
+        if not is_header_row([c.strip() for c in row if c.strip()]):
+            continue
+        if (not starts and n < _TOP_ROWS) or (starts and _lone(rows[n - 1])):
+            starts.append(n)  # a later table follows a blank or title row, never a row of cells
+    if not starts:
+        return [Table((), rows[0], rows[1:], 2)] if rows else []
+    tables = []
+    for n, start in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(rows)
+        body = rows[start + 1 : end]
+        while body and _lone(body[-1]) and n + 1 < len(starts):
+            body = body[:-1]  # the next table's title
+        tables.append(Table(_titles(rows, start), rows[start], body, start + 2))
+    return tables
+
+
+def _lone(row: list[str]) -> bool:
+    return sum(bool(c.strip()) for c in row) <= 1
+
+
+def _titles(rows: list[list[str]], start: int) -> tuple[str, ...]:
+    """The single-cell rows just above row ``start`` (blank rows skipped), top first."""
+    titles: list[str] = []
+    for row in reversed(rows[:start]):
+        if not _lone(row):
+            break
+        if text := " ".join(" ".join(row).split()):
+            titles.insert(0, text)
+    return tuple(titles)
 
 
 def table_blocks(
@@ -106,14 +174,22 @@ def load_delimited(path: Path) -> LoadedDocument:
         rows = list(csv.reader(io.StringIO(text), dialect, strict=True))
     except csv.Error as exc:
         raise LoadError(f"malformed table: {exc}") from exc
-    headers, body = rows[0], rows[1:]
+    return sheet_document(rows, what="line")
+
+
+def sheet_document(rows: list[list[str]], *, what: str, sheet: tuple[str, ...] = ()) -> LoadedDocument:
+    """The tables of one sheet of ``rows`` (see :func:`split_tables`) as a document; a row whose
+    cell count differs from its header's is a warning naming it (``what`` and its number)."""
     doc = LoadedDocument(blocks=[])
-    for line_no, cells in enumerate(body, start=2):
-        if len(cells) != len(headers) and any(c.strip() for c in cells):
-            doc.warnings.append(f"line {line_no}: {len(cells)} cells, expected {len(headers)}")
-    doc.blocks = table_blocks(headers, body)
-    if body and not any(b.entry for b in doc.blocks):
-        raise LoadError(f"no error-code column among the headers {headers!r}")
+    tables = split_tables(rows)
+    for table in tables:
+        width = len(table.header)
+        for number, cells in enumerate(table.body, start=table.first):
+            if len(cells) != width and not _lone(cells):
+                doc.warnings.append(f"{what} {number}: {len(cells)} cells, expected {width}")
+        doc.blocks += table_blocks(table.header, table.body, (*sheet, *table.section))
+    if any(t.body for t in tables) and not any(b.entry for b in doc.blocks):
+        raise LoadError(f"no error-code column among the headers {tables[0].header!r}")
     if not doc.blocks:
         raise LoadError("table has a header but no rows")
     return doc
