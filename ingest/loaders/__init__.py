@@ -18,6 +18,7 @@ from ingest.loaders.pdf import load_pdf
 from ingest.loaders.spreadsheet import load_xlsx
 from ingest.loaders.standards import load_standard
 from ingest.loaders.tables import load_delimited
+from ingest.loaders.word import load_docx
 from knowledge.schemes import STANDARDS_DIR
 
 LOADERS: dict[str, Callable[[Path], LoadedDocument]] = {
@@ -30,6 +31,7 @@ LOADERS: dict[str, Callable[[Path], LoadedDocument]] = {
     ".html": load_html,
     ".htm": load_html,
     ".xlsx": load_xlsx,
+    ".docx": load_docx,
 }
 
 
