@@ -563,3 +563,20 @@ def test_a_symptom_table_without_codes_makes_each_symptom_a_message(tmp_path: Pa
     entries = _entries(path)
     assert len(entries) == 5 and entries[0].code == "The unit does not react at all"
     assert "Do not use it" in entries[3].remedy
+
+
+def test_a_pdf_table_of_codes_runs_on_over_the_next_page_without_its_header(tmp_path: Path):
+    """A long table broken across pages, its header printed once: the rows at the top of the next
+    page are more rows of the same table, not prose."""
+    rows = [["Code", "Description", "Remedy"]] + [
+        [f"E{n:03d}", f"Fault number {n} in the power module", "Restart the charger; if it returns, call service."]
+        for n in range(1, 91)
+    ]
+    path = _pdf_table(tmp_path / "long.pdf", rows, [60, 200, 220])
+    doc = load(path)
+    assert doc.pages >= 2
+    entries = {b.entry.code: b for b in doc.blocks if b.entry}
+    assert set(entries) == {f"E{n:03d}" for n in range(1, 91)}
+    assert {b.page for b in entries.values()} >= {1, 2}
+    assert entries["E090"].entry.title == "Fault number 90 in the power module"
+    assert all(b.row for b in entries.values())  # read as rows of the table, not as paragraphs

@@ -106,12 +106,14 @@ def _document(pages: list[tuple[Callable[[], list[str]], list[str]]], title) -> 
     doc = LoadedDocument(blocks=[], title=str(title).strip() or None if title else None, pages=len(pages))
     repeated = _running_lines([layout for _, layout in pages])
     section: tuple[str, ...] = ()
+    open_table: list[tuple[int, str]] | None = None
     for number, (plain, layout) in enumerate(pages, start=1):
         lines = [ln for ln in layout if _shape(ln) not in repeated]
         headings: set[int] = set()
         if _multi_column(lines):
             lines, headings = _set_apart([ln for ln in plain() if _shape(ln) not in repeated])
-        blocks, section = _page_blocks(lines, number, section, headings)
+            open_table = None
+        blocks, section, open_table = _page_blocks(lines, number, section, headings, open_table)
         doc.blocks.extend(blocks)
     doc.blocks = attach_entries(doc.blocks, title=doc.title, unread=doc.unread)
     return doc
@@ -188,14 +190,16 @@ def _shape(line: str) -> str:
 
 
 def _running_lines(pages: list[list[str]]) -> set[str]:
-    """Shapes of lines at the top or bottom of at least half of the pages (headers/footers)."""
+    """Shapes of lines at the top or bottom of at least half of the pages (headers/footers); a
+    shape seen more than once on a page (rows of a table alike but for their numbers) is none."""
     if len(pages) < 3:
         return set()
     counts: Counter[str] = Counter()
     for lines in pages:
         content = [ln for ln in lines if ln.strip()]
+        on_page = Counter(_shape(ln) for ln in content)
         edges = content[:_EDGE_LINES] + content[-_EDGE_LINES:]
-        counts.update({_shape(ln) for ln in edges})
+        counts.update({_shape(ln) for ln in edges if on_page[_shape(ln)] == 1})  # rows of a table repeat
     return {shape for shape, n in counts.items() if n >= max(3, len(pages) // 2) and shape}
 
 
@@ -215,14 +219,29 @@ def _table_columns(line: str) -> list[tuple[int, str]] | None:
     return cells if len(cells) >= 3 and is_header_row([c for _, c in cells]) else None
 
 
-def _page_blocks(lines: list[str], page: int, section: tuple[str, ...], headings: set[int]):
-    """The page's blocks and the section path at its end. ``headings``: indexes of lines that are
-    headings without a number (see :func:`_set_apart`): one is a level below the numbered
-    heading above it, until the next such heading, numbered heading or code-led paragraph."""
+def _page_blocks(
+    lines: list[str],
+    page: int,
+    section: tuple[str, ...],
+    headings: set[int],
+    open_table: list[tuple[int, str]] | None = None,
+):
+    """The page's blocks, the section path at its end, and the columns of a table of codes that
+    runs to its end (else ``None``). ``headings``: indexes of lines that are headings without a
+    number (see :func:`_set_apart`): one is a level below the numbered heading above it, until the
+    next such heading, numbered heading or code-led paragraph. ``open_table``: the columns of the
+    previous page's table that ran to its end; rows at the top of this page under the same
+    columns, without a header of their own, are more of its rows."""
     blocks: list[Block] = []
     paragraph: list[str] = []
     loose = False  # the section's last level is an unnumbered heading
     i = 0
+    if open_table and (start := _continues_table(lines, open_table)) is not None:
+        rows, i = _read_table(lines, start, open_table)
+        blocks.extend(table_blocks([h for _, h in open_table], rows, section, page))
+        if not any(ln.strip() for ln in lines[i:]):
+            return blocks, section, open_table  # the whole page is rows of it
+    open_table = None
 
     def flush() -> None:
         if paragraph:
@@ -234,8 +253,11 @@ def _page_blocks(lines: list[str], page: int, section: tuple[str, ...], headings
         stripped = " ".join(line.split())
         if columns := _table_columns(line):
             flush()
-            rows, i = _read_table(lines, i + 1, columns)
+            body = i + 1
+            rows, i = _read_table(lines, body, columns)
             blocks.extend(table_blocks([h for _, h in columns], rows, section, page))
+            if not any(ln.strip() for ln in lines[i:]) and _coded(lines[body:], columns):
+                open_table = columns  # its rows may go on at the top of the next page
             continue
         text = _GAP.sub(" | ", line.strip())
         if i in headings:
@@ -258,7 +280,23 @@ def _page_blocks(lines: list[str], page: int, section: tuple[str, ...], headings
             paragraph.append(text)
         i += 1
     flush()
-    return blocks, section
+    return blocks, section, open_table
+
+
+def _continues_table(lines: list[str], columns: list[tuple[int, str]]) -> int | None:
+    """The index of the page's first line if it starts a row of the carried table of codes."""
+    first = next((n for n, ln in enumerate(lines) if ln.strip()), None)
+    if first is None or _table_columns(lines[first]):
+        return None  # nothing, or the header repeated: read as a table of its own
+    starts = [start for start, _ in columns]
+    key, coded = _key_column(lines[first:], starts, [h for _, h in columns])
+    cells = slice_columns(lines[first], starts)
+    return first if coded and _starts_row(lines[first], cells, key, coded) else None
+
+
+def _coded(lines: list[str], columns: list[tuple[int, str]]) -> bool:
+    """Whether the table under ``columns`` whose rows are ``lines`` is keyed by codes."""
+    return _key_column(lines, [start for start, _ in columns], [h for _, h in columns])[1]
 
 
 def _read_table(lines: list[str], i: int, columns: list[tuple[int, str]]):
