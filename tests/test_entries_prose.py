@@ -324,3 +324,17 @@ def test_message_headings_with_labelled_cause_and_solution(tmp_path: Path):
     (halted,) = entries
     assert halted.causes == ["The station detected a ground fault three times"]
     assert halted.steps[0].text.startswith("Return the connector")
+
+
+def test_a_run_in_title_closed_by_a_period_leads_an_entry_a_mention_does_not(tmp_path: Path):
+    path = tmp_path / "notes.md"
+    path.write_text(
+        "# Notes\n\n"
+        "E01 Ground fault. The residual current monitor tripped. Call an electrician.\n\n"
+        "F014 at plug-in is shown for a second while the charger checks the vehicle.\n\n"
+        "E07 Check the cable and the plug for damage before you restart the session. Then retry.\n",
+        encoding="utf-8",
+    )
+    entries = {b.entry.code: b.entry for b in load(path).blocks if b.entry}
+    assert set(entries) == {"E01"}  # the others open with a mention or a long sentence
+    assert entries["E01"].title == "Ground fault"

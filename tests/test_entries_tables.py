@@ -569,7 +569,11 @@ def test_a_pdf_table_of_codes_runs_on_over_the_next_page_without_its_header(tmp_
     """A long table broken across pages, its header printed once: the rows at the top of the next
     page are more rows of the same table, not prose."""
     rows = [["Code", "Description", "Remedy"]] + [
-        [f"E{n:03d}", f"Fault number {n} in the power module", "Restart the charger; if it returns, call service."]
+        [
+            f"E{n:03d}",
+            f"Fault number {n} in the power module",
+            "Restart the charger; if it returns, call service.",
+        ]
         for n in range(1, 91)
     ]
     path = _pdf_table(tmp_path / "long.pdf", rows, [60, 200, 220])

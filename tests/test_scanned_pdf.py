@@ -10,7 +10,7 @@ import pytest
 
 from ingest.document import LoadedDocument
 from ingest.loaders import load
-from ingest.loaders.ocr import _Box, layout_lines, repaired
+from ingest.loaders.ocr import _Box, layout_lines, reading_order, repaired
 
 FONTS = Path("/usr/share/fonts/truetype/dejavu")
 ROWS = [
@@ -86,7 +86,7 @@ def test_a_tilted_page_is_set_out_row_by_row_and_column_by_column():
         _box("in the enclosure", 400 + 20 * 17, 220, slope=slope),
         _box("A closing note.", 100, 400, slope=slope),
     ]
-    margin = " " * 5  # 100 px at 20 px a character; the second column starts at 400 px: character 20
+    margin = ""  # the left margin (100 px) is taken off; the second column starts 300 px (15 characters) on
     assert layout_lines(boxes) == [
         margin + "Code".ljust(15) + "Meaning",
         margin + "E01".ljust(15) + "Ground fault",
@@ -101,6 +101,7 @@ def test_letters_ocr_reads_for_digits_are_mended_in_code_shaped_words_only():
     assert repaired("EO2 and 1O5 and E-0l") == "E02 and 105 and E-01"
     assert repaired("CXOO1 Isolation") == "CX001 Isolation"
     assert repaired("LOOP1 ERROR Il lO 12") == "LOOP1 ERROR Il lO 12"  # words, no digit, or right already
+    assert repaired("E02Over temperature, F12 Fan") == "E02 Over temperature, F12 Fan"
 
 
 def test_a_scan_with_an_ocr_text_layer_is_read_from_its_layer_with_codes_mended(tmp_path: Path):
@@ -135,3 +136,71 @@ def test_a_scan_with_an_ocr_text_layer_is_read_from_its_layer_with_codes_mended(
     doc = load(path)
     assert {b.entry.code for b in doc.blocks if b.entry} == {"E01", "E02"}
     assert doc.warnings == []
+
+
+def test_a_page_in_two_text_columns_is_read_column_after_column():
+    lines = [
+        "   E01 Ground fault. The residual          E03 Lid open. Close the lid",
+        "   current monitor tripped.                and start again.",
+        "   E02 Over temperature. Let it            E04 Meter fault. Call",
+        "   cool down.                              service.",
+    ]
+    assert reading_order(lines) == [
+        "E01 Ground fault. The residual",
+        "current monitor tripped.",
+        "E02 Over temperature. Let it",
+        "cool down.",
+        "",
+        "E03 Lid open. Close the lid",
+        "and start again.",
+        "E04 Meter fault. Call",
+        "service.",
+    ]
+    table = [
+        "Code   Meaning                                    Remedy",
+        "E01    Ground fault in the residual monitor       Call an electrician.",
+        "E02    Over temperature                           Let it cool down.",
+    ]
+    assert reading_order(table) is None  # columns of a table, no text columns
+
+
+def _two_column_scan(path: Path) -> None:
+    from PIL import Image, ImageDraw, ImageFont
+
+    page = Image.new("L", (1654, 2339), 235)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(str(FONTS / "DejaVuSans.ttf"), 28)
+    columns = {
+        120: [
+            "E01 Ground fault.",
+            "The residual current monitor",
+            "tripped. Do not reset; call an",
+            "electrician.",
+            "",
+            "E02 Over temperature.",
+            "Let the charger cool down",
+            "and it resumes by itself.",
+        ],
+        880: [
+            "E03 Lid open.",
+            "The service lid is open.",
+            "Close it and start again.",
+            "",
+            "E04 Backend offline.",
+            "Restart the charger from",
+            "the back office.",
+        ],
+    }
+    for x, lines in columns.items():
+        for n, text in enumerate(lines):
+            draw.text((x, 200 + 48 * n), text, font=font, fill=20)
+    page.save(path, resolution=200)
+
+
+def test_a_scanned_page_in_two_columns_gives_each_columns_entries(tmp_path: Path):
+    path = tmp_path / "two-columns.pdf"
+    _two_column_scan(path)
+    entries = {b.entry.code: b.entry for b in load(path).blocks if b.entry}
+    assert set(entries) == {"E01", "E02", "E03", "E04"}
+    assert "electrician" in entries["E01"].meaning + " ".join(s.text for s in entries["E01"].steps)
+    assert "back office" in " ".join(s.text for s in entries["E04"].steps)

@@ -176,11 +176,19 @@ def _label_row(rest: str) -> bool:
     return len(parts) == 2 and parts[1].strip()[:1].isalpha() and len(parts[1].split()) >= 4
 
 
+_RUN_IN_WORDS = 5
+"""Words of a run-in title closed by a period; a longer first sentence is a mention's sentence."""
+
+
 def _titled(rest: str) -> bool:
-    """``E-06 DC residual current: …`` — a short title closed by a colon or dash."""
+    """``E-06 DC residual current: …`` — a short title closed by a colon or dash; or a run-in
+    title closed by a period before a sentence (``E01 Ground fault. The residual …``)."""
     head = re.split(r"\s*[:–—]\s*|\s+-\s+", rest, maxsplit=1)
     words = head[0].split()
-    return len(head) == 2 and 0 < len(words) <= 6 and words[0][0].isupper() and bool(head[1].strip())
+    if len(head) == 2 and 0 < len(words) <= 6 and words[0][0].isupper() and bool(head[1].strip()):
+        return True
+    run_in = re.match(r"^([A-Z][^.!?:]{2,60})\.\s+[A-Z]", rest)
+    return bool(run_in) and len(run_in.group(1).split()) <= _RUN_IN_WORDS
 
 
 def prose_code(code: str) -> bool:

@@ -28,6 +28,12 @@ _SAME_LINE = 0.5
 """Boxes whose centres differ by less than this share of a text height are on one line."""
 _PARAGRAPH_GAP = 1.8
 """A gap between lines wider than this many text heights is a blank line."""
+_GUTTER_SPAN = (0.3, 0.7)
+"""The part of a page's width (as shares) where a gutter between two text columns can lie."""
+_FILLED = 0.5
+"""Share of the width up to the gutter that the left column's lines fill (median)."""
+_GUTTER_SHARE = 0.6
+"""Share of a page's lines the gutter must split for the page to be read as two columns."""
 _WORD_GAP = 1.5
 """Boxes on one line closer than this many character widths are words of one text."""
 
@@ -70,11 +76,14 @@ def read_scans(path: Path, indexes: list[int]) -> dict[int, list[str]]:
 
 _CONFUSED = re.compile(r"(?<![\w-])([A-Z]{0,3}?-?)([0-9OIl]{2,5})(?![\w-])")
 _AS_DIGITS = str.maketrans("OIl", "011")
+_RUN_ON = re.compile(r"(?<![\w-])([A-Z]{1,3}-?\d{1,4})([A-Z][a-z]{2,})")
+"""A code run into the word after it, the space lost: ``E02Over``."""
 
 
 def repaired(line: str) -> str:
     """``line`` with the letters OCR reads for digits put back inside code-shaped words: ``E0l``
-    and ``EO1`` → ``E01``, ``1O5`` → ``105``. Only words of a short capital prefix and a run of
+    and ``EO1`` → ``E01``, ``1O5`` → ``105``; a code run into the next word gets its space back
+    (``E02Over`` → ``E02 Over``). Only words of a short capital prefix and a run of
     digits and look-alikes that holds at least one real digit are touched; words are left alone."""
 
     def mend(m: re.Match[str]) -> str:
@@ -83,7 +92,7 @@ def repaired(line: str) -> str:
             return m.group()
         return prefix + rest.translate(_AS_DIGITS)
 
-    return _CONFUSED.sub(mend, line)
+    return _RUN_ON.sub(r"\1 \2", _CONFUSED.sub(mend, line))
 
 
 def _is_scan(page, pypdfium2) -> bool:
@@ -127,7 +136,8 @@ def _box(points, text: str) -> _Box:
 
 
 def layout_lines(boxes: list[_Box]) -> list[str]:
-    """Boxes set out as text lines: tilt undone, grouped by height on the page, placed by column."""
+    """Boxes set out as text lines: tilt undone, grouped by height on the page, placed by column,
+    the page's left margin taken off (as pypdf's layout mode does)."""
     if not boxes:
         return []
     tilt = _tilt(boxes)
@@ -148,7 +158,40 @@ def layout_lines(boxes: list[_Box]) -> list[str]:
             lines.append("")
         lines.append(_line([b for _, b in sorted(row, key=lambda item: item[1].left)], width))
         previous = y
-    return lines
+    margin = min(len(ln) - len(ln.lstrip()) for ln in lines if ln)
+    return [ln[margin:] for ln in lines]
+
+
+def reading_order(lines: list[str]) -> list[str] | None:
+    """Lines of a page set in two text columns, read column after column (each column's lines
+    stripped); ``None`` when the page is not set so. The gutter is the character position, in the
+    middle part of the page, that a run of spaces crosses on most lines holding text on both
+    sides, with the left column's lines filling most of their width and running on without gaps
+    (a table's narrow code column, or several cells left of the gutter, are no text column)."""
+    width = max((len(ln) for ln in lines), default=0)
+    both = [ln for ln in lines if ln.strip()]
+    best, gutter = 0, None
+    for column in range(int(width * _GUTTER_SPAN[0]), int(width * _GUTTER_SPAN[1])):
+        split = sum(_splits(ln, column) for ln in both)
+        if split > best:
+            best, gutter = split, column
+    if gutter is None or best < _GUTTER_SHARE * len(both):
+        return None
+    left = [ln[:gutter].strip() for ln in lines]
+    filled = [ln for ln in left if ln]
+    if (
+        statistics.median(map(len, filled)) < _FILLED * gutter
+        or sum("   " in ln for ln in filled) > len(filled) / 5
+    ):
+        return None  # a table's columns: a narrow first column, or cells apart inside the left part
+    return [*left, "", *(ln[gutter:].strip() for ln in lines)]
+
+
+def _splits(line: str, column: int) -> bool:
+    """Whether ``line`` has text left and right of ``column`` and a space run across it."""
+    return (
+        line[column - 1 : column + 2] == "   " and bool(line[:column].strip()) and bool(line[column:].strip())
+    )
 
 
 def _tilt(boxes: list[_Box]) -> float:

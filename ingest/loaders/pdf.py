@@ -23,6 +23,7 @@ from ingest.entries.prose import attach_entries
 from ingest.entries.shapes import lead_code
 from ingest.loaders.fixed_width import slice_columns
 from ingest.loaders.markdown import NUMBERED_HEADING
+from ingest.loaders.ocr import read_scans, reading_order, repaired, scan_pages
 from ingest.loaders.tables import header_roles, is_header_row, table_blocks
 from knowledge.codes import normalise_code, split_code_field
 
@@ -45,7 +46,7 @@ def load_pdf(path: Path) -> LoadedDocument:
         layouts = [_layout_lines(page) for page in reader.pages]
         scans = _scans(path, layouts)
         pages = [
-            (_plain(page, n, scans), scans.lines.get(n, layout))
+            _page(page, n, layout, scans)
             for n, (page, layout) in enumerate(zip(reader.pages, layouts, strict=True))
         ]
         title = (reader.metadata or {}).get("/Title") if reader.metadata else None
@@ -73,8 +74,6 @@ def _scans(path: Path, layouts: list[list[str]]) -> _Scans:
     """The pages that are scans (see :mod:`ingest.loaders.ocr`): read by OCR where the page has no
     text layer, else its layer's lines (an OCR program's); both with code-shaped words mended where
     OCR took a letter for a digit. A file pdfium cannot open is read without (a warning says so)."""
-    from ingest.loaders.ocr import read_scans, repaired, scan_pages
-
     try:
         pages = scan_pages(path)
     except Exception as exc:  # pdfium refuses what pypdf read: keep pypdf's reading
@@ -93,25 +92,41 @@ def _scans(path: Path, layouts: list[list[str]]) -> _Scans:
     )
 
 
-def _plain(page, index: int, scans: _Scans) -> Callable[[], list[str]]:
-    """How to read the page in plain mode: pypdf's plain mode, or the OCR lines as they are."""
-    if index in scans.read:
-        return lambda: [ln.strip() for ln in scans.lines[index]]
-    return lambda: _plain_lines(page)
+@dataclass(frozen=True)
+class _Page:
+    """A page's layout-mode lines, how to read it in plain mode (column after column), and the
+    test of whether its (header- and footer-less) lines are set in several text columns."""
+
+    layout: list[str]
+    plain: Callable[[], list[str]]
+    columned: Callable[[list[str]], bool]
 
 
-def _document(pages: list[tuple[Callable[[], list[str]], list[str]]], title) -> LoadedDocument:
-    if not any(line.strip() for _, layout in pages for line in layout):
+def _page(page, index: int, layout: list[str], scans: _Scans) -> _Page:
+    """pypdf's reading of a page, or OCR's where it read the page (a scan's columns found by
+    their gutter, see :func:`~ingest.loaders.ocr.reading_order`)."""
+    if index not in scans.read:
+        return _Page(scans.lines.get(index, layout), lambda: _plain_lines(page), _multi_column)
+    lines = scans.lines[index]
+    return _Page(
+        lines,
+        lambda: reading_order(lines) or [ln.strip() for ln in lines],
+        lambda kept: not _has_code_table(kept) and reading_order(kept) is not None,
+    )
+
+
+def _document(pages: list[_Page], title) -> LoadedDocument:
+    if not any(line.strip() for page in pages for line in page.layout):
         raise LoadError(f"no extractable text in {len(pages)} page(s) (scanned or drawing only)")
     doc = LoadedDocument(blocks=[], title=str(title).strip() or None if title else None, pages=len(pages))
-    repeated = _running_lines([layout for _, layout in pages])
+    repeated = _running_lines([page.layout for page in pages])
     section: tuple[str, ...] = ()
     open_table: list[tuple[int, str]] | None = None
-    for number, (plain, layout) in enumerate(pages, start=1):
-        lines = [ln for ln in layout if _shape(ln) not in repeated]
+    for number, page in enumerate(pages, start=1):
+        lines = [ln for ln in page.layout if _shape(ln) not in repeated]
         headings: set[int] = set()
-        if _multi_column(lines):
-            lines, headings = _set_apart([ln for ln in plain() if _shape(ln) not in repeated])
+        if page.columned(lines):
+            lines, headings = _set_apart([ln for ln in page.plain() if _shape(ln) not in repeated])
             open_table = None
         blocks, section, open_table = _page_blocks(lines, number, section, headings, open_table)
         doc.blocks.extend(blocks)
