@@ -58,8 +58,8 @@ class Manifest:
         override = self.files.get(source) or {}
         if not isinstance(override, dict):
             raise ManifestError(f"files.{source}: expected a mapping")
-        vendor = override.get("vendor", vendor)
-        models = tuple(override.get("models", models))
+        vendor = _text(override.get("vendor", vendor))
+        models = tuple(_texts(override.get("models", list(models))))
         try:
             doc_type = DocType(override.get("doc_type") or _guess_doc_type(source, vendor))
         except ValueError as exc:
@@ -73,11 +73,13 @@ class Manifest:
         for vid, v in self.vendors.items():
             v = v or {}
             models = {
-                mid: ModelEntry(mid, (m or {}).get("name") or mid, list((m or {}).get("aliases") or []))
+                str(mid): ModelEntry(
+                    str(mid), _text((m or {}).get("name")) or str(mid), _texts((m or {}).get("aliases"))
+                )
                 for mid, m in (v.get("models") or {}).items()
             }
-            catalog.vendors[vid] = VendorEntry(
-                vid, v.get("name") or vid, list(v.get("aliases") or []), models
+            catalog.vendors[str(vid)] = VendorEntry(
+                str(vid), _text(v.get("name")) or str(vid), _texts(v.get("aliases")), models
             )
         for source in sources:
             meta = self.doc_meta(source, fallback_title=None)
@@ -87,6 +89,18 @@ class Manifest:
             for model in meta.models:
                 entry.models.setdefault(model, ModelEntry(model, model))
         return catalog
+
+
+def _text(value) -> str:
+    """A name as text: YAML reads ``37031110`` or ``2020`` as numbers, a manifest means the name."""
+    return "" if value is None else str(value).strip()
+
+
+def _texts(values) -> list[str]:
+    """Aliases as text (see :func:`_text`); one alias given without a list is a list of one."""
+    if values is None:
+        return []
+    return [t for t in map(_text, values if isinstance(values, list) else [values]) if t]
 
 
 def _guess_doc_type(source: str, vendor: str) -> DocType:

@@ -108,3 +108,17 @@ def test_bad_manifest_names_the_key(tmp_path: Path):
     (tmp_path / "manifest.yaml").write_text("vendors: [not, a, mapping]\n")
     with pytest.raises(ManifestError, match="'vendors' must be a mapping"):
         Manifest.read(tmp_path)
+
+
+def test_manifest_names_written_as_numbers_are_names(tmp_path: Path):
+    """YAML reads an article number alias (``37031110``) or a model called ``2020`` as a number;
+    the catalog holds them as text, and a charger reporting one resolves to the model."""
+    (tmp_path / "manifest.yaml").write_text(
+        "vendors:\n  acme:\n    name: Acme\n    aliases: 4711\n"
+        "    models:\n      2020: {name: 2020, aliases: [37031110, AC 22]}\n"
+    )
+    catalog = Manifest.read(tmp_path).catalog([])
+    model = catalog.vendors["acme"].models["2020"]
+    assert (model.name, model.aliases) == ("2020", ["37031110", "AC 22"])
+    assert catalog.vendors["acme"].aliases == ["4711"]
+    assert catalog.resolve_model("acme", "37031110") == "2020"
