@@ -81,10 +81,12 @@ def test_failures_are_reported_by_name_and_the_rest_is_ingested(corpus: Path, st
     (corpus / "acme/broken.pdf").write_bytes(b"%PDF-1.4 garbage")
     (corpus / "acme/empty.csv").write_text("")
     (corpus / "acme/notes.docx").write_bytes(b"PK")
+    (corpus / "acme/wiring.dwg").write_bytes(b"AC1032")
     report = ingest([corpus], store, embed, OPTIONS)
-    assert set(report.failed) == {"acme/broken.pdf", "acme/empty.csv"}
+    assert set(report.failed) == {"acme/broken.pdf", "acme/empty.csv", "acme/notes.docx"}
     assert "empty" in report.failed["acme/empty.csv"]
-    assert report.unsupported == ["acme/notes.docx"]
+    assert "Word document" in report.failed["acme/notes.docx"]
+    assert report.unsupported == ["acme/wiring.dwg"]
     assert report.added == 6 and not report.nothing_ingested
 
 
