@@ -507,6 +507,34 @@ async def test_the_document_viewer_serves_only_stored_documents_at_the_cited_pag
         assert "has 6 pages; there is no page 7" in (await client.get(f"/documents/{MANUAL}?page=7")).text
 
 
+async def test_a_manufacturers_html_page_is_shown_as_text_never_rendered(
+    engine, keys, tmp_path, library, corpus
+):
+    """An HTML error page is untrusted: the viewer shows its rows as text, the raw file is served
+    as plain text (its script never runs in the console's origin)."""
+    source = "acme/ac-22/ac-22-faq.html"
+    page = (
+        "<table><tr><th>Code</th><th>Meaning</th></tr>"
+        "<tr><td>E-40</td><td>Fan failure<script>alert(1)</script></td></tr></table>"
+    )
+    (corpus / source).write_text(page, encoding="utf-8")
+    chunk = Chunk(
+        text="Code E-40 — Fan failure.", source=source, title=source, vendor="acme", doc_type=DocType.manual
+    )
+    digest = hashlib.sha256((corpus / source).read_bytes()).hexdigest()
+    library.store.replace_files(
+        [FileContent("test-corpus", source, digest, [chunk], [np.full(384, 0.1)], replaces=False)]
+    )
+    async with console(engine, tmp_path, library) as client:
+        logged_in(client, keys["technician"])
+        viewed = await client.get(f"/documents/{source}", params={"hl": "Code E-40 — Fan failure"})
+        assert viewed.status_code == 200 and "Fan failure" in viewed.text
+        assert "<script>alert(1)" not in viewed.text
+        raw = await client.get(f"/documents/{source}/raw")
+        assert raw.headers["content-type"].startswith("text/plain")
+        assert raw.headers["x-content-type-options"] == "nosniff"
+
+
 # ---- the live feed -------------------------------------------------------------------------------
 def parse_events(body: str) -> list[dict]:
     events = []

@@ -24,6 +24,11 @@ MEDIA_TYPES = {
     ".csv": "text/csv; charset=utf-8",
     ".tsv": "text/tab-separated-values; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
+    # A manufacturer's HTML is untrusted: shown as its source text, never rendered in the console.
+    ".html": "text/plain; charset=utf-8",
+    ".htm": "text/plain; charset=utf-8",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 _WORD = re.compile(r"\w+")
 _MIN_OVERLAP = 0.4
@@ -90,12 +95,15 @@ def pdf_page(document: Document, page: int, cited: str = "") -> list[Passage]:
     """Page ``page`` (1-based) of a PDF, laid out as printed, in blank-line separated pieces;
     the piece that best matches ``cited`` (a citation's snippet) is marked."""
     text = _pdf_pages(str(document.path), document.path.stat().st_mtime_ns)[page - 1]
+    if not text.strip():  # a scan: what OCR read on it at ingest, read again (cached)
+        blocks = _loaded(str(document.path), document.path.stat().st_mtime_ns)
+        return _mark([Passage(b.text, " > ".join(b.section)) for b in blocks if b.page == page], cited)
     pieces = [p.rstrip() for p in re.split(r"\n\s*\n", text) if p.strip()]
     return _mark([Passage(p.strip("\n")) for p in pieces], cited)
 
 
 def text_passages(document: Document, cited: str = "", section: str = "") -> list[Passage]:
-    """The paragraphs (or table rows) of a Markdown, CSV or TSV document with their sections;
+    """The paragraphs (or table rows) of a text, HTML, spreadsheet or Word document with their sections;
     the one best matching ``cited`` is marked, else the first of ``section``."""
     try:
         loaded = load(document.path)
@@ -143,6 +151,16 @@ def _title(path: Path) -> str | None:
 
 def _pdf_pages(path: str, mtime_ns: int) -> tuple[str, ...]:
     return _read_pdf(path, mtime_ns)[1]
+
+
+@lru_cache(maxsize=8)
+def _loaded(path: str, mtime_ns: int) -> tuple:
+    """The blocks of a document as ingest reads it (cached by modification time; a scanned PDF
+    is read by OCR once); none when it cannot be read any more."""
+    try:
+        return tuple(load(Path(path)).blocks)
+    except LoadError:
+        return ()
 
 
 @lru_cache(maxsize=32)
