@@ -299,6 +299,28 @@ def test_a_sum_of_flags_is_read_as_its_flags_where_the_document_defines_flags():
     assert fault_entries(fault(vendor_error_code="21"), numbered).vendor is None  # numbered, not flags
 
 
+def test_a_register_value_of_two_bits_is_read_as_its_alarms_before_an_alarm_number():
+    """``E01 | Bit 0 | Mask 0x0001``: a charger reporting the register ``0x0003`` has the alarms of
+    masks 1 and 2 (a welded relay, a residual current) — not alarm ``E03``, whose number is 3."""
+    alarms = [
+        CodeEntry(code="E01", aliases=["0x0001"], title="Relay welded (mask bit 0)"),
+        CodeEntry(code="E02", aliases=["0x0002"], title="Residual DC current detected (mask bit 1)"),
+        CodeEntry(code="E03", aliases=["0x0004"], title="Socket lock error (mask bit 2)"),
+    ]
+    found = fault_entries(fault(vendor_error_code="0x0003"), [entry_passage(e) for e in alarms])
+    assert {f.entry.code for f in (found.vendor, *found.flags)} == {"E01", "E02"}
+    assert (
+        fault_entries(fault(vendor_error_code="4"), [entry_passage(e) for e in alarms]).vendor.entry.code
+        == "E03"
+    )
+    assert (
+        fault_entries(fault(vendor_error_code="E3"), [entry_passage(e) for e in alarms]).vendor.entry.code
+        == "E03"
+    )
+    reasoning = decide(fault(vendor_error_code="0x0003"), *[entry_passage(e) for e in alarms])
+    assert reasoning.diagnosis.fault_class is FaultClass.ELECTRICAL_SAFETY
+
+
 def test_citing_an_entry_for_othererror_is_not_grounding():
     other = CodeEntry(code="OtherError", title="Other error", meaning="Any other error.")
     f = fault(vendor_error_code="X-1", error_code="OtherError")

@@ -511,7 +511,8 @@ def test_a_fixed_width_sheet_of_code_ranges_ruled_per_column(tmp_path: Path):
 
 def test_a_table_of_several_fields_is_keyed_by_each_fields_values(tmp_path: Path):
     """``err;8;GndInvalid`` beside ``car;2;Charging``: the value column is the code although its
-    numbers repeat across the fields, the symbolic name an alias; German columns are not needed."""
+    numbers repeat across the fields, the symbolic name an alias; of a meaning in two marked
+    languages the English one is the meaning, the German kept in the row's text."""
     path = tmp_path / "values.csv"
     rows = [
         (
@@ -545,7 +546,7 @@ def test_a_table_of_several_fields_is_keyed_by_each_fields_values(tmp_path: Path
         ("3", ["Phase"]),
         ("8", ["GndInvalid"]),
     ]
-    assert entries[3].meaning == "Protective earth check failed."
+    assert entries[3].meaning == "Protective earth check failed."  # the English of the two
 
 
 def test_a_symptom_table_without_codes_makes_each_symptom_a_message(tmp_path: Path):
@@ -584,3 +585,51 @@ def test_a_pdf_table_of_codes_runs_on_over_the_next_page_without_its_header(tmp_
     assert {b.page for b in entries.values()} >= {1, 2}
     assert entries["E090"].entry.title == "Fault number 90 in the power module"
     assert all(b.row for b in entries.values())  # read as rows of the table, not as paragraphs
+
+
+def test_a_pdf_bit_table_with_a_header_over_two_lines_keys_rows_by_the_register_value(tmp_path: Path):
+    """``Bit | Value (dec) | Value (hex) | Fault¹ | What it means | What to do``, the header over two
+    lines and a footnote mark on it: the value is the code, the hex value an alias, the "Fault"
+    column of names the title (its cells are no codes), the bit position no spelling."""
+    header = [
+        "Bit",
+        "Value<br/>(dec)",
+        "Value<br/>(hex)",
+        "Fault<super>1</super>",
+        "What it means",
+        "What to do",
+    ]
+    rows = [
+        header,
+        [
+            "0",
+            "1",
+            "0x00001",
+            "Emergency stop",
+            "The emergency stop has been operated.",
+            "Release it on site.",
+        ],
+        [
+            "5",
+            "32",
+            "0x00020",
+            "PE grounding",
+            "The protective earth connection is missing.",
+            "Do not use it.",
+        ],
+        [
+            "10",
+            "1024",
+            "0x00400",
+            "AC contactor",
+            "The AC contactor does not switch as commanded.",
+            "Take it out.",
+        ],
+    ]
+    path = _pdf_table(tmp_path / "bits.pdf", rows, [30, 45, 55, 80, 150, 120])
+    entries = [b.entry for b in load(path).blocks if b.entry]
+    assert [(e.code, e.aliases, e.title) for e in entries] == [
+        ("1", ["0x00001"], "Emergency stop"),
+        ("32", ["0x00020"], "PE grounding"),
+        ("1024", ["0x00400"], "AC contactor"),
+    ]

@@ -83,7 +83,7 @@ def test_a_tilted_page_is_set_out_row_by_row_and_column_by_column():
         _box("Ground fault", 400, 160, slope=slope),
         _box("E02", 100, 220, slope=slope),
         _box("Over temperature", 400, 220, slope=slope),
-        _box("in the enclosure", 400 + 20 * 17, 220, slope=slope),
+        _box("in the enclosure", 400 + 20 * 16 + 10, 220, slope=slope),  # half a character on: one text
         _box("A closing note.", 100, 400, slope=slope),
     ]
     margin = ""  # the left margin (100 px) is taken off; the second column starts 300 px (15 characters) on

@@ -83,15 +83,17 @@ class FaultEntries:
 def fault_entries(fault: FaultFacts, passages: Sequence[Passage]) -> FaultEntries:
     """The entries for ``fault`` among ``passages`` (see the module docstring)."""
     own = code_spellings(fault.vendor_error_code)
-    vendor = find_entry(passages, own, standard=False)
-    if vendor is None:  # a light pattern reported by its count alone ("4" for "flashes four times")
-        vendor = find_entry(passages, blink_counts(fault.vendor_error_code), standard=False)
+    vendor = find_entry(passages, own, standard=False, exact=True)
     flags: tuple[Found, ...] = ()
     if vendor is None and (bits := flag_bits(fault.vendor_error_code)) and _flag_document(passages):
         found = [find_entry(passages, [bit], standard=False) for bit in bits]
-        if all(found):
+        if all(found):  # before a number's looser spellings: 0x0003 is bits 1 and 2, not "E03"
             vendor, *rest = found
             flags = tuple(rest)
+    if vendor is None:
+        vendor = find_entry(passages, own, standard=False)
+    if vendor is None:  # a light pattern reported by its count alone ("4" for "flashes four times")
+        vendor = find_entry(passages, blink_counts(fault.vendor_error_code), standard=False)
     if vendor is None and len(listed := listed_codes(fault.vendor_error_code)) > 1:
         found = [find_entry(passages, [code], standard=False) for code in listed]
         if all(found):  # "F001,F003": every code's entry counts (a safety one vetoes)
@@ -308,17 +310,19 @@ def _flag_document(passages: Sequence[Passage]) -> bool:
     """Whether the vendor's numeric codes among ``passages`` are flags: all powers of two, and the
     document speaks of flags or bits where it defines them. (Counting is not enough: the passages
     were searched by the very bits, so any numbered table would look like flags.)"""
-    numbered = {
-        int(keys.primary): p
-        for p in passages
-        if p.entry is not None and p.vendor != STANDARD_VENDOR
-        for keys in [normalise_code(p.entry.code)]
-        if keys is not None and keys.primary.isdigit()
-    }
+    numbered: dict[int, Passage] = {}
+    for p in passages:
+        if p.entry is None or p.vendor == STANDARD_VENDOR:
+            continue
+        values = [
+            int(k.primary) for k in map(normalise_code, p.entry.spellings()) if k and k.primary.isdigit()
+        ]
+        if values:  # the code, or an alias column's register value ("E01 | 0x0001")
+            numbered[next((n for n in values if n > 0 and not n & (n - 1)), values[0])] = p
     if len(numbered) < 2 or any(n <= 0 or n & (n - 1) for n in numbered):
         return False
     texts = (f"{p.citation.section} {p.text}" for p in numbered.values())
-    return any(re.search(r"\b(?:flags?|bits?|bitmask)\b", text, re.I) for text in texts)
+    return any(re.search(r"\b(?:flags?|bits?|bitmask|mask)\b", text, re.I) for text in texts)
 
 
 def code_spellings(code: str | None) -> list[str]:
@@ -333,21 +337,27 @@ def code_spellings(code: str | None) -> list[str]:
     return list(dict.fromkeys([code.strip(), *reversed(parts), *patterns]))
 
 
-def find_entry(passages: Sequence[Passage], codes: Iterable[str | None], *, standard: bool) -> Found | None:
+def find_entry(
+    passages: Sequence[Passage], codes: Iterable[str | None], *, standard: bool, exact: bool = False
+) -> Found | None:
     """The entry for the first of ``codes`` that has one, among the vendor's passages
     (``standard=False``) or the references (``True``). Where several documents define the code
     (a table and the manual's copy of it, a summary list and the full reference), the entry that
-    says most wins; on a tie, the one search ranked first."""
-    for code in filter(None, codes):
-        found = [
-            Found(passage.entry, passage)
-            for passage in passages
-            if passage.entry is not None
-            and (passage.vendor == STANDARD_VENDOR) == standard
-            and _defines(passage.entry, code, alias=not standard)
-        ]
-        if found:
-            return max(found, key=lambda f: _richness(f.entry))
+    says most wins; on a tie, the one search ranked first. A vendor code is matched by a spelling
+    the entry gives (its code or an alias column's value: ``0x0004`` is the mask ``4``) before the
+    number inside a prefixed code (``E04`` for ``4``); ``exact`` looks for the former only."""
+    codes = [c for c in codes if c]
+    for alias in (False,) if standard or exact else (False, True):
+        for code in codes:
+            found = [
+                Found(passage.entry, passage)
+                for passage in passages
+                if passage.entry is not None
+                and (passage.vendor == STANDARD_VENDOR) == standard
+                and _defines(passage.entry, code, alias=alias)
+            ]
+            if found:
+                return max(found, key=lambda f: _richness(f.entry))
     return None
 
 

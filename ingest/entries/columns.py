@@ -83,7 +83,7 @@ class Columns:
 
 def table_columns(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> Columns:
     """Roles of every column of a table from its headers and cells (see the module docstring)."""
-    roles = header_roles(headers)
+    roles = _one_language(headers, header_roles(headers))
     columns = [[_cell(r, i) for r in rows] for i in range(len(headers))]
     code = _named_code_column(headers, columns, roles)
     sniffed, pattern = False, False
@@ -103,6 +103,8 @@ def table_columns(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> Colu
     roles[code] = "code"
     _alias_columns(columns, roles)
     code = _register_value_column(columns, roles, code)
+    if sniffed:
+        _name_column(headers, columns, roles)
     if (
         pattern
         and not ({"remedy", "cause", "remote", "onsite"} & set(roles))
@@ -133,17 +135,36 @@ def _alias_columns(columns: list[list[str]], roles: list[str | None]) -> None:
 def _register_value_column(columns: list[list[str]], roles: list[str | None], code: int) -> int:
     """In a bit table (``Bit 12 | Value 4096``) the register value is the code a charger reports,
     not the bit's position: the value column becomes the code, the position column a plain
-    ``bit`` column (kept in the row's text, no spelling of the code: "12" is another bit's sum)."""
-    positions = columns[code]
-    for index, cells in enumerate(columns):
-        pairs = [(p, v) for p, v in zip(positions, cells, strict=True) if p and v]
-        if roles[index] != "alias" or len(pairs) < 2:
-            continue
-        matched = sum(p.isdigit() and v.isdigit() and int(p) < 64 and int(v) == 1 << int(p) for p, v in pairs)
-        if matched >= 0.9 * len(pairs):
-            roles[code], roles[index] = "bit", "code"
-            return index
+    ``bit`` column (kept in the row's text, no spelling of the code: "12" is another bit's sum).
+    Where the code is another key (``E01 | Bit 0 | Mask 0x0001``), the position column is a bit
+    column beside the value's alias column."""
+    values = [
+        i for i, cells in enumerate(columns) if roles[i] == "alias" and _values_of(columns[code], cells)
+    ]
+    if values:  # the decimal value before a hex mask: chargers report the register as a number
+        index = max(values, key=lambda i: (_share(columns[i], str.isdigit), -i))
+        roles[code], roles[index] = "bit", "code"
+        return index
+    for position, cells in enumerate(columns):  # "E01 | Bit 0 | Mask 0x0001": the bit is no spelling
+        if roles[position] == "alias" and any(
+            roles[value] == "alias" and _values_of(cells, columns[value]) for value in range(len(columns))
+        ):
+            roles[position] = "bit"
     return code
+
+
+def _values_of(positions: list[str], values: list[str]) -> bool:
+    """Whether ``values`` are the register values of the bit ``positions`` (``5`` → ``32``/``0x20``)."""
+    pairs = [(p, normalise_code(v)) for p, v in zip(positions, values, strict=True) if p and v]
+    matched = sum(
+        p.isdigit()
+        and int(p) < 64
+        and v is not None
+        and v.primary.isdigit()
+        and int(v.primary) == 1 << int(p)
+        for p, v in pairs
+    )
+    return len(pairs) >= 2 and matched >= 0.9 * len(pairs)
 
 
 def _remedy_from_meaning(columns: list[list[str]], roles: list[str | None]) -> None:
@@ -175,6 +196,43 @@ def _named_code_column(
             roles[i] = "title"
             break
     return code
+
+
+_ENGLISH = re.compile(r"\b(?:en|eng|english)\b", re.IGNORECASE)
+_OTHER_LANGUAGE = re.compile(
+    r"\b(?:de|deu|ger|german|deutsch|fr|fra|french|français|nl|dutch|es|spa|spanish|español|it|ita|italian)\b",
+    re.IGNORECASE,
+)
+
+
+def _one_language(headers: Sequence[str], roles: list[str | None]) -> list[str | None]:
+    """A bilingual table (``Bedeutung (DE) | Meaning (EN)``) read in English: where a role's
+    columns are marked by language, the English one takes it and the others become ``translation``
+    columns (their text stays in the row, no field is read from them); unmarked ones are left."""
+    roles = list(roles)
+    for role in {r for r in roles if r}:
+        same = [i for i, r in enumerate(roles) if r == role]
+        english = [i for i in same if _ENGLISH.search(headers[i])]
+        other = [i for i in same if _OTHER_LANGUAGE.search(headers[i]) and i not in english]
+        if english and other:
+            for i in other:
+                roles[i] = "translation"
+    return roles
+
+
+def _name_column(headers: Sequence[str], columns: list[list[str]], roles: list[str | None]) -> None:
+    """Where the codes were found in a column not headed like one (``Bit | Value | Fault``), the
+    column headed like a code whose cells are words is the fault's name: the title, if none is."""
+    if "title" in roles:
+        return
+    for i, header in enumerate(headers):
+        if (
+            roles[i] is None
+            and header_role(header) == "code"
+            and _share(columns[i], _usable_code) < _MIN_SHARE
+        ):
+            roles[i] = "title"
+            return
 
 
 def _cell(row: Sequence[str], index: int) -> str:
@@ -302,8 +360,10 @@ def _fill_unknown(columns: list[list[str]], roles: list[str | None]) -> None:
     for role in ("title", "cause"):
         if role == "title" and ({"title", "meaning"} & set(roles)):
             continue
-        if role == "cause":  # a cause is told in words, not by a colour or an animation
-            unknown = [i for i in unknown if _share(columns[i], lambda v: len(v.split()) >= 3) >= 0.5]
+        if role == "cause":  # a cause is told in words, not by a colour, an animation or "ja / yes"
+            unknown = [
+                i for i in unknown if _share(columns[i], lambda v: len(re.findall(r"\w+", v)) >= 3) >= 0.5
+            ]
         if role in roles or not unknown:
             continue
         index = unknown.pop(0)

@@ -34,7 +34,7 @@ _FILLED = 0.5
 """Share of the width up to the gutter that the left column's lines fill (median)."""
 _GUTTER_SHARE = 0.6
 """Share of a page's lines the gutter must split for the page to be read as two columns."""
-_WORD_GAP = 1.5
+_WORD_GAP = 1.0
 """Boxes on one line closer than this many character widths are words of one text."""
 
 

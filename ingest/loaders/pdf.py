@@ -225,7 +225,62 @@ def _multi_column(lines: list[str]) -> bool:
 
 
 def _has_code_table(lines: list[str]) -> bool:
-    return any(_table_columns(ln) for ln in lines)
+    return any(_header_at(lines, i) for i in range(len(lines)))
+
+
+def _header_at(lines: list[str], i: int) -> tuple[list[tuple[int, str]], int] | None:
+    """The columns of an error-code table whose header starts at line ``i``, and how many lines
+    the header takes: one line, or two or three lines of short cells read together column by
+    column ("Value" over "(dec)"; a header cell set higher or lower than its neighbours)."""
+    if columns := _table_columns(lines[i]):
+        return columns, 1
+    if not _short_cells(lines[i]):
+        return None
+    for span in range(2, _HEADER_LINES + 1):
+        window = lines[i : i + span]
+        if len(window) < span or not _short_cells(window[-1]):
+            return None
+        merged = _merged(window)
+        if len(merged) >= 3 and is_header_row([h for _, h in merged]):
+            while i + span < len(lines) and _qualifier_line(lines[i + span]) and span < _HEADER_LINES:
+                span += 1  # "(dec)", "(hex)" under "Value": the header's last line
+            return _merged(lines[i : i + span]), span
+    return None
+
+
+def _qualifier_line(line: str) -> bool:
+    """A line of header qualifiers only: units or bases in brackets, or words in lower case."""
+    cells = _CELL.findall(line)
+    return bool(cells) and all(c[0] in "([" or c[0].islower() for c in cells)
+
+
+_HEADER_LINES = 3
+_FOOTNOTE_MARK = re.compile(r"\d{1,2}|[*†‡¹²³]+")
+_CELL = re.compile(r"\S+(?: \S+)*")
+
+
+def _short_cells(line: str) -> bool:
+    cells = _CELL.findall(line)
+    return bool(cells) and all(len(c.split()) <= 5 for c in cells)
+
+
+def _merged(window: list[str]) -> list[tuple[int, str]]:
+    """Header cells of several lines joined where they overlap (one character of slack), top to
+    bottom; each column starts where its leftmost piece does. A lone footnote mark is no header."""
+    pieces = sorted(
+        (m.start(), m.end(), row, m.group())
+        for row, line in enumerate(window)
+        for m in _CELL.finditer(line)
+        if not _FOOTNOTE_MARK.fullmatch(m.group())
+    )
+    columns: list[list] = []
+    for start, end, row, text in pieces:
+        if columns and start <= columns[-1][1] + 1:
+            columns[-1][1] = max(columns[-1][1], end)
+            columns[-1][2].append((row, text))
+        else:
+            columns.append([start, end, [(row, text)]])
+    return [(start, " ".join(text for _, text in sorted(parts))) for start, _, parts in columns]
 
 
 def _table_columns(line: str) -> list[tuple[int, str]] | None:
@@ -266,9 +321,9 @@ def _page_blocks(
     while i < len(lines):
         line = lines[i]
         stripped = " ".join(line.split())
-        if columns := _table_columns(line):
+        if header := _header_at(lines, i):
             flush()
-            body = i + 1
+            columns, body = header[0], i + header[1]
             rows, i = _read_table(lines, body, columns)
             blocks.extend(table_blocks([h for _, h in columns], rows, section, page))
             if not any(ln.strip() for ln in lines[i:]) and _coded(lines[body:], columns):
@@ -301,7 +356,7 @@ def _page_blocks(
 def _continues_table(lines: list[str], columns: list[tuple[int, str]]) -> int | None:
     """The index of the page's first line if it starts a row of the carried table of codes."""
     first = next((n for n, ln in enumerate(lines) if ln.strip()), None)
-    if first is None or _table_columns(lines[first]):
+    if first is None or _header_at(lines, first):
         return None  # nothing, or the header repeated: read as a table of its own
     starts = [start for start, _ in columns]
     key, coded = _key_column(lines[first:], starts, [h for _, h in columns])
@@ -376,22 +431,36 @@ def _row_key(cell: str) -> bool:
 
 def _key_column(lines: list[str], starts: list[int], headers: list[str]) -> tuple[int, bool]:
     """The column whose cells start rows, and whether it holds codes: of the columns headed like
-    a code, the one whose non-empty cells below the header are most often a single code; else
-    the first column where its cells are mostly codes; else a light-pattern column, or the first
-    column, of words."""
+    a code, the one whose non-empty cells below the header are most often a single code, unless
+    another column's cells are numbered codes clearly more often (a "Fault" column of names beside
+    a "Bit" column of numbers); else the first column mostly of codes; else the best column headed
+    like a code, a light-pattern column, or the first column, of words."""
     roles = [header_roles([h])[0] for h in headers]  # every column headed like a code is a candidate
     cells = [slice_columns(line, starts) for line in lines[:60] if line.strip()]
 
-    def score(n: int) -> float:
+    def score(n: int, *, numbered: bool = False) -> float:
         filled = [c[n] for c in cells if c[n]]
-        return sum(len(c.split()) == 1 and _row_key(c) for c in filled) / len(filled) if filled else 0.0
+        coded = [
+            c for c in filled if len(c.split()) == 1 and _row_key(c) and (not numbered or re.search(r"\d", c))
+        ]
+        return len(coded) / len(filled) if filled else 0.0
 
-    if named := [n for n, r in enumerate(roles) if r == "code"]:
-        return max(named, key=score), True
-    if score(0) >= _CODED:
-        return 0, True
+    named = [n for n, r in enumerate(roles) if r == "code"]
+    scores = [score(n) for n in range(len(starts))]
+    numbers = [score(n, numbered=True) for n in range(len(starts))]
+    if named and scores[best := max(named, key=scores.__getitem__)] >= _CODED:
+        rival = max((n for n in range(len(starts)) if n not in named), key=numbers.__getitem__, default=None)
+        if rival is None or numbers[rival] < scores[best] + _CODED_SLACK:
+            return best, True
+        return rival, True  # a column headed "Fault" holds names ("CP", "AC contactor"); "Bit" numbers them
+    if coded := [n for n in range(len(starts)) if scores[n] >= _CODED]:
+        return coded[0], True
+    if named:
+        return best, True
     return next((n for n, r in enumerate(roles) if r == "pattern"), 0), False
 
 
 _CODED = 0.5
 """Share of a key column's cells that must be codes for its rows to be told by their codes."""
+_CODED_SLACK = 0.1
+"""A column headed like a code keys the rows unless another column holds codes this much more often."""
