@@ -301,14 +301,20 @@ def test_a_sum_of_flags_is_read_as_its_flags_where_the_document_defines_flags():
 
 def test_a_register_value_of_two_bits_is_read_as_its_alarms_before_an_alarm_number():
     """``E01 | Bit 0 | Mask 0x0001``: a charger reporting the register ``0x0003`` has the alarms of
-    masks 1 and 2 (a welded relay, a residual current) — not alarm ``E03``, whose number is 3."""
+    masks 1 and 2 (a welded relay, a residual current) — not alarm ``E03``, whose number is 3, nor
+    the state ``3`` of another table in the same file."""
     alarms = [
         CodeEntry(code="E01", aliases=["0x0001"], title="Relay welded (mask bit 0)"),
         CodeEntry(code="E02", aliases=["0x0002"], title="Residual DC current detected (mask bit 1)"),
         CodeEntry(code="E03", aliases=["0x0004"], title="Socket lock error (mask bit 2)"),
     ]
-    found = fault_entries(fault(vendor_error_code="0x0003"), [entry_passage(e) for e in alarms])
-    assert {f.entry.code for f in (found.vendor, *found.flags)} == {"E01", "E02"}
+    state = entry_passage(CodeEntry(code="3", title="Authentication confirmed"), pid="state")
+    state = state.model_copy(
+        update={"citation": state.citation.model_copy(update={"section": "Charging state"})}
+    )
+    found = fault_entries(fault(vendor_error_code="0x0003"), [entry_passage(e) for e in alarms] + [state])
+    assert {f.entry.code for f in (found.vendor, *found.flags)} == {"E01", "E02"}  # hex: the register
+    assert fault_entries(fault(vendor_error_code="3"), [state]).vendor.passage.id == "state"
     assert (
         fault_entries(fault(vendor_error_code="4"), [entry_passage(e) for e in alarms]).vendor.entry.code
         == "E03"
@@ -319,6 +325,22 @@ def test_a_register_value_of_two_bits_is_read_as_its_alarms_before_an_alarm_numb
     )
     reasoning = decide(fault(vendor_error_code="0x0003"), *[entry_passage(e) for e in alarms])
     assert reasoning.diagnosis.fault_class is FaultClass.ELECTRICAL_SAFETY
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("DC-Fehlerstromsensor ausgelöst", FaultClass.ELECTRICAL_SAFETY),
+        ("Schütz verschweißt", FaultClass.ELECTRICAL_SAFETY),
+        ("Défaut d'isolement", FaultClass.ELECTRICAL_SAFETY),
+        ("Übertemperatur", FaultClass.THERMAL),
+        ("Unterspannung L2", FaultClass.SUPPLY),
+        ("Steckerverriegelung klemmt", FaultClass.CONNECTOR_LOCK),
+    ],
+)
+def test_a_manual_in_another_european_language_is_classified_by_its_words(title, expected):
+    entry = CodeEntry(code="7", title=title)
+    assert classify(fault(vendor_error_code="7"), entry_passage(entry)).fault_class is expected
 
 
 def test_citing_an_entry_for_othererror_is_not_grounding():

@@ -633,3 +633,23 @@ def test_a_pdf_bit_table_with_a_header_over_two_lines_keys_rows_by_the_register_
         ("32", ["0x00020"], "PE grounding"),
         ("1024", ["0x00400"], "AC contactor"),
     ]
+
+
+def test_a_bilingual_table_takes_its_english_column_for_the_title(tmp_path: Path):
+    """``Code | Fehler | Error (EN) | Maßnahme``: the English error column is the title, the German
+    one kept in the row's text (the words the classifier reads are English)."""
+    path = tmp_path / "fehler.csv"
+    path.write_text(
+        "Code;Fehler;Error (EN);Maßnahme\n"
+        "2;DC-Fehlerstromsensor ausgelöst;DC residual current sensor tripped;"
+        "Nicht aus der Ferne neu starten.\n"
+        "3;Ladeanforderung mit Belüftung;Charging request with ventilation;Am Fahrzeug prüfen.\n",
+        encoding="utf-8",
+    )
+    blocks = [b for b in load(path).blocks if b.entry]
+    assert [b.entry.title for b in blocks] == [
+        "DC residual current sensor tripped",
+        "Charging request with ventilation",
+    ]
+    assert "DC-Fehlerstromsensor ausgelöst" in blocks[0].text
+    assert blocks[0].entry.steps[0].text == "Nicht aus der Ferne neu starten."

@@ -85,11 +85,10 @@ def fault_entries(fault: FaultFacts, passages: Sequence[Passage]) -> FaultEntrie
     own = code_spellings(fault.vendor_error_code)
     vendor = find_entry(passages, own, standard=False, exact=True)
     flags: tuple[Found, ...] = ()
-    if vendor is None and (bits := flag_bits(fault.vendor_error_code)) and _flag_document(passages):
-        found = [find_entry(passages, [bit], standard=False) for bit in bits]
-        if all(found):  # before a number's looser spellings: 0x0003 is bits 1 and 2, not "E03"
-            vendor, *rest = found
-            flags = tuple(rest)
+    bits = _flag_entries(fault.vendor_error_code, passages)
+    if bits and (vendor is None or _hex_register(fault.vendor_error_code, vendor, bits)):
+        vendor, *rest = bits  # before a number's looser spellings: 0x0003 is bits 1 and 2, not "E03"
+        flags = tuple(rest)
     if vendor is None:
         vendor = find_entry(passages, own, standard=False)
     if vendor is None:  # a light pattern reported by its count alone ("4" for "flashes four times")
@@ -112,6 +111,28 @@ def fault_entries(fault: FaultFacts, passages: Sequence[Passage]) -> FaultEntrie
     if not (vendor or flags or hinted or mentioned) and (section := described_section(fault.info, passages)):
         described = Found(*section)
     return FaultEntries(vendor, standard, flags, hinted, mentioned, _rivals(passages, vendor), described)
+
+
+def _flag_entries(code: str | None, passages: Sequence[Passage]) -> list[Found]:
+    """The entries of the flags ``code`` is the sum of, in a document of flags; ``[]`` unless
+    every flag has one."""
+    if not (bits := flag_bits(code)) or not (flags := _flag_passages(passages)):
+        return []
+    found = [find_entry(flags, [bit], standard=False) for bit in bits]
+    return [f for f in found if f] if all(found) else []
+
+
+def _hex_register(code: str | None, single: Found, bits: list[Found]) -> bool:
+    """Whether a code written in hex (``0x0003``) is a register of flags spelt in hex (``0x0001``,
+    ``0x0002``) rather than the decimal code of another table (a state ``3``)."""
+
+    def hexed(found: Found) -> bool:
+        return any(_HEX.match(s) for s in found.entry.spellings())
+
+    return bool(code and _HEX.match(code.strip())) and not hexed(single) and all(map(hexed, bits))
+
+
+_HEX = re.compile(r"^0[xX][0-9a-fA-F]+$")
 
 
 def _rivals(passages: Sequence[Passage], vendor: Found | None) -> tuple[Found, ...]:
@@ -306,23 +327,29 @@ def listed_codes(code: str | None) -> list[str]:
     return parts if len(parts) > 1 and all(normalise_code(p) for p in parts) else []
 
 
-def _flag_document(passages: Sequence[Passage]) -> bool:
-    """Whether the vendor's numeric codes among ``passages`` are flags: all powers of two, and the
-    document speaks of flags or bits where it defines them. (Counting is not enough: the passages
-    were searched by the very bits, so any numbered table would look like flags.)"""
-    numbered: dict[int, Passage] = {}
+def _flag_passages(passages: Sequence[Passage]) -> list[Passage]:
+    """The vendor's passages of the tables of flags among ``passages``: a table (a document's
+    section) whose numeric codes — the code, or an alias column's register value (``E01 |
+    0x0001``) — are all powers of two, and whose text speaks of flags, bits or masks. (Counting is
+    not enough: the passages were searched by the very bits, so any numbered table would look
+    like flags; another table of the same file, of states 1, 2, 3, is not one of them.)"""
+    tables: dict[tuple[str, str], dict[int, Passage]] = {}
     for p in passages:
         if p.entry is None or p.vendor == STANDARD_VENDOR:
             continue
-        values = [
-            int(k.primary) for k in map(normalise_code, p.entry.spellings()) if k and k.primary.isdigit()
-        ]
-        if values:  # the code, or an alias column's register value ("E01 | 0x0001")
-            numbered[next((n for n in values if n > 0 and not n & (n - 1)), values[0])] = p
-    if len(numbered) < 2 or any(n <= 0 or n & (n - 1) for n in numbered):
-        return False
-    texts = (f"{p.citation.section} {p.text}" for p in numbered.values())
-    return any(re.search(r"\b(?:flags?|bits?|bitmask|mask)\b", text, re.I) for text in texts)
+        keys = [normalise_code(spelling) for spelling in p.entry.spellings()]
+        values = [int(k.primary) for k in keys if k and k.primary.isdigit()]
+        if values:
+            table = tables.setdefault((p.citation.source, p.citation.section), {})
+            table[next((n for n in values if n > 0 and not n & (n - 1)), values[0])] = p
+    flags: list[Passage] = []
+    for numbered in tables.values():
+        if len(numbered) < 2 or any(n <= 0 or n & (n - 1) for n in numbered):
+            continue
+        texts = (f"{p.citation.section} {p.text}" for p in numbered.values())
+        if any(re.search(r"\b(?:flags?|bits?|bitmask|mask)\b", text, re.I) for text in texts):
+            flags += numbered.values()
+    return flags
 
 
 def code_spellings(code: str | None) -> list[str]:

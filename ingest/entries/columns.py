@@ -105,6 +105,7 @@ def table_columns(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> Colu
     code = _register_value_column(columns, roles, code)
     if sniffed:
         _name_column(headers, columns, roles)
+    _english_title(headers, columns, roles)
     if (
         pattern
         and not ({"remedy", "cause", "remote", "onsite"} & set(roles))
@@ -218,6 +219,23 @@ def _one_language(headers: Sequence[str], roles: list[str | None]) -> list[str |
             for i in other:
                 roles[i] = "translation"
     return roles
+
+
+def _english_title(headers: Sequence[str], columns: list[list[str]], roles: list[str | None]) -> None:
+    """``Code | Fehler | Error (EN)``: a column marked English whose header names the error or its
+    title, and whose cells are words, is the title; another title column becomes its translation."""
+    for i, header in enumerate(headers):
+        if roles[i] not in (None, "title") or not _ENGLISH.search(header):
+            continue
+        if header_role(_ENGLISH.sub(" ", header)) not in ("code", "title"):
+            continue
+        if _share(columns[i], _usable_code) >= _MIN_SHARE:
+            continue
+        for j, role in enumerate(roles):
+            if role == "title" and j != i:
+                roles[j] = "translation"
+        roles[i] = "title"
+        return
 
 
 def _name_column(headers: Sequence[str], columns: list[list[str]], roles: list[str | None]) -> None:
