@@ -328,11 +328,12 @@ def listed_codes(code: str | None) -> list[str]:
 
 
 def _flag_passages(passages: Sequence[Passage]) -> list[Passage]:
-    """The vendor's passages of the tables of flags among ``passages``: a table (a document's
-    section) whose numeric codes — the code, or an alias column's register value (``E01 |
-    0x0001``) — are all powers of two, and whose text speaks of flags, bits or masks. (Counting is
-    not enough: the passages were searched by the very bits, so any numbered table would look
-    like flags; another table of the same file, of states 1, 2, 3, is not one of them.)"""
+    """The vendor's passages of the tables of flags among ``passages``: the sections of a document
+    whose numeric codes — the code, or an alias column's register value (``E01 | 0x0001``) — are
+    all powers of two (0, no flag, aside) and whose text speaks of flags, bits or masks, two flags
+    at least in the document. (Counting is not enough: the passages were searched by the very bits,
+    so any numbered table would look like flags; another table of the same file, of states 1, 2,
+    3, is not one of them.)"""
     tables: dict[tuple[str, str], dict[int, Passage]] = {}
     for p in passages:
         if p.entry is None or p.vendor == STANDARD_VENDOR:
@@ -342,14 +343,15 @@ def _flag_passages(passages: Sequence[Passage]) -> list[Passage]:
         if values:
             table = tables.setdefault((p.citation.source, p.citation.section), {})
             table[next((n for n in values if n > 0 and not n & (n - 1)), values[0])] = p
-    flags: list[Passage] = []
-    for numbered in tables.values():
-        if len(numbered) < 2 or any(n <= 0 or n & (n - 1) for n in numbered):
+    flags: dict[str, list[Passage]] = {}
+    for (source, _), numbered in tables.items():
+        numbered.pop(0, None)  # "no error": no flag set
+        if not numbered or any(n < 0 or n & (n - 1) for n in numbered):
             continue
         texts = (f"{p.citation.section} {p.text}" for p in numbered.values())
         if any(re.search(r"\b(?:flags?|bits?|bitmask|mask)\b", text, re.I) for text in texts):
-            flags += numbered.values()
-    return flags
+            flags.setdefault(source, []).extend(numbered.values())
+    return [p for found in flags.values() if len(found) >= 2 for p in found]
 
 
 def code_spellings(code: str | None) -> list[str]:
