@@ -102,6 +102,11 @@ def test_letters_ocr_reads_for_digits_are_mended_in_code_shaped_words_only():
     assert repaired("CXOO1 Isolation") == "CX001 Isolation"
     assert repaired("LOOP1 ERROR Il lO 12") == "LOOP1 ERROR Il lO 12"  # words, no digit, or right already
     assert repaired("E02Over temperature, F12 Fan") == "E02 Over temperature, F12 Fan"
+    assert repaired("0x0l 0x0O40 0xl00 0xBEEF") == "0x01 0x0040 0x100 0xBEEF"
+    assert (
+        repaired("RCMU Selbsttest-Feh1er, Ladekabe1-Störung, St0rung")
+        == "RCMU Selbsttest-Fehler, Ladekabel-Störung, Storung"
+    )
 
 
 def test_a_scan_with_an_ocr_text_layer_is_read_from_its_layer_with_codes_mended(tmp_path: Path):

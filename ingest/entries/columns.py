@@ -53,11 +53,19 @@ def header_role(header: str, vocab: Vocabulary | None = None) -> str | None:
 
 
 def header_roles(headers: Sequence[str]) -> list[str | None]:
-    """The role of each header; a single-valued role only for its first column."""
+    """The role of each header; a single-valued role only for its first column. In a register
+    table (a column headed like a bit or a mask), the first column headed like a value holds the
+    codes, when no column is headed like a code."""
     roles: list[str | None] = []
     for header in headers:
         role = header_role(header)
         roles.append(role if role in MULTI_ROLES or role not in roles else None)
+    vocab = vocabulary()
+    keys = [words_key(h) for h in headers]
+    if "code" not in roles and any(k in vocab.bit_headers for k in keys):
+        value = next((i for i, k in enumerate(keys) if k in vocab.value_headers and roles[i] is None), None)
+        if value is not None:
+            roles[value] = "code"
     return roles
 
 

@@ -7,6 +7,7 @@ an entry, remote verbs and on-site markers, safety and severity words, LED patte
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -17,10 +18,18 @@ VOCABULARY_FILE = Path(__file__).with_name("vocabulary.yaml")
 
 
 def words_key(text: str) -> str:
-    """Lower-case words of ``text`` joined by one space (how headers and labels are compared);
-    ``camelCase`` is words too (``ocppName`` → ``ocpp name``, ``isSafety`` → ``is safety``)."""
+    """Lower-case words of ``text`` joined by one space (how headers and labels are compared),
+    accents dropped; ``camelCase`` is words too (``ocppName`` → ``ocpp name``, ``isSafety`` →
+    ``is safety``)."""
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", text)
-    return " ".join(re.findall(r"[a-z0-9]+", spaced.lower()))
+    return " ".join(re.findall(r"[a-z0-9]+", _folded(spaced.lower())))
+
+
+def _folded(text: str) -> str:
+    """Accents and umlauts dropped, ``ß`` as ``ss``: ``Erläuterung``, ``Erlauterung`` (as a scan's
+    OCR reads it) and ``Maßnahme``/``Massnahme`` are one word each."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("ß", "ss"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def phrase_pattern(phrases: list[str]) -> re.Pattern[str]:
@@ -52,6 +61,10 @@ class Vocabulary:
     cause_marker: re.Pattern[str]
     step_labels: re.Pattern[str]
     """A ``Remote:`` / ``On site:`` / ``Remedy:`` label at the start of a text, sentence or line."""
+    bit_headers: tuple[str, ...] = ()
+    """Headers of a bit-position or mask column (as :func:`words_key`)."""
+    value_headers: tuple[str, ...] = ()
+    """Headers of a value column: the code beside a bit column (as :func:`words_key`)."""
 
     def label_part(self, label: str) -> str | None:
         """The part a label (``Possible causes``, ``On site``) opens, or ``None``; a label naming
@@ -96,6 +109,8 @@ def vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
         step_labels=_label_pattern(
             [*raw["labels"]["remote"], *raw["labels"]["onsite"], *raw["labels"]["remedy"]]
         ),
+        bit_headers=keys(raw["bit_headers"]),
+        value_headers=keys(raw["value_headers"]),
     )
 
 

@@ -76,15 +76,21 @@ def read_scans(path: Path, indexes: list[int]) -> dict[int, list[str]]:
 
 _CONFUSED = re.compile(r"(?<![\w-])([A-Z]{0,3}?-?)([0-9OIl]{2,5})(?![\w-])")
 _AS_DIGITS = str.maketrans("OIl", "011")
+_AS_LETTERS = str.maketrans("01", "ol")
+_IN_WORD = re.compile(r"(?<=[a-zß-ÿ])[01](?=[a-zß-ÿ])|(?<=[a-zß-ÿ]{3})1(?!\w)")
+"""A digit OCR read for a letter inside a lower-case word: ``Feh1er``, ``St0rung``, ``Ladekabe1``."""
+_HEX_CONFUSED = re.compile(r"(?<![\w-])(0[xX])([0-9a-fA-FOIl]{1,8})(?![\w-])")
+"""A hex number with letters OCR reads for digits: ``0x0l``, ``0x0O40``, ``0xl00``."""
 _RUN_ON = re.compile(r"(?<![\w-])([A-Z]{1,3}-?\d{1,4})([A-Z][a-z]{2,})")
 """A code run into the word after it, the space lost: ``E02Over``."""
 
 
 def repaired(line: str) -> str:
     """``line`` with the letters OCR reads for digits put back inside code-shaped words: ``E0l``
-    and ``EO1`` → ``E01``, ``1O5`` → ``105``; a code run into the next word gets its space back
-    (``E02Over`` → ``E02 Over``). Only words of a short capital prefix and a run of
-    digits and look-alikes that holds at least one real digit are touched; words are left alone."""
+    and ``EO1`` → ``E01``, ``1O5`` → ``105``, ``0x0l`` → ``0x01``; a code run into the next word
+    gets its space back (``E02Over`` → ``E02 Over``). Only words of a short capital prefix and a
+    run of digits and look-alikes that holds at least one real digit are touched, and hex numbers;
+    inside a lower-case word, a 0 or 1 between letters is the letter (``Feh1er`` → ``Fehler``)."""
 
     def mend(m: re.Match[str]) -> str:
         prefix, rest = m.groups()
@@ -92,7 +98,14 @@ def repaired(line: str) -> str:
             return m.group()
         return prefix + rest.translate(_AS_DIGITS)
 
-    return _RUN_ON.sub(r"\1 \2", _CONFUSED.sub(mend, line))
+    def mend_hex(m: re.Match[str]) -> str:
+        return m.group(1) + m.group(2).translate(_AS_DIGITS)
+
+    def mend_word(m: re.Match[str]) -> str:
+        return m.group().translate(_AS_LETTERS)
+
+    mended = _HEX_CONFUSED.sub(mend_hex, _CONFUSED.sub(mend, line))
+    return _RUN_ON.sub(r"\1 \2", _IN_WORD.sub(mend_word, mended))
 
 
 def _is_scan(page, pypdfium2) -> bool:

@@ -360,7 +360,7 @@ def _continues_table(lines: list[str], columns: list[tuple[int, str]]) -> int | 
         return None  # nothing, or the header repeated: read as a table of its own
     starts = [start for start, _ in columns]
     key, coded = _key_column(lines[first:], starts, [h for _, h in columns])
-    cells = slice_columns(lines[first], starts)
+    cells = _row_cells(lines[first], starts)
     return first if coded and _starts_row(lines[first], cells, key, coded) else None
 
 
@@ -375,7 +375,9 @@ def _read_table(lines: list[str], i: int, columns: list[tuple[int, str]]):
     Where the key column holds codes, a row starts on a line whose key column holds one (cells
     are top-aligned; a wrapped cell continues on the next lines with the key column empty) and
     the table ends at a line whose key column holds text that is no code (a footnote, a
-    paragraph across the page). Where it holds words (a message, a light pattern), a row starts
+    paragraph across the page) — but one run of words across the columns right under a row, no
+    blank line between, is its last cell wrapping (an OCR text layer keeps no columns for it).
+    Where it holds words (a message, a light pattern), a row starts
     on a line whose every cell starts anew (a capital or a digit, the key cell filled) and the
     table ends at a heading or a line that runs across the columns."""
     starts = [start for start, _ in columns]
@@ -386,9 +388,11 @@ def _read_table(lines: list[str], i: int, columns: list[tuple[int, str]]):
         if not line.strip():
             i += 1
             continue
-        cells = slice_columns(line, starts)
+        cells = _row_cells(line, starts)
         if _starts_row(line, cells, key, coded):
             rows.append(cells)
+        elif rows and coded and lines[i - 1].strip() and _runs_across(line, cells):
+            rows[-1][-1] = joined(rows[-1][-1], line)  # right under its row: the last cell wrapping
         elif rows and (not cells[key] if coded else _continues(line, starts)):
             rows[-1] = [joined(a, b) for a, b in zip(rows[-1], cells, strict=True)]
         elif not rows:
@@ -397,6 +401,22 @@ def _read_table(lines: list[str], i: int, columns: list[tuple[int, str]]):
             break
         i += 1
     return rows, i
+
+
+def _row_cells(line: str, starts: list[int]) -> list[str]:
+    """A table line's cells: cut at the header's column starts, or — where the line holds exactly
+    as many pieces set apart by runs of spaces as the table has columns — those pieces in order
+    (an OCR text layer sets a row's cells apart by spaces, not under their headers)."""
+    pieces = _GAP.split(line.strip())
+    if len(pieces) == len(starts) and len(starts) > 1:
+        return pieces
+    return slice_columns(line, starts)
+
+
+def _runs_across(line: str, cells: list[str]) -> bool:
+    """Whether ``line`` is one run of words that the column starts cut apart: not under the
+    header's columns (an OCR text layer's wrapped cell, or a paragraph)."""
+    return len(_GAP.split(line.strip())) == 1 and sum(map(bool, cells)) > 1
 
 
 def _starts_row(line: str, cells: list[str], key: int, coded: bool) -> bool:
@@ -436,7 +456,7 @@ def _key_column(lines: list[str], starts: list[int], headers: list[str]) -> tupl
     a "Bit" column of numbers); else the first column mostly of codes; else the best column headed
     like a code, a light-pattern column, or the first column, of words."""
     roles = [header_roles([h])[0] for h in headers]  # every column headed like a code is a candidate
-    cells = [slice_columns(line, starts) for line in lines[:60] if line.strip()]
+    cells = [_row_cells(line, starts) for line in lines[:60] if line.strip()]
 
     def score(n: int, *, numbered: bool = False) -> float:
         filled = [c[n] for c in cells if c[n]]
