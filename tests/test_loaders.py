@@ -34,6 +34,19 @@ def test_header_synonyms_map_to_roles():
     ]
 
 
+def test_a_value_column_holds_the_codes_only_beside_a_bit_column():
+    """``Register | Bit | Wert | Bezeichnung | Erlauterung`` (a scan's OCR drops the umlaut): the
+    value beside the bit is the code; alone, "Value" is a setting's value."""
+    assert header_roles(["Register", "Bit", "Wert", "Bezeichnung", "Erlauterung"]) == [
+        None,
+        None,
+        "code",
+        "title",
+        "meaning",
+    ]
+    assert header_roles(["Name", "Value"]) == ["name", None]
+
+
 def test_csv_rows_become_readable_blocks_with_their_code():
     doc = load(FIXTURES / "corpus/acme/ac-22/ac-22-codes.csv")
     first = doc.blocks[0]

@@ -455,7 +455,8 @@ def _key_column(lines: list[str], starts: list[int], headers: list[str]) -> tupl
     another column's cells are numbered codes clearly more often (a "Fault" column of names beside
     a "Bit" column of numbers); else the first column mostly of codes; else the best column headed
     like a code, a light-pattern column, or the first column, of words."""
-    roles = [header_roles([h])[0] for h in headers]  # every column headed like a code is a candidate
+    whole = header_roles(headers)  # "Wert" beside "Bit" names the code
+    roles = [whole[n] or header_roles([h])[0] for n, h in enumerate(headers)]  # every code-headed column
     cells = [_row_cells(line, starts) for line in lines[:60] if line.strip()]
 
     def score(n: int, *, numbered: bool = False) -> float:
