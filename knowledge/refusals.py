@@ -3,7 +3,8 @@
 "A restart does not help", "resetting will not clear this error", "cannot be reset remotely",
 "do not restart": a manufacturer who says so wants no reset, and someone on site. Ingest uses it so
 such a sentence is never read as a remote step (it names "restart"); the agent uses it so no reset
-is proposed for the code. Generic English, no vendor: the verbs and their negations only.
+is proposed for the code. Generic English (and the common German and French wordings), no vendor:
+the verbs and their negations only.
 """
 
 from __future__ import annotations
@@ -41,6 +42,19 @@ def _refusals(verb: str, *, extra: tuple[str, ...] = ()) -> re.Pattern[str]:
     )
 
 
+_OTHER_LANGUAGES = (
+    # German: "wird durch einen Reset nicht behoben", "ein Neustart hilft nicht", "nicht (aus der
+    # Ferne) neu starten", "keinen Reset senden"
+    r"\b(?:durch|mit)\s+(?:einen|einem|ein)\s+(?:reset|neustart)\s+nicht\s+(?:behoben|beseitigt|gel[öo]st|quittiert)",
+    r"\b(?:reset|neustart)\s+(?:hilft|behebt|l[öo]st|beseitigt)\s+(?:\w+\s+){0,2}?nicht\b",
+    r"\bnicht\s+(?:aus\s+der\s+ferne\s+|per\s+fernzugriff\s+)?(?:neu\s+starten|neustarten|zur[üu]cksetzen|resetten)\b",
+    r"\bkeinen?\s+(?:reset|neustart)\b",
+    # French: "ne pas redémarrer", "un redémarrage ne résout pas"
+    r"\bne\s+pas\s+(?:red[ée]marrer|r[ée]initialiser)\b",
+    r"\b(?:red[ée]marrage|r[ée]initialisation)\s+ne\s+(?:r[ée]sout|corrige|suffit)\s+pas\b",
+)
+"""The same refusals as German and French manuals word them."""
+
 _REFUSED = _refusals(
     _RESTART,
     extra=(
@@ -48,6 +62,7 @@ _REFUSED = _refusals(
         rf"\b(?:(?:do|does|must|should|shall|can|could)\s*{_NOT}|cannot|can\s+not|never)\s+(?:be\s+)?(?:\w+\s+){{0,2}}?{_RESTART}\b",
         # "only an authorised technician can clear it": nothing remote will
         rf"\bonly\s+(?:an?\s+|the\s+)?(?:\w+\s+){{0,2}}?(?:technician|electrician|installer|engineer|service\s+partner|service)s?\s+(?:can|may|is\s+able\s+to)\s+{_FIX}\b",
+        *_OTHER_LANGUAGES,
     ),
 )
 _UNLOCK = r"(?:unlock|releas)\w*(?:\s+(?:requests?|commands?|attempts?))?"

@@ -854,6 +854,11 @@ def test_a_code_the_chargers_text_names_is_looked_up_when_the_fault_carries_none
     assert guess.diagnosis.fault_class is FaultClass.SUPPLY  # a guess: it holds, never restarts
     own = decide(fault(error_code="OtherError", vendor_error_code="12", info="err=8"), entry_passage(earth))
     assert own.diagnosis.fault_class is not FaultClass.ELECTRICAL_SAFETY
+    sensor = CodeEntry(code="9", title="DC residual current sensor fault")
+    register = decide(
+        fault(error_code="InternalError", info="Register 110 = 9 (Fehler)"), entry_passage(sensor)
+    )
+    assert (register.proposal.action, register.proposal.escalate) == (Action.SET_INOPERATIVE, True)
 
 
 @pytest.mark.parametrize(

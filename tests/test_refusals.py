@@ -18,6 +18,10 @@ from knowledge.refusals import restart_named, restart_refused, unlock_refused
         "No reset will clear this latch.",
         "Only an authorised technician can clear it, by reloading the calibration data.",
         "Finish the configuration with the software; a restart does not leave setup mode.",
+        "Ein Konfigurationsfehler wird durch einen Reset nicht behoben: DIP-Schalter prüfen.",
+        "Nicht aus der Ferne neu starten.",
+        "Keinen Reset senden und nicht entriegeln: Ladepunkt sperren.",
+        "Un redémarrage ne résout pas ce défaut.",
     ],
 )
 def test_a_refused_restart(text):

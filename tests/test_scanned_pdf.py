@@ -209,3 +209,28 @@ def test_a_scanned_page_in_two_columns_gives_each_columns_entries(tmp_path: Path
     assert set(entries) == {"E01", "E02", "E03", "E04"}
     assert "electrician" in entries["E01"].meaning + " ".join(s.text for s in entries["E01"].steps)
     assert "back office" in " ".join(s.text for s in entries["E04"].steps)
+
+
+def test_columns_an_ocr_layer_wrote_without_their_places_are_split_at_their_gap():
+    lines = [
+        "Temperature derating    Reset and unlock",
+        "Above 60 °C the current is limited    Register 1000 restarts the controller",
+        "to 20 A, above 66 °C the session pauses.    Register 118 unlocks the socket.",
+        "Below 55 °C it charges at full current.    A configuration error is not fixed",
+        "A temperature pause is no fault.    by a reset: check the DIP switches.",
+        "Cable faults: check the cable.",
+    ]
+    assert reading_order(lines) == [
+        "Temperature derating",
+        "Above 60 °C the current is limited",
+        "to 20 A, above 66 °C the session pauses.",
+        "Below 55 °C it charges at full current.",
+        "A temperature pause is no fault.",
+        "Cable faults: check the cable.",
+        "",
+        "Reset and unlock",
+        "Register 1000 restarts the controller",
+        "Register 118 unlocks the socket.",
+        "A configuration error is not fixed",
+        "by a reset: check the DIP switches.",
+    ]

@@ -214,13 +214,20 @@ _SAID_CODE = re.compile(
 )
 
 
+_SAID_REGISTER = re.compile(
+    r"\b(?:register|reg\.?)\s*\d{1,5}\s*[:=]\s*(?P<code>0x[0-9a-f]{1,8}|-?\d{1,5})\b", re.IGNORECASE
+)
+"""A register's value the charger's text gives: "Register 110 = 9" names code 9."""
+
+
 def said_codes(fault: FaultFacts) -> list[str]:
     """Codes the charger's text names with a word for code ("Code 153 - GF trip", "err=8
-    GndInvalid") when the fault carries no vendor code of its own: looked up like light patterns
-    in its text — caution, and a class that is only a guess."""
+    GndInvalid", "Register 110 = 9") when the fault carries no vendor code of its own: looked up
+    like light patterns in its text — caution, and a class that is only a guess."""
     if (fault.vendor_error_code or "").strip() or not fault.info:
         return []
-    return list(dict.fromkeys(m.group("code") for m in _SAID_CODE.finditer(fault.info)))
+    said = [*_SAID_CODE.finditer(fault.info), *_SAID_REGISTER.finditer(fault.info)]
+    return list(dict.fromkeys(m.group("code") for m in sorted(said, key=lambda m: m.start())))
 
 
 def names_code(fault: FaultFacts, entry: CodeEntry) -> bool:

@@ -180,7 +180,9 @@ def reading_order(lines: list[str]) -> list[str] | None:
     stripped); ``None`` when the page is not set so. The gutter is the character position, in the
     middle part of the page, that a run of spaces crosses on most lines holding text on both
     sides, with the left column's lines filling most of their width and running on without gaps
-    (a table's narrow code column, or several cells left of the gutter, are no text column)."""
+    (a table's narrow code column, or several cells left of the gutter, are no text column); an
+    OCR layer's columns written without their places are split at the one run of spaces in
+    their lines."""
     width = max((len(ln) for ln in lines), default=0)
     both = [ln for ln in lines if ln.strip()]
     best, gutter = 0, None
@@ -189,7 +191,7 @@ def reading_order(lines: list[str]) -> list[str] | None:
         if split > best:
             best, gutter = split, column
     if gutter is None or best < _GUTTER_SHARE * len(both):
-        return None
+        return _unaligned_columns(lines)
     left = [ln[:gutter].strip() for ln in lines]
     filled = [ln for ln in left if ln]
     if (
@@ -198,6 +200,29 @@ def reading_order(lines: list[str]) -> list[str] | None:
     ):
         return None  # a table's columns: a narrow first column, or cells apart inside the left part
     return [*left, "", *(ln[gutter:].strip() for ln in lines)]
+
+
+def _unaligned_columns(lines: list[str]) -> list[str] | None:
+    """Two text columns an OCR layer wrote line by line without their places, a run of spaces
+    between the left and the right part: most lines hold exactly one such run between words. A
+    line without one is taken for the left column's (the right one ends higher, as columns do)."""
+    parts = [_GAP_RUN.split(ln.strip()) for ln in lines if ln.strip()]
+    two = [p for p in parts if len(p) == 2 and all(len(x.split()) >= 2 for x in p)]
+    if (
+        len(parts) < _MIN_COLUMN_LINES
+        or len(two) < _UNALIGNED_SHARE * len(parts)
+        or any(len(p) > 2 for p in parts)
+    ):
+        return None
+    left = [p[0] for p in parts]
+    right = [p[1] for p in parts if len(p) == 2]
+    return [*left, "", *right]
+
+
+_GAP_RUN = re.compile(r"\s{3,}")
+_MIN_COLUMN_LINES = 6
+_UNALIGNED_SHARE = 0.5
+"""Share of a page's lines that must hold both columns for it to be read as two unplaced columns."""
 
 
 def _splits(line: str, column: int) -> bool:

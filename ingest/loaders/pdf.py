@@ -103,11 +103,11 @@ class _Page:
 
 
 def _page(page, index: int, layout: list[str], scans: _Scans) -> _Page:
-    """pypdf's reading of a page, or OCR's where it read the page (a scan's columns found by
-    their gutter, see :func:`~ingest.loaders.ocr.reading_order`)."""
-    if index not in scans.read:
-        return _Page(scans.lines.get(index, layout), lambda: _plain_lines(page), _multi_column)
-    lines = scans.lines[index]
+    """pypdf's reading of a page; a scan's lines (read by OCR, or its OCR layer) with its columns
+    found by their gutter (see :func:`~ingest.loaders.ocr.reading_order`)."""
+    if index not in scans.lines:
+        return _Page(layout, lambda: _plain_lines(page), _multi_column)
+    lines = scans.lines[index]  # OCR's, or an OCR program's layer: columns only by their gutter
     return _Page(
         lines,
         lambda: reading_order(lines) or [ln.strip() for ln in lines],
