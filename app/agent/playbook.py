@@ -147,8 +147,8 @@ class PlaybookReasoner:
         """The first step: the class's, or the manufacturer's documented one for this code; only a
         hold and a technician when the charger's own code is unread (the class rests on the
         generic OCPP code), the class is a guess with no documented step, or the step is a restart
-        the manufacturer's own words for the code (its entry, else its words around the code) do not
-        ask for (its steps are on site)."""
+        the manufacturer's own words for the code (its entry, else its words around the code, else
+        its entry for what the charger's text says) do not ask for (its steps are on site)."""
         step, why = rules.first, f"first {label}: playbook first step"
         unread = (
             found.basis in ("ocpp_code", "standard_table")
@@ -156,7 +156,8 @@ class PlaybookReasoner:
             and self.classifier.mentioned_class(entries) is not found.fault_class
         )  # a code the manufacturer only mentions is read where its words name the same class
         documented = self.classifier.documented_step(entries.first) if rules.documented_first_step else None
-        own = entries.vendor or entries.mentioned  # the manufacturer's own words for the code
+        # the manufacturer's own words for the code; else for what the charger's text says (caution only)
+        own = entries.vendor or entries.mentioned or next(iter(entries.hinted), None)
         unasked = own is not None and _restart_unasked(own.entry)
         if documented in _RESETS and unasked and own is not entries.first:
             documented = None  # a standard's restart the manufacturer's words do not ask for
