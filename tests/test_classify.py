@@ -910,3 +910,36 @@ def test_the_party_the_manufacturer_makes_responsible_decides_the_class():
         classify(fault(vendor_error_code="EV_LEAK"), entry_passage(leak)).fault_class
         is FaultClass.ELECTRICAL_SAFETY
     )
+
+
+@pytest.mark.parametrize(
+    ("title", "meaning"),
+    [
+        (
+            "Emergency stop pressed",
+            "The emergency stop button is latched; the unit cannot be released remotely.",
+        ),
+        ("EVSE_EmergencyShutdown", "Emergency shutdown: an internal error or the emergency stop button."),
+        ("Not-Aus betätigt", "Der Not-Aus-Taster wurde gedrückt."),
+    ],
+)
+def test_an_emergency_stop_is_held_and_a_person_told_whatever_the_document_suggests(title, meaning):
+    """Someone pressed it because something looked wrong, or the loop opened by itself: nothing
+    remote releases it, and a person goes to find out why — even where the entry offers a restart."""
+    e = CodeEntry(code="150", title=title, meaning=meaning, steps=[remote("Restart the charger remotely.")])
+    f = fault(vendor_error_code="150", error_code="OtherError")
+    assert classify(f, entry_passage(e)).fault_class is FaultClass.EMERGENCY_STOP
+    proposal = decide(f, entry_passage(e)).proposal
+    assert (proposal.action, proposal.escalate) == (Action.NONE, True)
+
+
+def test_a_session_stopped_because_the_plug_was_pulled_is_the_vehicles_not_an_emergency_stop():
+    """A firmware's name for it ("EmergencyStopCP_Unplug") says emergency stop; its category and its
+    cause say the driver pulled the plug."""
+    e = CodeEntry(
+        code="198",
+        title="EmergencyStopCP_Unplug",
+        causes=["the control pilot was lost because the connector was pulled out during charging"],
+        category="Vehicle",
+    )
+    assert classify(fault(vendor_error_code="198"), entry_passage(e)).fault_class is FaultClass.VEHICLE

@@ -20,6 +20,7 @@ from knowledge.schema import Passage
 
 class FaultClass(StrEnum):
     ELECTRICAL_SAFETY = "electrical_safety"
+    EMERGENCY_STOP = "emergency_stop"
     THERMAL = "thermal"
     CONNECTOR_LOCK = "connector_lock"
     CONTROLLER = "controller"

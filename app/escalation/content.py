@@ -81,7 +81,7 @@ def render(detail: dict[str, Any]) -> str:
 def _severity(fault_class: str | None, automation: list[dict[str, Any]]) -> str:
     if fault_class == "electrical_safety":
         return "critical"
-    if fault_class == "thermal" or any(a.get("outcome") in FAILED for a in automation):
+    if fault_class in ("thermal", "emergency_stop") or any(a.get("outcome") in FAILED for a in automation):
         return "high"
     return "normal"
 
