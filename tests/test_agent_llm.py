@@ -97,6 +97,23 @@ def test_the_llm_cannot_leave_an_electrical_safety_fault_unescalated(engine, bun
     assert any(r.startswith("safety:") for r in decision.reasons)
 
 
+def test_an_llm_reset_of_a_fault_it_calls_electrical_safety_waits_for_a_person(engine, bundled, tmp_path):
+    """The model classes the ground fault right but asks for a restart: the guard judges the
+    action, not who proposed it — a reset could re-energise the faulty circuit, so nothing is sent
+    until a person approves, and a technician is told."""
+    eager = answer(
+        fault_class="electrical_safety", action="soft_reset", escalate=False, remedy="Restart it [1]."
+    )
+    service, fake = llm_service(engine, bundled, tmp_path, completion(eager))
+    fault_id = service.fault("CP-G3", HELIOS, errorCode="GroundFailure")
+    assert len(fake.requests) == 1
+    decision = service.decision(fault_id)
+    assert (decision.reasoner, decision.action, decision.verdict) == ("llm", "soft_reset", "needs_approval")
+    assert decision.escalate and decision.reasons[0].startswith(
+        "class: soft_reset is never sent automatically"
+    )
+
+
 def test_an_llm_that_talks_a_safety_fault_down_is_overruled_by_the_playbook(engine, bundled, tmp_path):
     """A ground fault the model calls a vehicle problem: the playbook sees the safety signs, so
     its decision (isolate and escalate) is the one taken, and the audit says why."""

@@ -228,6 +228,41 @@ def test_an_electrical_safety_fault_always_escalates(action):
     assert decision.escalate, decision.reasons
 
 
+@pytest.mark.parametrize("fault_class", ["electrical_safety", "emergency_stop"])
+@pytest.mark.parametrize("action", list(Action))
+def test_a_safety_class_fault_always_escalates_and_never_gets_a_reset_or_a_release_unapproved(
+    fault_class, action
+):
+    """Whoever proposed it (a model may class the fault right and still ask for a reset), an action
+    that could bring the hazard back waits for a person; the safe state and a status request run."""
+    context = ctx(fault_place=HERE).model_copy(update={"fault_class": fault_class})
+    decision = decide(propose(action, params=ON_1, escalate=False), context, auto_policy())
+    assert decision.escalate, decision.reasons
+    held = {Action.SOFT_RESET, Action.HARD_RESET, Action.UNLOCK_CONNECTOR, Action.SET_OPERATIVE}
+    if action in held:
+        assert decision.verdict is Verdict.NEEDS_APPROVAL and rule(decision) == "class", decision.reasons
+    elif action in (Action.SET_INOPERATIVE, Action.TRIGGER_STATUS):
+        assert decision.verdict is Verdict.EXECUTE
+
+
+def test_a_policy_may_hold_more_actions_for_a_class_but_never_release_the_built_in_ones():
+    policy = auto_policy(approval_for_class={"thermal": [Action.HARD_RESET], "electrical_safety": []})
+    thermal = ctx().model_copy(update={"fault_class": "thermal"})
+    assert rule(decide(propose(Action.HARD_RESET), thermal, policy)) == "class"
+    assert_executes(decide(propose(Action.SOFT_RESET), thermal, policy))
+    safety = ctx().model_copy(update={"fault_class": "electrical_safety"})
+    assert rule(decide(propose(Action.SOFT_RESET), safety, policy)) == "class"
+    with pytest.raises(ValidationError, match="approval_for_class"):
+        Policy(approval_for_class={"electrical_saftey": [Action.SOFT_RESET]})
+
+
+def test_earlier_rules_still_judge_an_action_held_for_its_class():
+    """The class rule comes after the session rules: approving a reset of a safety fault cannot
+    skip the check that it would end a charging session."""
+    context = ctx(fault_place=HERE, sessions=[HERE]).model_copy(update={"fault_class": "electrical_safety"})
+    assert_blocked(decide(propose(Action.HARD_RESET, params=ON_1), context, auto_policy()), "busy")
+
+
 # --- rule 6: in flight --------------------------------------------------------------------------
 def test_the_same_action_being_verified_waits_instead_of_resending_or_escalating():
     decision = decide(propose(), ctx(prior(Action.SOFT_RESET, 5, outcome="verifying")), auto_policy())

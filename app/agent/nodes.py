@@ -128,7 +128,7 @@ class Agent:
             floor = self.fallback.reason(*args)
             if not _misses_safety(answer, floor):
                 return answer
-            return floor.model_copy(update={"fallback_reason": _overruled(self.reasoner.name, answer)})
+            return floor.model_copy(update={"fallback_reason": _overruled(self.reasoner.name, answer, floor)})
         reasoning = self.fallback.reason(*args)
         return reasoning.model_copy(update={"fallback_reason": why})
 
@@ -306,15 +306,15 @@ def _safe_execute(executor: Executor, charger_id: str, decision: Decision, *, co
 
 
 def _misses_safety(answer: Reasoning, floor: Reasoning) -> bool:
-    """Whether ``answer`` classes as something else a fault the playbook sees electrical-safety
-    signs in: a model is never trusted to talk a safety fault down."""
-    safety = FaultClass.ELECTRICAL_SAFETY
-    return floor.diagnosis.fault_class is safety and answer.diagnosis.fault_class is not safety
+    """Whether ``answer`` classes as something harmless a fault the playbook sees signs of an
+    electrical-safety fault or an emergency stop in: a model is never trusted to talk one down."""
+    guarded = {FaultClass.ELECTRICAL_SAFETY, FaultClass.EMERGENCY_STOP}
+    return floor.diagnosis.fault_class in guarded and answer.diagnosis.fault_class not in guarded
 
 
-def _overruled(name: str, answer: Reasoning) -> str:
-    said = answer.diagnosis.fault_class.value
-    return f"{name} overruled (safety: it said {said}; the playbook sees electrical-safety signs)"
+def _overruled(name: str, answer: Reasoning, floor: Reasoning) -> str:
+    said, seen = answer.diagnosis.fault_class.value, floor.diagnosis.fault_class.value.replace("_", " ")
+    return f"{name} overruled (safety: it said {said}; the playbook sees {seen} signs)"
 
 
 def _rule(reason: str) -> str:

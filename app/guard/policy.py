@@ -15,6 +15,7 @@ from typing import Annotated, NamedTuple
 import yaml
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from app.agent.state import FaultClass
 from app.guard.actions import DEVICE_ACTIONS, Action, ActionParams, Proposal
 from app.guard.reach import SESSION_ENDING_ACTIONS, Place, overlaps, reach
 
@@ -24,7 +25,17 @@ FAILED_OUTCOMES = frozenset({"not_fixed", "unknown", "timeout"})
 VERIFYING = "verifying"
 """An executed action whose effect verification is still waiting for."""
 SAFETY_CLASS = "electrical_safety"
-"""The fault class whose decisions always escalate, whoever proposed them (the safety floor)."""
+"""The electrical-safety fault class."""
+ESCALATED_CLASSES = frozenset({SAFETY_CLASS, "emergency_stop"})
+"""Fault classes whose decisions always escalate, whoever proposed them (the safety floor): a
+hazard, and an emergency stop someone on site must find the reason for and release."""
+HELD_FOR_CLASS: dict[str, frozenset[Action]] = {
+    cls: frozenset({Action.SOFT_RESET, Action.HARD_RESET, Action.UNLOCK_CONNECTOR, Action.SET_OPERATIVE})
+    for cls in ESCALATED_CLASSES
+}
+"""The floor of ``Policy.approval_for_class``: actions that could bring a hazard back (re-energise
+a faulty circuit, release a plug or a block nobody has looked at), never sent for these classes
+without a person; a policy file may add to them, never take away."""
 
 
 class Mode(StrEnum):
@@ -71,6 +82,15 @@ class Policy(BaseModel):
     dry_run: bool = False
     dry_run_sites: frozenset[str] = frozenset()
     approval_ttl_seconds: float = Field(3600, gt=0)
+    approval_for_class: dict[FaultClass, frozenset[DeviceAction]] = Field(default_factory=dict)
+    """Per fault class, device actions a person approves first, whoever proposed them (added to
+    :data:`HELD_FOR_CLASS`)."""
+
+    def held(self, fault_class: str) -> frozenset[Action]:
+        """The device actions never sent automatically for a fault of ``fault_class``."""
+        return HELD_FOR_CLASS.get(fault_class, frozenset()) | self.approval_for_class.get(
+            fault_class, frozenset()
+        )
 
 
 def load_policy(path: Path | None = None) -> Policy:
@@ -354,8 +374,21 @@ def _blast_radius(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
     return _Hit(Verdict.NEEDS_APPROVAL, reason, site_escalation=first)
 
 
+def _class_held(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
+    """Rule 13: an action that could bring the fault's hazard back (``Policy.held``: a reset or a
+    re-enabled connector on an electrical-safety fault or an emergency stop) waits for a person,
+    whoever proposed it; the technician who repaired it approves it."""
+    if p.action not in pol.held(c.fault_class):
+        return None
+    return _Hit(
+        Verdict.NEEDS_APPROVAL,
+        f"class: {p.action} is never sent automatically for a {c.fault_class.replace('_', ' ')} fault; "
+        "a person who has seen the charger approves it",
+    )
+
+
 def _approval(p: Proposal, c: GuardContext, pol: Policy) -> _Hit | None:
-    """Rule 13: mode ``approval`` waits for an operator."""
+    """Rule 14: mode ``approval`` waits for an operator."""
     if pol.modes.get(p.action) != Mode.APPROVAL:
         return None
     ttl = _span(pol.approval_ttl_seconds)
@@ -377,13 +410,14 @@ RULES: tuple[Rule, ...] = (
     _session_ending,
     _scope,
     _blast_radius,
+    _class_held,
     _approval,
 )
-"""Rules 1–13 in the order they are applied; rule 14 (execute) is what remains."""
+"""Rules 1–14 in the order they are applied; rule 15 (execute) is what remains."""
 
 
 def _dry_run(hit: _Hit, p: Proposal, c: GuardContext, pol: Policy) -> str | None:
-    """Rule 15: in shadow mode an execution or an approval request is only recorded."""
+    """Rule 16: in shadow mode an execution or an approval request is only recorded."""
     if hit.verdict not in (Verdict.EXECUTE, Verdict.NEEDS_APPROVAL):
         return None
     if pol.dry_run:
@@ -406,9 +440,11 @@ def _walk(p: Proposal, c: GuardContext, pol: Policy) -> Decision:
     blocked = hit.verdict == Verdict.ESCALATE
     if p.escalate and not blocked:
         reasons.append("escalate: the proposal also asks for a technician")
-    safety = c.fault_class == SAFETY_CLASS and not (blocked or p.escalate)
+    safety = c.fault_class in ESCALATED_CLASSES and not (blocked or p.escalate)
     if safety:
-        reasons.append("safety: an electrical-safety fault always goes to a technician as well")
+        said = c.fault_class.replace("_", " ")
+        article = "an" if said[0] in "aeiou" else "a"
+        reasons.append(f"safety: {article} {said} fault always goes to a technician as well")
     return Decision(
         verdict=verdict,
         action=p.action,
@@ -426,8 +462,8 @@ def decide(proposal: Proposal, context: GuardContext, policy: Policy) -> Decisio
     Pure: equal arguments give an equal decision, and none of them is changed. The first rule in
     ``RULES`` that objects sets the verdict, then dry run may turn an execution or approval into
     ``DRY_RUN``. A rule that blocks the device action raises a ticket (``escalate``); otherwise
-    ``escalate`` is the proposal's own, and always set for an electrical-safety fault (the safety
-    floor: such a fault never ends without a technician). Any error while deciding escalates.
+    ``escalate`` is the proposal's own, and always set for a fault of :data:`ESCALATED_CLASSES` (the
+    safety floor: such a fault never ends without a technician). Any error while deciding escalates.
     """
     try:
         return _walk(proposal, context, policy)
