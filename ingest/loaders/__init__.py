@@ -1,9 +1,9 @@
 """File loaders by extension; each returns a :class:`~ingest.document.LoadedDocument`.
 
-A ``.yaml`` file is read only as a built-in standard, and only when it sits directly in
-:data:`~knowledge.schemes.STANDARDS_DIR` (``knowledge/standards/``): an operator's corpus
-may hold YAML for other purposes (``manifest.yaml``, notes), which is never taken for a standard
-and stays unsupported there.
+A ``.yaml`` file is read as a built-in standard only when it sits directly in
+:data:`~knowledge.schemes.STANDARDS_DIR` (``knowledge/standards/``); anywhere else it is, like a
+``.json`` file, an error catalogue as firmware ships it (:mod:`ingest.loaders.records`) — never a
+standard — and the corpus's ``manifest.yaml`` is no document at all.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from ingest.document import LoadedDocument, LoadError
 from ingest.loaders.html import load_html
 from ingest.loaders.markdown import load_markdown, load_plain_text
 from ingest.loaders.pdf import load_pdf
+from ingest.loaders.records import load_records
 from ingest.loaders.spreadsheet import load_xlsx
 from ingest.loaders.standards import load_standard
 from ingest.loaders.tables import load_delimited
@@ -32,6 +33,9 @@ LOADERS: dict[str, Callable[[Path], LoadedDocument]] = {
     ".htm": load_html,
     ".xlsx": load_xlsx,
     ".docx": load_docx,
+    ".json": load_records,
+    ".yaml": load_records,
+    ".yml": load_records,
 }
 
 

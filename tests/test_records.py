@@ -1,0 +1,76 @@
+"""Error catalogues as firmware ships them (JSON, YAML): lists of records read as tables."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ingest.document import LoadError
+from ingest.loaders import load
+
+
+def _entries(path: Path) -> dict:
+    return {b.entry.code: b.entry for b in load(path).blocks if b.entry}
+
+
+def test_a_json_list_of_error_records_under_a_key_is_a_table(tmp_path: Path):
+    path = tmp_path / "errors.json"
+    catalogue = {
+        "catalogue": "wallbox-errors",
+        "comment": "Chargers report the number of the most severe active error as vendorErrorCode.",
+        "errors": [
+            {
+                "code": 4,
+                "name": "CC_ERROR",
+                "severity": "error",
+                "description": "Cable coding invalid.",
+                "action": ["Unplug the cable", "try another cable"],
+            },
+            {
+                "code": 10,
+                "name": "LEAKAGE",
+                "severity": "critical",
+                "description": "Residual current tripped.",
+                "action": "Do not restart. Isolate the charger.",
+                "safety": True,
+            },
+        ],
+    }
+    path.write_text(json.dumps(catalogue))
+    doc = load(path)
+    assert doc.title == "wallbox-errors"
+    entries = _entries(path)
+    assert set(entries) == {"4", "10"}
+    assert entries["4"].aliases == ["CC_ERROR"] and entries["10"].severity == "critical"
+    assert [s.text for s in entries["4"].steps] == ["Unplug the cable", "try another cable"]
+    assert any("most severe active error" in b.text for b in doc.blocks if not b.entry)
+
+
+def test_a_yaml_mapping_from_code_to_record_is_a_table_keyed_by_code(tmp_path: Path):
+    path = tmp_path / "errors.yaml"
+    path.write_text(
+        "E01:\n  title: Ground fault\n  remedy: Keep the charger out of service\n"
+        "E02:\n  title: Over temperature\n  remedy: Let it cool down\n"
+    )
+    entries = _entries(path)
+    assert {code: e.title for code, e in entries.items()} == {
+        "E01": "Ground fault",
+        "E02": "Over temperature",
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "reason"),
+    [
+        ("notes.yaml", "owner: ops team\nreview: monthly\n", "no list of records"),
+        ("people.yaml", "- name: Ann Meier\n  role: site contact\n- name: Bob Rossi\n  role: electrician\n", "no error-code key"),
+        ("broken.json", '{"errors": [', "not valid JSON"),
+    ],
+)
+def test_a_file_that_is_no_catalogue_is_refused_with_its_reason(tmp_path: Path, name, text, reason):
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(LoadError, match=reason):
+        load(path)
