@@ -86,3 +86,30 @@ def test_a_table_whose_cells_span_rows_and_columns(tmp_path: Path):
         ("PAYMENT_FAILED", "Payment terminal"),
     ]
     assert entries[1].meaning.startswith("The vehicle cannot lock") and "Nothing to do" in entries[1].remedy
+
+
+def test_a_help_centre_page_of_collapsible_sections_one_per_error(tmp_path: Path):
+    """``<details><summary>Error N – …</summary>`` answers: each summary heads its entry, a warning
+    sign before it is no part of it, and a summary naming several codes (``7 / 8``, ``28 to
+    31``) gives every one of them the section's text."""
+    path = tmp_path / "help.html"
+    path.write_text(
+        "<html><body><h1>Error messages</h1><section>"
+        "<details><summary>⚠ Error 10 – Leakage protection</summary><p>The residual current protection "
+        "tripped.</p><ul><li>Do not restart.</li></ul></details>"
+        "<details><summary>Error 7 / 8 – Over temperature</summary><p>Too hot inside (7) or at the "
+        "socket (8).</p></details>"
+        "<details><summary>Error 28 to 31 – Memory or clock failure</summary><p>Restart the charger "
+        "once.</p></details>"
+        "<details><summary>Error 4 – CC error (cable not recognised)</summary><p>Try another "
+        "cable.</p></details>"
+        "</section><p>Contact us for anything else.</p></body></html>"
+    )
+    doc = load(path)
+    entries = {b.entry.code: b.entry for b in doc.blocks if b.entry}
+    assert set(entries) == {"10", "7", "28", "4"}
+    assert entries["10"].title == "Leakage protection" and entries["10"].steps[0].text == "Do not restart."
+    assert entries["7"].aliases == ["8"] and entries["28"].aliases == ["29", "30", "31"]
+    assert entries["4"].title == "CC error (cable not recognised)"
+    closing = next(b for b in doc.blocks if "anything else" in b.text)
+    assert closing.section == ("Error messages",) and closing.entry is None

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 from ingest.document import Block
 from ingest.entries.parts import label_of, read_parts
-from ingest.entries.shapes import CODE_TOKEN, heading_code, lead_code, prose_code
+from ingest.entries.shapes import CODE_TOKEN, heading_code, heading_codes, lead_code, prose_code
 from ingest.entries.table import short_title
 from knowledge.entries import CodeEntry, Layout
 from knowledge.patterns import pattern_code
@@ -35,6 +35,8 @@ _SUSPECT = re.compile(
 )
 
 
+_MARKS = re.compile(r"^[^\w\s(\"“'`*]+\s*")
+"""Symbols before a heading's words (a warning sign, a bullet), not part of its code or title."""
 _NUMBERED = re.compile(r"^\(?\d{1,2}[.)]\s")
 _LIST = re.compile(r"^(?:[-*+•▪–]|\(?\d{1,2}[.)])\s")
 
@@ -115,8 +117,13 @@ def _pattern_headings(blocks: list[Block]) -> set[str]:
 def _heading_start(block: Block, title: str | None, patterns: set[str]) -> _Start | None:
     if not block.section or block.section[-1] == title:
         return None
-    heading = block.section[-1]
-    if found := _paren_codes(heading) or heading_code(heading):
+    heading = _MARKS.sub("", block.section[-1])  # "⚠ Error 6 – Emergency stop"
+    if listed := heading_codes(heading) or _paren_codes(heading):  # several codes, comma-joined
+        code, others, name = listed
+        return _Start(
+            code, tuple(filter(None, others.split(","))), name or heading, Layout.heading, block.section
+        )
+    if found := heading_code(heading):
         code, alias, name = found
         return _Start(code, (alias,) if alias else (), name or heading, Layout.heading, block.section)
     if heading in patterns and (key := pattern_code(heading)):

@@ -197,6 +197,39 @@ def prose_code(code: str) -> bool:
     return bool(re.search(r"\d|_", code))
 
 
+HEADING_CODES = re.compile(
+    rf"^(?:\d{{1,2}}(?:\.\d{{1,2}}){{0,3}}\.?\s+)?{_KEYWORD}s?\s*(?:codes?\s*)?#?\s*"
+    rf"(?P<codes>{_CODE_TOKEN}(?:\s*(?:/|,|&|\band\b|\bor\b|\bto\b)\s*{_CODE_TOKEN})+)"
+    r"\s*(?:[:–—]|\s-)\s*(?P<rest>.+)$",
+    re.IGNORECASE,
+)
+"""A heading naming several codes that share one text: ``Error 7 / 8 – Over temperature``,
+``Error 28 to 31 – Internal memory …``."""
+_MAX_HEADING_RANGE = 32
+
+
+def heading_codes(heading: str) -> tuple[str, str, str] | None:
+    """``(first code, the others comma-joined, title)`` of a heading naming several codes (see
+    :data:`HEADING_CODES`; ``28 to 31`` is 28, 29, 30 and 31), else ``None``."""
+    m = HEADING_CODES.match(heading.strip()[:160])
+    if not m:
+        return None
+    codes: list[str] = []
+    for part in re.split(r"\s*(?:/|,|&|\band\b|\bor\b)\s*", m.group("codes")):
+        ends = re.split(r"\s+to\s+", part, flags=re.IGNORECASE)
+        if (
+            len(ends) == 2
+            and all(e.isdigit() for e in ends)
+            and 0 < int(ends[1]) - int(ends[0]) <= _MAX_HEADING_RANGE
+        ):
+            codes += [str(n) for n in range(int(ends[0]), int(ends[1]) + 1)]
+        elif len(ends) == 1 and _one_code(part):
+            codes.append(part.strip())
+        else:
+            return None
+    return (codes[0], ",".join(codes[1:]), m.group("rest").strip(" -–—:.")) if len(codes) > 1 else None
+
+
 def heading_code(heading: str) -> tuple[str, str, str] | None:
     """``(code, alias, title)`` of a heading that names one code, else ``None``. A heading that
     is one code token and nothing else is that code, CamelCase too (``### GroundFailure``)."""
@@ -210,5 +243,16 @@ def heading_code(heading: str) -> tuple[str, str, str] | None:
         keyword = re.search(rf"\b{_KEYWORD}\s*(?:code\s*)?#?\s*{re.escape(code)}", heading, re.I)
         if code.isdigit() and not keyword:
             continue
-        return code, (m.groupdict().get("alias") or "").strip(), m.group("rest").strip(" -–—:.()")
+        return code, (m.groupdict().get("alias") or "").strip(), _trimmed(m.group("rest"))
     return None
+
+
+def _trimmed(rest: str) -> str:
+    """A heading's title after its code: separators and an unbalanced parenthesis trimmed
+    (``(cable not recognised)`` keeps its closing one, ``(Overheat`` loses its opening one)."""
+    rest = rest.strip(" -–—:.")
+    if rest.startswith("(") and rest.count("(") > rest.count(")"):
+        rest = rest[1:]
+    if rest.endswith(")") and rest.count(")") > rest.count("("):
+        rest = rest[:-1]
+    return rest.strip(" -–—:.")

@@ -1,7 +1,9 @@
 """HTML pages (a vendor's help page saved to disk): headings, paragraphs, list items, tables.
 
 Read with the standard library's parser, no network and no scripts: ``h1``–``h6`` give the
-section path (the first ``h1``, else ``<title>``, the document title), ``p``/``li``/``dt``/``dd``
+section path (the first ``h1``, else ``<title>``, the document title) — and so does the
+``summary`` of a collapsible ``details`` section (a help centre's "Error 23 – …" that opens its
+answer), one level below the headings around it, until the section closes —, ``p``/``li``/``dt``/``dd``
 and other text become blocks, a ``dt`` and its ``dd`` one definition (``E12`` then ``: meaning``),
 and every ``table`` goes through the same column reading as CSV tables — a cell spanning rows
 or columns (``rowspan``, ``colspan``) given to each of them, a row that is one cell across the
@@ -22,6 +24,8 @@ from ingest.loaders.tables import table_blocks
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 _BLOCKS = {"p", "li", "dt", "dd", "div", "pre", "blockquote", "section", "article", "br", "tr", "caption"}
 _SKIP = {"script", "style", "noscript", "template", "head"}
+_SUMMARY_LEVEL = 7
+"""The section level of a ``details`` section's ``summary``: below every ``h1``–``h6``."""
 
 
 class _Reader(HTMLParser):
@@ -38,6 +42,7 @@ class _Reader(HTMLParser):
         self.cell: list[str] | None = None
         self.spans = (1, 1)
         self.definition = False
+        self.details = 0
 
     def handle_starttag(self, tag: str, attrs) -> None:
         if tag in _SKIP:
@@ -48,6 +53,12 @@ class _Reader(HTMLParser):
         elif tag in _HEADINGS:
             self._flush()
             self.heading = _HEADINGS[tag]
+        elif tag == "details":
+            self._flush()
+            self.details += 1
+        elif tag == "summary" and self.table is None:
+            self._flush()
+            self.heading = _SUMMARY_LEVEL + max(0, self.details - 1)
         elif tag == "table":
             self._flush()
             self.table = []
@@ -65,7 +76,11 @@ class _Reader(HTMLParser):
             self.skip = max(0, self.skip - 1)
         if tag == "title":
             self.in_title = False
-        elif tag in _HEADINGS and self.heading is not None:
+        elif tag == "details" and self.details:
+            self._flush()
+            self.path[:] = [(lvl, t) for lvl, t in self.path if lvl < _SUMMARY_LEVEL + self.details - 1]
+            self.details -= 1
+        elif (tag in _HEADINGS or tag == "summary") and self.heading is not None:
             title = " ".join(" ".join(self.text).split())
             self.text.clear()
             if title:
