@@ -218,6 +218,44 @@ def test_a_bit_table_is_keyed_by_the_register_value_chargers_send(tmp_path: Path
     ]
 
 
+def test_a_bit_number_the_document_calls_the_code_stays_the_code_beside_its_mask(tmp_path: Path):
+    """``code | mask | name``: the document says the bit number is the code (a firmware reports
+    it so), so both it and the mask are spellings."""
+    path = tmp_path / "errors.csv"
+    path.write_text(
+        "code,mask,name,description,action\n"
+        "0,0x00000001,RELAY_STICK_L1,Relay contact welded,Isolate the charger\n"
+        "5,0x00000020,CP_ERROR,Control pilot signal abnormal,Unplug and plug in again\n"
+        "10,0x00000400,LEAKAGE,Residual current protection tripped,Do not restart\n"
+    )
+    assert [(e.code, e.aliases) for e in _entries(path)] == [
+        ("0", ["0x00000001", "RELAY_STICK_L1"]),
+        ("5", ["0x00000020", "CP_ERROR"]),
+        ("10", ["0x00000400", "LEAKAGE"]),
+    ]
+
+
+def test_a_column_of_firmware_names_under_any_header_gives_aliases(tmp_path: Path):
+    """A column of the firmware's names for the states (``Mode3_E``), whatever its header says
+    ("Stato"), holds what the charger sends as its code: aliases."""
+    path = tmp_path / "stati.csv"
+    path.write_text(
+        "Codice,Stato,Descrizione,Soluzione\n"
+        "0,Unknown,Stato sconosciuto,Attendere un minuto\n"
+        "3,Mode1_LockError,Errore di blocco,Sbloccare il connettore\n"
+        "4,Mode3_A,Nessun veicolo collegato,Nessuna azione\n"
+        "10,Mode3_E,Errore del pilota,NON riavviare\n"
+        "11,Mode3_F,Colonnina non disponibile,Riavviare una volta\n"
+    )
+    assert [(e.code, e.aliases) for e in _entries(path)] == [
+        ("0", ["Unknown"]),
+        ("3", ["Mode1_LockError"]),
+        ("4", ["Mode3_A"]),
+        ("10", ["Mode3_E"]),
+        ("11", ["Mode3_F"]),
+    ]
+
+
 def _two_column_pdf(path: Path, story: list) -> Path:
     """``story`` typeset on A4 pages of two text columns."""
     from reportlab.lib.pagesizes import A4

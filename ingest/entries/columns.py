@@ -110,7 +110,7 @@ def table_columns(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> Colu
     roles = [None if r == "code" else r for r in roles]
     roles[code] = "code"
     _alias_columns(columns, roles)
-    code = _register_value_column(columns, roles, code)
+    code = _register_value_column(columns, roles, code, named=_names_code(headers[code]))
     if sniffed:
         _name_column(headers, columns, roles)
     _english_title(headers, columns, roles)
@@ -132,24 +132,43 @@ def _alias_columns(columns: list[list[str]], roles: list[str | None]) -> None:
     bit table's ``Bit | Mask | Value | WARNING_…``: the charger may send any of them)."""
     for index, cells in enumerate(columns):
         filled = [c for c in cells if c]
+        coded = _share(cells, code_shaped) >= 0.9 or (roles[index] is None and _share(cells, _symbol) >= 0.8)
         if (
             roles[index] in (None, "pattern")  # a "Status" column of A1, F3 … is codes, not lights
             and len(filled) >= 2
-            and _share(cells, code_shaped) >= 0.9
+            and coded
             and len(set(filled)) == len(filled)
         ):
             roles[index] = "alias"
 
 
-def _register_value_column(columns: list[list[str]], roles: list[str | None], code: int) -> int:
+def _symbol(cell: str) -> bool:
+    """A firmware's name for a state or an error (``Mode3_E``, ``Mode1_LockError``): one token
+    with an underscore, a lower-to-upper case change or letters and digits — not a plain word."""
+    return bool(
+        _IDENTIFIER.fullmatch(cell)
+        and (
+            "_" in cell
+            or re.search(r"[a-z][A-Z]", cell)
+            or (re.search(r"\d", cell) and re.search(r"[A-Za-z]", cell))
+        )
+    )
+
+
+def _register_value_column(
+    columns: list[list[str]], roles: list[str | None], code: int, *, named: bool = False
+) -> int:
     """In a bit table (``Bit 12 | Value 4096``) the register value is the code a charger reports,
     not the bit's position: the value column becomes the code, the position column a plain
-    ``bit`` column (kept in the row's text, no spelling of the code: "12" is another bit's sum).
-    Where the code is another key (``E01 | Bit 0 | Mask 0x0001``), the position column is a bit
-    column beside the value's alias column."""
+    ``bit`` column (kept in the row's text, no spelling of the code: "12" is another bit's sum) —
+    unless the document calls the positions the codes (``named``: ``code 10 | mask 0x400``), then
+    both are spellings. Where the code is another key (``E01 | Bit 0 | Mask 0x0001``), the
+    position column is a bit column beside the value's alias column."""
     values = [
         i for i, cells in enumerate(columns) if roles[i] == "alias" and _values_of(columns[code], cells)
     ]
+    if values and named:
+        return code
     if values:  # the decimal value before a hex mask: chargers report the register as a number
         index = max(values, key=lambda i: (_share(columns[i], str.isdigit), -i))
         roles[code], roles[index] = "bit", "code"
@@ -160,6 +179,11 @@ def _register_value_column(columns: list[list[str]], roles: list[str | None], co
         ):
             roles[position] = "bit"
     return code
+
+
+def _names_code(header: str) -> bool:
+    """Whether ``header`` calls its column the code, not a bit position or a mask."""
+    return header_role(header) == "code" and words_key(header) not in vocabulary().bit_headers
 
 
 def _values_of(positions: list[str], values: list[str]) -> bool:
