@@ -52,8 +52,16 @@ _OTHER_LANGUAGES = (
     # French: "ne pas redémarrer", "un redémarrage ne résout pas"
     r"\bne\s+pas\s+(?:red[ée]marrer|r[ée]initialiser)\b",
     r"\b(?:red[ée]marrage|r[ée]initialisation)\s+ne\s+(?:r[ée]sout|corrige|suffit)\s+pas\b",
+    # Italian: "non riavviare", "un riavvio non risolve"; Spanish: "no reiniciar", "un reinicio no
+    # soluciona"; Dutch: "niet herstarten", "een herstart lost het niet op"
+    r"\bnon\s+(?:riavviare|resettare|ripristinare\s+da\s+remoto)\b",
+    r"\b(?:riavvio|reset)\s+non\s+(?:risolve|elimina|basta)\b",
+    r"\bno\s+(?:reiniciar|reinicie|resetear)\b",
+    r"\b(?:reinicio|reseteo)\s+no\s+(?:soluciona|resuelve|elimina)\b",
+    r"\bniet\s+(?:herstarten|resetten|opnieuw\s+opstarten)\b",
+    r"\b(?:herstart|reset)\s+lost\s+(?:\w+\s+){0,2}?niet\b",
 )
-"""The same refusals as German and French manuals word them."""
+"""The same refusals as German, French, Italian, Spanish and Dutch manuals word them."""
 
 _REFUSED = _refusals(
     _RESTART,

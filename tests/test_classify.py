@@ -943,3 +943,19 @@ def test_a_session_stopped_because_the_plug_was_pulled_is_the_vehicles_not_an_em
         category="Vehicle",
     )
     assert classify(fault(vendor_error_code="198"), entry_passage(e)).fault_class is FaultClass.VEHICLE
+
+
+@pytest.mark.parametrize(
+    "cause",
+    [
+        "Control pilot shorted to PE: damaged charging cable or socket",
+        "Pilota (CP) in cortocircuito verso la terra (PE): cavo di ricarica o presa danneggiati",
+    ],
+)
+def test_a_pilot_shorted_to_earth_among_the_causes_is_a_safety_fault(cause):
+    """A signal fault of the pilot alone is the vehicle's; shorted to earth, the cable or socket
+    is damaged: isolated and a person told, in any language the manual is written in."""
+    e = CodeEntry(code="10", title="Mode 3, state E", meaning="Control pilot error.", causes=[cause])
+    assert (
+        classify(fault(vendor_error_code="10"), entry_passage(e)).fault_class is FaultClass.ELECTRICAL_SAFETY
+    )

@@ -22,6 +22,9 @@ from knowledge.refusals import restart_named, restart_refused, unlock_refused
         "Nicht aus der Ferne neu starten.",
         "Keinen Reset senden und nicht entriegeln: Ladepunkt sperren.",
         "Un redémarrage ne résout pas ce défaut.",
+        "NON riavviare e non rimettere in servizio da remoto.",
+        "No reiniciar el equipo: llamar a un electricista.",
+        "Niet herstarten; laat een installateur de kabel controleren.",
     ],
 )
 def test_a_refused_restart(text):
