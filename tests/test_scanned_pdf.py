@@ -21,7 +21,7 @@ ROWS = [
 ]
 
 
-def _scan(path: Path, *, tilt: float) -> None:
+def _scan(path: Path, *, tilt: float, expand: bool = False) -> None:
     """A page as a scanner gives it: grey paper, speckle, a ruled table, tilted; no text layer."""
     from PIL import Image, ImageDraw, ImageFont
 
@@ -46,7 +46,8 @@ def _scan(path: Path, *, tilt: float) -> None:
     )
     for _ in range(4000):
         draw.point((rng.randrange(width), rng.randrange(height)), fill=rng.randrange(90, 200))
-    page.rotate(tilt, fillcolor=232, resample=Image.Resampling.BICUBIC).save(path, resolution=200)
+    turned = page.rotate(tilt, fillcolor=232, resample=Image.Resampling.BICUBIC, expand=expand)
+    turned.save(path, resolution=200)
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +64,16 @@ def test_a_scanned_error_table_becomes_code_entries(scanned: LoadedDocument):
     assert "electrician" in " ".join(s.text for s in entries["E01"].steps)
     assert "Restart the charger" in " ".join(s.text for s in entries["E13"].steps)
     assert all(b.page == 1 for b in scanned.blocks)
+
+
+def test_a_page_scanned_sideways_is_read_upright(tmp_path: Path):
+    """A table scanned a quarter turn off (a landscape page fed sideways): its text runs up the
+    page, so the page is turned until it reads across, and its table becomes entries all the same."""
+    path = tmp_path / "sideways.pdf"
+    _scan(path, tilt=90, expand=True)
+    entries = {b.entry.code: b.entry for b in load(path).blocks if b.entry}
+    assert set(entries) == {"E01", "E02", "E13"}
+    assert entries["E02"].title == "Over temperature"
 
 
 def test_a_scanned_page_is_named_in_the_warnings(scanned: LoadedDocument):

@@ -118,13 +118,41 @@ def _is_scan(page, pypdfium2) -> bool:
 
 
 def _read(page) -> list[str]:
-    result = _engine()(page.render(scale=_DPI / 72).to_pil())
+    image = page.render(scale=_DPI / 72).to_pil()
+    result = _engine()(image)
+    if _sideways(result):  # a landscape table scanned into a portrait page: read it upright
+        turned = (_engine()(image.rotate(angle, expand=True)) for angle in (90, 270))
+        result = max([result, *turned], key=_legible)
     if result.boxes is None or result.txts is None or result.scores is None:
         return []
     read = zip(result.boxes, result.txts, result.scores, strict=True)
     return layout_lines(
         [_box(points, text) for points, text, score in read if score >= _MIN_SCORE and text.strip()]
     )
+
+
+_SIDEWAYS_SHARE = 0.6
+"""Share of text boxes standing upright (taller than wide) that makes a page one scanned sideways."""
+
+
+def _sideways(result) -> bool:
+    """Whether most text the OCR found runs up or down the page, not across."""
+    if result.boxes is None or not len(result.boxes):
+        return False
+    upright = sum(
+        (max(y for _, y in box) - min(y for _, y in box))
+        > 1.5 * (max(x for x, _ in box) - min(x for x, _ in box))
+        for box in result.boxes
+    )
+    return upright >= _SIDEWAYS_SHARE * len(result.boxes)
+
+
+def _legible(result) -> float:
+    """How much text an OCR result read, weighted by its confidence: the upright reading of a
+    page reads the most."""
+    if result.txts is None or result.scores is None or _sideways(result):
+        return 0.0
+    return sum(len(text) * score for text, score in zip(result.txts, result.scores, strict=True))
 
 
 @functools.cache
