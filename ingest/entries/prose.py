@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, replace
 
 from ingest.document import Block
+from ingest.entries.listed import listed_entries
 from ingest.entries.parts import label_of, read_parts
 from ingest.entries.shapes import CODE_TOKEN, heading_code, heading_codes, lead_code, prose_code
 from ingest.entries.table import short_title
@@ -88,7 +89,7 @@ def attach_entries(
         if start is None:
             if unread is not None and not block.row and not block.entry and _SUSPECT.match(block.text):
                 unread.append(_where(block) + block.text[:80])
-            out.append(block)
+            out += [block, *listed_entries(block)]
             i += 1
             continue
         end = _group_end(blocks, i, start)
