@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import re
 
-_RESTART = r"(?:restart|reboot|reset|power[- ]?cycl|re-?start|re-?boot|re-?initiali[sz])\w*"
+_RESTART = (
+    r"(?:restart|reboot|reset|power[- ]?cycl|re-?start|re-?boot|re-?initiali[sz]"
+    r"|neu\s?start|red[ée]marr|herstart|riavvi|reinici)\w*"
+)
+"""A restart in the words of English, German, French, Dutch, Italian and Spanish manuals."""
 _FIX = (
     r"(?:help|fix|clear|solve|resolve|work|cure|remove|recover|rectify|correct|change|restore|repair"
     r"|leave|exit|end)\w*"
@@ -129,8 +133,16 @@ def _refused(clause: str, refusals: re.Pattern[str]) -> bool:
     return any(not _CONDITION.search(clause[: m.start()]) for m in refusals.finditer(clause))
 
 
-_CONDITIONAL = re.compile(r"\s*(?:if|when|whenever|unless|should|once|after|in\s+case)\b", re.IGNORECASE)
-_CONDITION = re.compile(r"\b(?:if|when|whenever|unless|should|in\s+case)\b", re.IGNORECASE)
+_CONDITIONAL = re.compile(
+    r"\s*(?:if|when|whenever|unless|should|once|after|in\s+case"
+    r"|wenn|falls|sobald|si|lorsque|quand|als|indien|se|quando|qualora|cuando)\b",
+    re.IGNORECASE,
+)
+_CONDITION = re.compile(
+    r"\b(?:if|when|whenever|unless|should|in\s+case|wenn|falls|lorsque|quand|indien|quando|qualora|cuando)\b",
+    re.IGNORECASE,
+)
 """A refusal after a condition in its clause is about a later case ("reset once, and if it
 recurs do not reset again") or is itself the condition of a further step ("… and if a restart
-does not help, call service"): either way a restart is worth trying first."""
+does not help, call service"): either way a restart is worth trying first. Conditions in the
+languages the refusals know; the ambiguous short ones ("si", "se", "als") only opening a clause."""

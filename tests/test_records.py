@@ -65,7 +65,11 @@ def test_a_yaml_mapping_from_code_to_record_is_a_table_keyed_by_code(tmp_path: P
     ("name", "text", "reason"),
     [
         ("notes.yaml", "owner: ops team\nreview: monthly\n", "no list of records"),
-        ("people.yaml", "- name: Ann Meier\n  role: site contact\n- name: Bob Rossi\n  role: electrician\n", "no error-code key"),
+        (
+            "people.yaml",
+            "- name: Ann Meier\n  role: site contact\n- name: Bob Rossi\n  role: electrician\n",
+            "no error-code key",
+        ),
         ("broken.json", '{"errors": [', "not valid JSON"),
     ],
 )

@@ -43,6 +43,7 @@ def test_a_refused_restart(text):
         "Reset once, and if it recurs do not reset again",
         "A reboot fixes it.",
         "Power-cycle the unit to clear the error",
+        "Se lo stato F ritorna dopo il riavvio: non riavviare di nuovo, contattare il supporto.",
     ],
 )
 def test_a_restart_worth_trying(text):
