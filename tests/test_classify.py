@@ -859,6 +859,9 @@ def test_a_code_the_chargers_text_names_is_looked_up_when_the_fault_carries_none
         fault(error_code="InternalError", info="Register 110 = 9 (Fehler)"), entry_passage(sensor)
     )
     assert (register.proposal.action, register.proposal.escalate) == (Action.SET_INOPERATIVE, True)
+    pilot = CodeEntry(code="8", title="E", meaning="Control pilot shorted to PE (damaged cable or socket).")
+    named = decide(fault(error_code="OtherError", info="GENERAL_STATUS=8 (E)"), entry_passage(pilot))
+    assert (named.proposal.action, named.proposal.escalate) == (Action.SET_INOPERATIVE, True)
 
 
 @pytest.mark.parametrize(

@@ -215,14 +215,16 @@ _SAID_CODE = re.compile(
 
 
 _SAID_REGISTER = re.compile(
-    r"\b(?:register|reg\.?)\s*\d{1,5}\s*[:=]\s*(?P<code>0x[0-9a-f]{1,8}|-?\d{1,5})\b", re.IGNORECASE
+    r"\b(?:(?i:register|reg\.?)\s*\d{1,5}|[A-Z][A-Z0-9]*_[A-Z0-9_]*[A-Z0-9])\s*[:=]\s*"
+    r"(?P<code>0[xX][0-9a-fA-F]{1,8}|-?\d{1,5})\b"
 )
-"""A register's value the charger's text gives: "Register 110 = 9" names code 9."""
+"""A register's value the charger's text gives: "Register 110 = 9" or, by the register's name in
+the firmware, "GENERAL_STATUS=8" names code 8."""
 
 
 def said_codes(fault: FaultFacts) -> list[str]:
     """Codes the charger's text names with a word for code ("Code 153 - GF trip", "err=8
-    GndInvalid", "Register 110 = 9") when the fault carries no vendor code of its own: looked up
+    GndInvalid", "Register 110 = 9", "GENERAL_STATUS=8 (E)") when the fault carries no vendor code of its own: looked up
     like light patterns in its text — caution, and a class that is only a guess."""
     if (fault.vendor_error_code or "").strip() or not fault.info:
         return []
