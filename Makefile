@@ -76,7 +76,7 @@ eval-realworld: $(VENV)/.dev
 	env -u CHARGEMEDIC_CHROMA_URL $(BIN)/chargemedic ingest $(REALWORLD)/corpus \
 	  --store build/eval/realworld-store --strict --json > build/eval/realworld-ingest.json; \
 	failed=0; \
-	for set in dev holdout holdout2 holdout3 holdout4 holdout5 holdout6 holdout7 holdout8 holdout9; do \
+	for set in dev holdout holdout2 holdout3 holdout4 holdout5 holdout6 holdout7 holdout8 holdout9 holdout10; do \
 	  echo "eval $(REALWORLD)/cases/$$set.jsonl"; \
 	  $(BIN)/chargemedic eval $(REALWORLD)/cases/$$set.jsonl --store build/eval/realworld-store \
 	    --reasoner playbook --floors evals/floors.yaml --floors-key realworld-$$set \
