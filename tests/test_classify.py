@@ -962,3 +962,11 @@ def test_a_pilot_shorted_to_earth_among_the_causes_is_a_safety_fault(cause):
     assert (
         classify(fault(vendor_error_code="10"), entry_passage(e)).fault_class is FaultClass.ELECTRICAL_SAFETY
     )
+
+
+def test_restart_once_is_the_manufacturers_remote_restart():
+    """ "Restart once." is a restart the manufacturer asks for, however short it is written (and a
+    person still hears of a fault whose kind no class fits)."""
+    e = CodeEntry(code="10", title="F: charger not available", steps=[remote("Restart once.")])
+    reasoning = decide(fault(vendor_error_code="0x0A", error_code="OtherError"), entry_passage(e))
+    assert reasoning.proposal.action is Action.SOFT_RESET
