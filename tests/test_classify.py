@@ -970,3 +970,23 @@ def test_restart_once_is_the_manufacturers_remote_restart():
     e = CodeEntry(code="10", title="F: charger not available", steps=[remote("Restart once.")])
     reasoning = decide(fault(vendor_error_code="0x0A", error_code="OtherError"), entry_passage(e))
     assert reasoning.proposal.action is Action.SOFT_RESET
+
+
+def test_a_value_is_read_in_the_table_the_charger_names():
+    """One document, two tables of the same numbers: "OCPP_STATUS 8" or a bare "8" with the table's
+    name in the text is read in that table first."""
+
+    def row(code: str, title: str, section: str) -> Passage:
+        passage = entry_passage(CodeEntry(code=code, title=title), pid=f"acme:{section}:{code}")
+        return passage.model_copy(
+            update={"citation": passage.citation.model_copy(update={"section": section})}
+        )
+
+    status = row("8", "Faulted", "OCPP_STATUS register")
+    pilot = row("8", "Control pilot shorted to PE", "GENERAL_STATUS register")
+    named = classify(fault(vendor_error_code="GENERAL_STATUS 8"), status, pilot)
+    assert named.fault_class is FaultClass.ELECTRICAL_SAFETY
+    bare = classify(fault(vendor_error_code="8", info="GENERAL_STATUS"), status, pilot)
+    assert bare.fault_class is FaultClass.ELECTRICAL_SAFETY
+    other = fault_entries(fault(vendor_error_code="OCPP_STATUS 8"), [pilot, status])
+    assert other.vendor.entry.title == "Faulted"  # (the other table's 8 still adds its caution)

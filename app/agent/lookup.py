@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from app.agent.described import described_section
 from app.agent.mentions import mentioned_entry
+from app.agent.signals import fold
 from app.agent.state import Diagnosis, FaultFacts
 from knowledge.codes import normalise_code
 from knowledge.entries import CodeEntry
@@ -89,6 +90,8 @@ def fault_entries(fault: FaultFacts, passages: Sequence[Passage]) -> FaultEntrie
     if bits and (vendor is None or _hex_register(fault.vendor_error_code, vendor, bits)):
         vendor, *rest = bits  # before a number's looser spellings: 0x0003 is bits 1 and 2, not "E03"
         flags = tuple(rest)
+    if scoped := table_entry(fault.vendor_error_code, fault.info, passages):
+        vendor = scoped  # the table the charger names, before the same number in another one
     if vendor is None:
         vendor = find_entry(passages, own, standard=False)
     if vendor is None:  # a light pattern reported by its count alone ("4" for "flashes four times")
@@ -104,6 +107,10 @@ def fault_entries(fault: FaultFacts, passages: Sequence[Passage]) -> FaultEntrie
         passages, [specific, *names, *filter(_distinctive, own)], standard=True
     )
     hinted = hinted_entries(fault, passages)
+    if (named := table_entry(fault.info, None, passages)) and named.passage.id not in {
+        h.passage.id for h in hinted
+    }:
+        hinted = (*hinted, named)  # "GENERAL_STATUS 8" in the text: caution, as any text
     if vendor is None and not flags:
         vendor = _coded(hinted, own)
     mentioned = None if vendor or flags else _mentioned(passages, own)
@@ -111,6 +118,43 @@ def fault_entries(fault: FaultFacts, passages: Sequence[Passage]) -> FaultEntrie
     if not (vendor or flags or hinted or mentioned) and (section := described_section(fault.info, passages)):
         described = Found(*section)
     return FaultEntries(vendor, standard, flags, hinted, mentioned, _rivals(passages, vendor), described)
+
+
+_NAMED_VALUE = re.compile(
+    r"^\s*(?P<table>[A-Za-z][A-Za-z0-9_.-]*[A-Za-z0-9_])\s*[:=#]?\s+(?P<value>0[xX][0-9a-fA-F]{1,8}|-?\d{1,6})\s*$"
+)
+"""A value with the name of its table or register: ``OCPP_STATUS 8``, ``EVSEStatusCode: 5``."""
+_TABLE_NAME = re.compile(r"\b[A-Za-z]*(?:[a-z][A-Z]|_)[A-Za-z0-9_]*[A-Za-z0-9]\b")
+"""A firmware's name for a table or register in free text: ``EVSEStatusCode``, ``GENERAL_STATUS``."""
+
+
+def table_entry(code: str | None, info: str | None, passages: Sequence[Passage]) -> Found | None:
+    """The vendor's entry for a value in the table the charger names: ``code`` written with the
+    table's name (``OCPP_STATUS 8``), or a bare ``code`` (``5``) whose table ``info`` names
+    (``EVSEStatusCode``) — when one of the vendor's tables defining the value has that name in
+    its section. A document holding several tables of the same numbers (a state register, an
+    error register, a standard's code lists) is read in the one the charger means."""
+    named = _NAMED_VALUE.match(code or "")
+    if named:
+        tables, value = [named["table"]], named["value"]
+    elif (code or "").strip() and info:
+        tables, value = _TABLE_NAME.findall(info), code.strip()
+    else:
+        return None
+    wanted = [fold(t) for t in tables if len(t) >= _MIN_TABLE_NAME]
+    found = [
+        Found(p.entry, p)
+        for p in passages
+        if p.entry is not None
+        and p.vendor != STANDARD_VENDOR
+        and any(w in fold(p.citation.section) for w in wanted)
+        and _defines(p.entry, value, alias=False)
+    ]
+    return max(found, key=lambda f: _richness(f.entry)) if found else None
+
+
+_MIN_TABLE_NAME = 6
+"""Letters a table's name needs to be told from a word for "error" (``Err 5``)."""
 
 
 def _flag_entries(code: str | None, passages: Sequence[Passage]) -> list[Found]:
@@ -224,8 +268,9 @@ the firmware, "GENERAL_STATUS=8" names code 8."""
 
 def said_codes(fault: FaultFacts) -> list[str]:
     """Codes the charger's text names with a word for code ("Code 153 - GF trip", "err=8
-    GndInvalid", "Register 110 = 9", "GENERAL_STATUS=8 (E)") when the fault carries no vendor code of its own: looked up
-    like light patterns in its text — caution, and a class that is only a guess."""
+    GndInvalid", "Register 110 = 9", "GENERAL_STATUS=8 (E)") when the fault carries no vendor
+    code of its own: looked up like light patterns in its text — caution, and a class that is
+    only a guess."""
     if (fault.vendor_error_code or "").strip() or not fault.info:
         return []
     said = [*_SAID_CODE.finditer(fault.info), *_SAID_REGISTER.finditer(fault.info)]
