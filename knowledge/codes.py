@@ -138,7 +138,11 @@ def split_code_field(value: str, *, cell: bool = False) -> list[str]:
     """Split a cell or ``vendorErrorCode`` that lists several codes (``"F001,F003"``, ``"E-06 / 6"``),
     a range of numbers standing for each (``"24 – 29"``, ``"8 to 13"``: at most
     :data:`MAX_RANGE` numbers). ``"8-13"`` without spaces is one code as a charger sends it, but
-    a range in a table's code ``cell`` (a code column lists ranges as ``18-21``)."""
+    a range in a table's code ``cell`` (a code column lists ranges as ``18-21``). An error named
+    by its module's path (``evse_board_support/DiodeFault``) is the error's name and the full
+    name, not two codes."""
+    if _PATH.fullmatch(value.strip()):  # "evse_board_support/DiodeFault": the error, and its full name
+        return [value.strip().rsplit("/", 1)[1], value.strip()]
     parts = [part for part in re.split(r"\s*[,;/|]\s*|\s+or\s+", value.strip()) if part]
     if cell:
         parts = [_COMPACT_RANGE.sub(r"\1 – \2", part) for part in parts]
@@ -146,6 +150,9 @@ def split_code_field(value: str, *, cell: bool = False) -> list[str]:
 
 
 _COMPACT_RANGE = re.compile(r"^(\d{1,3})-(\d{1,3})$")
+_PATH = re.compile(r"[a-z][a-z0-9_]*(?:/[a-z][a-z0-9_]*)*/[A-Za-z][A-Za-z0-9_]*")
+"""An error named by the firmware module that raises it (``over_voltage_monitor/MREC5OverVoltage``):
+one code, not a list."""
 
 
 MAX_RANGE = 64

@@ -78,3 +78,20 @@ def test_a_file_that_is_no_catalogue_is_refused_with_its_reason(tmp_path: Path, 
     path.write_text(text)
     with pytest.raises(LoadError, match=reason):
         load(path)
+
+
+def test_error_definitions_without_numbers_are_keyed_by_their_names(tmp_path: Path):
+    path = tmp_path / "errors.yaml"
+    path.write_text(
+        "description: Errors of the board support module.\n"
+        "errors:\n"
+        "  - name: evse_board_support/DiodeFault\n    description: The CP diode in the EV is shorted.\n"
+        "  - name: evse_board_support/MREC2GroundFailure\n    description: Ground fault.\n"
+        "  - name: connector_lock/ConnectorLockFailedLock\n    description: The lock did not lock.\n"
+    )
+    entries = _entries(path)
+    assert {code: e.aliases for code, e in entries.items()} == {
+        "DiodeFault": ["evse_board_support/DiodeFault"],
+        "MREC2GroundFailure": ["evse_board_support/MREC2GroundFailure"],
+        "ConnectorLockFailedLock": ["connector_lock/ConnectorLockFailedLock"],
+    }

@@ -29,7 +29,9 @@ _MIN_SHARE = 0.6
 _MESSAGE_WORDS = 12
 _MESSAGE_SHARE = 0.8
 """Share of a message column's cells that must be short (at most _MESSAGE_WORDS words)."""
-_IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
+_IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}(?:/[A-Za-z0-9][A-Za-z0-9_.-]{0,59})?")
+"""A firmware's name for an error or a state, a module's path before it too
+(``evse_board_support/DiodeFault``)."""
 
 
 def header_role(header: str, vocab: Vocabulary | None = None) -> str | None:
