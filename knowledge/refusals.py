@@ -74,6 +74,10 @@ _REFUSED = _refusals(
         rf"\b(?:(?:do|does|must|should|shall|can|could)\s*{_NOT}|cannot|can\s+not|never)\s+(?:be\s+)?(?:\w+\s+){{0,2}}?{_RESTART}\b",
         # "only an authorised technician can clear it": nothing remote will
         rf"\bonly\s+(?:an?\s+|the\s+)?(?:\w+\s+){{0,2}}?(?:technician|electrician|installer|engineer|service\s+partner|service)s?\s+(?:can|may|is\s+able\s+to)\s+{_FIX}\b",
+        # "permanently broken and requires repair", "a permanent fault": nothing a restart mends
+        r"\bpermanent(?:ly)?\s+(?:broken|faulty|defective|damaged|failed)\b",
+        r"\bpermanent\s+(?:fault|failure|error|defect)\b",
+        r"\brequires?\s+(?:a\s+)?repair\b",
         *_OTHER_LANGUAGES,
     ),
 )

@@ -23,6 +23,7 @@ from knowledge.refusals import restart_named, restart_refused, unlock_refused
         "Keinen Reset senden und nicht entriegeln: Ladepunkt sperren.",
         "Un redémarrage ne résout pas ce défaut.",
         "NON riavviare e non rimettere in servizio da remoto.",
+        "The EVSE is permanently broken and requires repair.",
         "No reiniciar el equipo: llamar a un electricista.",
         "Niet herstarten; laat een installateur de kabel controleren.",
     ],
