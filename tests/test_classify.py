@@ -990,3 +990,13 @@ def test_a_value_is_read_in_the_table_the_charger_names():
     assert bare.fault_class is FaultClass.ELECTRICAL_SAFETY
     other = fault_entries(fault(vendor_error_code="OCPP_STATUS 8"), [pilot, status])
     assert other.vendor.entry.title == "Faulted"  # (the other table's 8 still adds its caution)
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Absence de terre / défaut du conducteur de protection (PE)", "Assenza di terra", "Falta de tierra"],
+)
+def test_a_missing_earth_in_french_italian_or_spanish_is_a_safety_fault(title):
+    e = CodeEntry(code="E04", title=title)
+    found = classify(fault(vendor_error_code="e04", error_code="EVCommunicationError"), entry_passage(e))
+    assert found.fault_class is FaultClass.ELECTRICAL_SAFETY
