@@ -887,7 +887,7 @@ def main(argv: list[str]) -> int:
                 fresh.write_bytes(data)
                 committed = CORPUS / rel
                 same = committed.exists() and committed.read_bytes() == fresh.read_bytes()
-                print(("up to date: " if same else "differs: ") + rel)
+                print("up to date" if same else f"differs: {rel}")  # the form every render*.py --check prints
                 rc |= 0 if same else 1
         return rc
     for rel, data in render_all():
