@@ -64,7 +64,7 @@ eval: $(VENV)/.dev
 	$(MAKE) --no-print-directory eval-realworld
 
 ## eval-realworld: the real-world corpus (evals/realworld/corpus) ingested once into a fresh store
-##       (build/eval/realworld-store), then its case sets against it (dev, holdout, holdout2-9: each
+##       (build/eval/realworld-store), then its case sets against it (dev, holdout, holdout2-10: each
 ##       run once blind, then development material — see evals/realworld/README.md), gated on the
 ##       floors sections realworld-<set>; skipped only when the cases folder is absent
 REALWORLD := evals/realworld
