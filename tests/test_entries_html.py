@@ -113,3 +113,27 @@ def test_a_help_centre_page_of_collapsible_sections_one_per_error(tmp_path: Path
     assert entries["4"].title == "CC error (cable not recognised)"
     closing = next(b for b in doc.blocks if "anything else" in b.text)
     assert closing.section == ("Error messages",) and closing.entry is None
+
+
+def test_a_table_built_of_divs_with_aria_roles(tmp_path: Path):
+    """A support portal's CSS grid (``div role=row`` / ``div role=cell``) is read as a table; a
+    layout grid without roles stays prose, and an unclosed ``span`` inside a cell ends with it."""
+    path = tmp_path / "grid.html"
+    path.write_text(
+        "<html><body><h1>Error codes</h1><div class='grid' role='table'>"
+        "<div class='row head' role='row'><div role='columnheader'>Code</div>"
+        "<div role='columnheader'>Error</div><div role='columnheader'>What to do</div></div>"
+        "<div class='row' role='row'><div role='cell'>1</div>"
+        "<div role='cell'>Grounding Error <span class='badge'>SAFETY</div>"
+        "<div role='cell'>Do not restart. An electrician checks the earth.</div></div>"
+        "<div class='row' role='row'><div role='cell'>11</div><div role='cell'>Interface Timeout</div>"
+        "<div role='cell'>Restart the station once from the app.</div></div></div>"
+        "<div class='row'><div class='col'>Wi-Fi setup</div><div class='col'>Adaptive mode</div></div>"
+        "</body></html>"
+    )
+    doc = load(path)
+    entries = {b.entry.code: b.entry for b in doc.blocks if b.entry}
+    assert set(entries) == {"1", "11"}
+    assert entries["1"].title == "Grounding Error SAFETY"
+    assert entries["11"].remote_steps == ["Restart the station once from the app."]
+    assert [b.text for b in doc.blocks if not b.entry][-2:] == ["Wi-Fi setup", "Adaptive mode"]

@@ -7,7 +7,9 @@ answer), one level below the headings around it, until the section closes —, `
 and other text become blocks, a ``dt`` and its ``dd`` one definition (``E12`` then ``: meaning``),
 and every ``table`` goes through the same column reading as CSV tables — a cell spanning rows
 or columns (``rowspan``, ``colspan``) given to each of them, a row that is one cell across the
-table (a caption between groups of rows) left out. Code entries are then read from the blocks like
+table (a caption between groups of rows) left out. A table built of other elements (a CSS grid of
+``div``s) is a table when it says so in ARIA roles: ``role="table"``/``"grid"`` around
+``role="row"`` elements around ``role="cell"``/``"columnheader"``/``"rowheader"``/``"gridcell"`` ones. Code entries are then read from the blocks like
 any prose.
 """
 
@@ -24,6 +26,12 @@ from ingest.loaders.tables import table_blocks
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 _BLOCKS = {"p", "li", "dt", "dd", "div", "pre", "blockquote", "section", "article", "br", "tr", "caption"}
 _SKIP = {"script", "style", "noscript", "template", "head"}
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+_ROLES = {
+    "table": "table", "grid": "table", "treegrid": "table", "row": "tr",
+    "cell": "td", "gridcell": "td", "columnheader": "th", "rowheader": "th",
+}
+"""ARIA roles that make any element a table, a row or a cell."""
 _SUMMARY_LEVEL = 7
 """The section level of a ``details`` section's ``summary``: below every ``h1``–``h6``."""
 
@@ -43,8 +51,27 @@ class _Reader(HTMLParser):
         self.spans = (1, 1)
         self.definition = False
         self.details = 0
+        self.open: list[tuple[str, str]] = []  # (tag, the tag it acts as) of open elements
 
     def handle_starttag(self, tag: str, attrs) -> None:
+        role = (dict(attrs).get("role") or "").strip().lower()
+        acts_as = _ROLES.get(role, tag)
+        if tag not in _VOID:
+            self.open.append((tag, acts_as))
+        self._start(acts_as, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        """Ends the innermost open ``tag`` as what it acts as (its ARIA role); elements left open
+        inside it are dropped from the stack unprocessed, as the parser never ended them."""
+        for depth in range(len(self.open) - 1, -1, -1):
+            if self.open[depth][0] == tag:
+                acts_as = self.open[depth][1]
+                del self.open[depth:]
+                self._end(acts_as)
+                return
+        self._end(tag)
+
+    def _start(self, tag: str, attrs) -> None:
         if tag in _SKIP:
             self.skip += tag != "head"
             self.in_title = False
@@ -71,7 +98,7 @@ class _Reader(HTMLParser):
             self._flush(keep_definition=tag == "dd")
             self.definition = tag == "dd"
 
-    def handle_endtag(self, tag: str) -> None:
+    def _end(self, tag: str) -> None:
         if tag in _SKIP and tag != "head":
             self.skip = max(0, self.skip - 1)
         if tag == "title":
