@@ -245,3 +245,71 @@ def test_columns_an_ocr_layer_wrote_without_their_places_are_split_at_their_gap(
         "A configuration error is not fixed",
         "by a reset: check the DIP switches.",
     ]
+
+
+def _table_picture(path: Path) -> None:
+    """The error table alone as a picture (a screenshot pasted into a manual), 200 dpi."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    picture = Image.new("L", (1400, 520), 255)
+    draw = ImageDraw.Draw(picture)
+    regular = ImageFont.truetype(str(FONTS / "DejaVuSans.ttf"), 30)
+    bold = ImageFont.truetype(str(FONTS / "DejaVuSans-Bold.ttf"), 32)
+    y = 20
+    for row in ROWS:
+        for x, cell in zip((10, 210, 760), row, strict=True):
+            draw.text((x, y), cell, font=bold if row is ROWS[0] else regular, fill=0)
+        y += 120
+    picture.save(path)
+
+
+def test_a_table_pasted_as_a_picture_into_a_text_page_is_read_where_it_stands(tmp_path: Path):
+    """A text page (headings and paragraphs in its text layer) whose error table is a picture:
+    OCR reads the picture, its rows become entries between the paragraphs around it, and the
+    warnings name the page."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen.canvas import Canvas
+
+    picture = tmp_path / "table.png"
+    _table_picture(picture)
+    path = tmp_path / "manual.pdf"
+    canvas = Canvas(str(path), pagesize=A4)
+    canvas.setFont("Helvetica-Bold", 14)
+    canvas.drawString(60, 780, "8 Troubleshooting")
+    canvas.setFont("Helvetica", 10)
+    canvas.drawString(60, 755, "The alarm code is shown in the app. Table 8-1 lists them.")
+    canvas.drawImage(str(picture), 60, 400, width=490, height=182)
+    canvas.drawString(60, 360, "Codes not listed: contact support with the code.")
+    canvas.save()
+    doc = load(path)
+    texts = [b.text for b in doc.blocks]
+    entries = {b.entry.code: b.entry for b in doc.blocks if b.entry}
+    assert set(entries) == {"E01", "E02", "E13"}
+    assert entries["E13"].remote_steps == ["Restart the charger from the app."]
+    first = next(n for n, b in enumerate(doc.blocks) if b.entry)
+    assert "Table 8-1" in texts[first - 1] and "Codes not listed" in texts[-1]
+    assert doc.warnings == ["page 1: text read by OCR from a picture — check the codes found on it"]
+
+
+def test_a_cell_starting_a_little_off_its_column_is_cut_where_it_starts():
+    """OCR'd and proportional text puts a cell a character or two off its header's column; the
+    cut goes where the cell begins after its gap, not into the word that overran the column."""
+    from ingest.loaders.fixed_width import slice_columns
+
+    line = "3011   Residual Current   failed its power-on self-check.  detection module replaced."
+    starts = [0, 7, 27, 58]
+    assert slice_columns(line, starts)[2:] == ["failed its power-on self-check.", "detection module replaced."]
+
+
+def test_boxes_that_start_a_table_column_stand_apart_though_close_to_the_text_before():
+    """A cell's text run up to the next column (a narrow gap): its box starts where that column
+    starts on other lines, so it is a cell of its own."""
+    lines = layout_lines(
+        [
+            *(_box(t, x, 100) for t, x in (("Code", 0), ("Cause", 200), ("Suggestion", 800))),
+            *(_box(t, x, 160) for t, x in (("E1", 0), ("Meter lost", 200), ("Restart once.", 800))),
+            *(_box(t, x, 220) for t, x in (("E2", 0), ("Internal energy meter not seen", 200), ("Restart it.", 800))),
+            *(_box(t, x, 280) for t, x in (("E3", 0), ("Lock jammed", 200), ("Unlock once.", 800))),
+        ]
+    )
+    assert "not seen  Restart it." in lines[2]

@@ -82,12 +82,22 @@ def _row(lines: list[str], starts: list[int]) -> list[str]:
     return [" ".join(column) for column in columns]
 
 
+_CELL_DRIFT = 3
+"""Characters a cell may start away from its header's column (OCR'd or proportional text)."""
+
+
 def slice_columns(line: str, starts: list[int]) -> list[str]:
-    """Cut ``line`` at column starts, snapping each cut back to the nearest space."""
+    """Cut ``line`` at column starts: at a cell that starts after a run of spaces within a few
+    characters of the start, else snapping the cut back to the nearest space."""
     cuts = [0]
     for start in starts[1:]:
-        cut = start
-        while cut > cuts[-1] and cut < len(line) and line[cut - 1] != " ":
+        near = [
+            j
+            for j in range(max(cuts[-1] + 1, start - _CELL_DRIFT), min(len(line), start + _CELL_DRIFT + 1))
+            if line[j] != " " and line[j - 2 : j] == "  "
+        ]
+        cut = min(near, key=lambda j: abs(j - start)) if near else start
+        while not near and cut > cuts[-1] and cut < len(line) and line[cut - 1] != " ":
             cut -= 1
         cuts.append(max(cut, cuts[-1]))
     cuts.append(max(len(line), cuts[-1]))

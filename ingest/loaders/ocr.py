@@ -22,6 +22,9 @@ _DPI = 200
 """Rendering resolution: scanners' usual 200–300 dpi; RapidOCR scales its input to 2000 px anyway."""
 _SCAN_SHARE = 0.5
 """A page is a scan when one image covers at least this share of it."""
+_PICTURE_SHARE = 0.15
+"""A picture covering at least this share of a text page (less than a scan) is read by OCR too:
+a table pasted into a page as an image has no text but its own."""
 _MIN_SCORE = 0.5
 """Boxes recognised with less confidence are left out (speckle, stamps, handwriting)."""
 _SAME_LINE = 0.5
@@ -74,6 +77,75 @@ def read_scans(path: Path, indexes: list[int]) -> dict[int, list[str]]:
         document.close()
 
 
+@dataclass(frozen=True)
+class Picture:
+    """The text OCR read in a picture on a text page, and where the picture's middle lies (share
+    of the page's height from its top)."""
+
+    middle: float
+    lines: list[str]
+
+
+def read_pictures(path: Path, skip: set[int]) -> dict[int, list[Picture]]:
+    """The pictures (top to bottom) of each page of the PDF at ``path`` not in ``skip`` (the
+    scans) that cover at least :data:`_PICTURE_SHARE` of it and hold legible text, read by OCR."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(str(path))
+    try:
+        found = {n: _pictures(page, pypdfium2) for n, page in enumerate(document) if n not in skip}
+    finally:
+        document.close()
+    return {n: pictures for n, pictures in found.items() if pictures}
+
+
+def _pictures(page, pypdfium2) -> list[Picture]:
+    width, height = page.get_size()
+    read: list[Picture] = []
+    for image in page.get_objects(filter=[pypdfium2.raw.FPDF_PAGEOBJ_IMAGE], max_depth=2):
+        left, bottom, right, top = image.get_bounds()
+        if (right - left) * (top - bottom) < _PICTURE_SHARE * width * height:
+            continue
+        crop = (max(0.0, left), max(0.0, bottom), max(0.0, width - right), max(0.0, height - top))
+        lines = _recognised(page.render(scale=_DPI / 72, crop=crop).to_pil())
+        if any(line.strip() for line in lines):
+            read.append(Picture(middle=1 - (top + bottom) / 2 / height, lines=lines))
+    return sorted(read, key=lambda picture: picture.middle)
+
+
+def with_pictures(lines: list[str], pictures: list[Picture]) -> list[str]:
+    """A text page's layout-mode ``lines`` with each picture's text put where the picture stands:
+    in the run of blank lines (the space layout mode leaves for it) nearest its place on the page,
+    else between the lines at that height."""
+    runs = _blank_runs(lines)
+    placed: list[tuple[int, int, list[str]]] = []  # (start, end) of lines replaced, new lines
+    for picture in pictures:
+        aim = picture.middle * len(lines)
+        free = [run for run in runs if not any(s < run[1] and run[0] < e for s, e, _ in placed)]
+        start, end = min(free, key=lambda run: abs((run[0] + run[1]) / 2 - aim)) if free else (round(aim),) * 2
+        placed.append((start, end, ["", *picture.lines, ""]))
+    out = list(lines)
+    for start, end, new in sorted(placed, key=lambda item: item[0], reverse=True):
+        out[start:end] = new
+    return out
+
+
+_PICTURE_GAP = 3
+"""Blank lines in a row that can be the place a picture takes on a text page."""
+
+
+def _blank_runs(lines: list[str]) -> list[tuple[int, int]]:
+    runs, start = [], None
+    for n, line in enumerate([*lines, "x"]):
+        if not line.strip():
+            start = n if start is None else start
+        elif start is not None:
+            if n - start >= _PICTURE_GAP:
+                runs.append((start, n))
+            start = None
+    return runs
+
+
 _CONFUSED = re.compile(r"(?<![\w-])([A-Z]{0,3}?-?)([0-9OIl]{2,5})(?![\w-])")
 _AS_DIGITS = str.maketrans("OIl", "011")
 _AS_LETTERS = str.maketrans("01", "ol")
@@ -118,7 +190,11 @@ def _is_scan(page, pypdfium2) -> bool:
 
 
 def _read(page) -> list[str]:
-    image = page.render(scale=_DPI / 72).to_pil()
+    return _recognised(page.render(scale=_DPI / 72).to_pil())
+
+
+def _recognised(image) -> list[str]:
+    """The text OCR reads in ``image``, set out in lines (turned upright when it lies sideways)."""
     result = _engine()(image)
     if _sideways(result):  # a landscape table scanned into a portrait page: read it upright
         turned = (_engine()(image.rotate(angle, expand=True)) for angle in (90, 270))
@@ -193,11 +269,12 @@ def layout_lines(boxes: list[_Box]) -> list[str]:
             rows.append([(y, box)])
     lines: list[str] = []
     previous: float | None = None
+    starts = _column_starts(rows, width)
     for row in rows:
         y = statistics.fmean(v for v, _ in row)
         if previous is not None and y - previous > _PARAGRAPH_GAP * height:
             lines.append("")
-        lines.append(_line([b for _, b in sorted(row, key=lambda item: item[1].left)], width))
+        lines.append(_line([b for _, b in sorted(row, key=lambda item: item[1].left)], width, starts))
         previous = y
     margin = min(len(ln) - len(ln.lstrip()) for ln in lines if ln)
     return [ln[margin:] for ln in lines]
@@ -275,13 +352,30 @@ def _character_width(boxes: list[_Box]) -> float:
     )
 
 
-def _line(boxes: list[_Box], width: float) -> str:
+_COLUMN_ROWS = 3
+"""Lines on which boxes must start at one place for it to be a table column's start."""
+
+
+def _column_starts(rows: list[list[tuple[float, _Box]]], width: float) -> set[int]:
+    """Character positions where a box starts, after another box on its line, on at least
+    :data:`_COLUMN_ROWS` lines: the columns of a table, whose cells can stand closer than a gap."""
+    found: dict[int, int] = {}
+    for row in rows:
+        lefts = sorted(box.left for _, box in row)[1:]
+        for column in {round(left / width) for left in lefts}:
+            found[column] = found.get(column, 0) + 1
+    return {column for column, count in found.items() if count >= _COLUMN_ROWS}
+
+
+def _line(boxes: list[_Box], width: float, starts: set[int] = frozenset()) -> str:
     """One line: a box close to the one before continues its text after a space; one further
-    away starts at its own column, at least two spaces on (a cell of its own)."""
+    away, or starting where a column of the page starts (``starts``), stands at its own column,
+    at least two spaces on (a cell of its own)."""
     line = ""
     end = -math.inf
     for box in boxes:
-        if line and box.left - end < _WORD_GAP * width:
+        aligned = any(abs(box.left / width - column) <= 1 for column in starts)
+        if line and box.left - end < _WORD_GAP * width and not aligned:
             line += " " + box.text
         else:
             column = round(box.left / width)

@@ -6,7 +6,9 @@ row (same synonyms as CSV tables); its rows are rebuilt cell by cell and become 
 Prose is split into paragraphs; numbered heading lines give the section path. A page laid out
 in several text columns is read in plain mode instead, which follows the columns' reading order.
 A scanned page (no text layer, an image over most of it) is read by OCR and set out the same way
-(:mod:`ingest.loaders.ocr`); the document's warnings name each such page.
+(:mod:`ingest.loaders.ocr`); the document's warnings name each such page. So is a picture that
+covers a good part of a text page (a table pasted as an image): its text goes where the picture
+stands, and a warning names the page.
 """
 
 from __future__ import annotations
@@ -20,10 +22,10 @@ from pathlib import Path
 
 from ingest.document import Block, LoadedDocument, LoadError, plain_characters
 from ingest.entries.prose import attach_entries
-from ingest.entries.shapes import lead_code
+from ingest.entries.shapes import code_shaped, lead_code
 from ingest.loaders.fixed_width import slice_columns
 from ingest.loaders.markdown import NUMBERED_HEADING
-from ingest.loaders.ocr import read_scans, reading_order, repaired, scan_pages
+from ingest.loaders.ocr import read_pictures, read_scans, reading_order, repaired, scan_pages, with_pictures
 from ingest.loaders.tables import header_roles, is_header_row, table_blocks
 from knowledge.codes import normalise_code, split_code_field
 
@@ -45,6 +47,7 @@ def load_pdf(path: Path) -> LoadedDocument:
             raise LoadError("encrypted PDF (a password is required to read it)")
         layouts = [_layout_lines(page) for page in reader.pages]
         scans = _scans(path, layouts)
+        layouts = _with_pictures(path, layouts, scans)
         pages = [
             _page(page, n, layout, scans)
             for n, (page, layout) in enumerate(zip(reader.pages, layouts, strict=True))
@@ -90,6 +93,21 @@ def _scans(path: Path, layouts: list[list[str]]) -> _Scans:
             f"page {n + 1}: a scan without text, read by OCR — check the codes found on it" for n in bare
         ],
     )
+
+
+def _with_pictures(path: Path, layouts: list[list[str]], scans: _Scans) -> list[list[str]]:
+    """``layouts`` with the text of large pictures on text pages (see
+    :func:`~ingest.loaders.ocr.with_pictures`), OCR's misread digits mended; a warning per page."""
+    try:
+        pictures = read_pictures(path, skip=set(scans.lines))
+    except Exception as exc:  # a broken image or OCR runtime: the text layer is still read
+        scans.warnings.append(f"pictures not read by OCR: {exc}")
+        return layouts
+    for n, found in sorted(pictures.items()):
+        mended = [type(p)(p.middle, [repaired(ln) for ln in p.lines]) for p in found]
+        layouts[n] = with_pictures(layouts[n], mended)
+        scans.warnings.append(f"page {n + 1}: text read by OCR from a picture — check the codes found on it")
+    return layouts
 
 
 @dataclass(frozen=True)
@@ -163,9 +181,19 @@ def _set_apart(lines: list[str]) -> tuple[list[str], set[int]]:
     short = _HEADING_SHARE * widths[len(widths) // 2] if widths else 0
     spaced: list[str] = []
     headings: set[int] = set()
-    for before, line, after in zip([".", *lines[:-1]], lines, [*lines[1:], ""], strict=True):
+    title: bool | None = None  # the line is a box's title: under its code (True), under marks (False)
+    for n, (before, line, after) in enumerate(zip([".", *lines[:-1]], lines, [*lines[1:], ""], strict=True)):
         opens = _ENDS_SENTENCE.search(before.rstrip()) or NUMBERED_HEADING.match(" ".join(before.split()))
-        if not opens or len(line.split()) < 2 or _OPEN_END.search(line):
+        if title is not None:
+            if not title:
+                headings.add(len(spaced))  # the title of a box whose code is only marks ("???")
+            spaced.append(line)
+            title = None
+        elif (title := _box_at(lines, n)) is not None:
+            if spaced and spaced[-1] == before and _icon(before):
+                spaced.pop()  # the box's icon or pictogram letters ("⚡", "PE") beside its code
+            spaced += ["", f"{line.strip()} –"] if title else [""]
+        elif not opens or len(line.split()) < 2 or _OPEN_END.search(line):
             spaced.append(line)
         elif lead_code(line):
             run_in = len(line) < _RUN_IN_SHARE / _HEADING_SHARE * short and after[:1].isupper()
@@ -178,6 +206,37 @@ def _set_apart(lines: list[str]) -> tuple[list[str], set[int]]:
     return spaced, headings
 
 
+_ICON = 3
+"""Characters at most of a box's icon line (a symbol, a pictogram's letters: ``⚡``, ``PE``, ``°C``)."""
+
+
+def _icon(line: str) -> bool:
+    """A box's icon line: a symbol or a pictogram's letters, no code (``⚡``, ``PE``, ``°C``)."""
+    mark = line.strip()
+    return 0 < len(mark) <= _ICON and " " not in mark and not code_shaped(mark)
+
+
+def _box_at(lines: list[str], n: int) -> bool | None:
+    """Whether line ``n`` is the label of a box on a card of boxes (a quick-reference card): a code
+    alone on its line (``True``) or marks standing for any other code (``False``, ``???``), the
+    box's title on the next line, and an icon on the line before or "→ what to do" under the
+    title (``None`` when it is no box's label)."""
+    label = lines[n].strip()
+    title = lines[n + 1].strip() if n + 1 < len(lines) else ""
+    coded = code_shaped(label)
+    if not label or " " in label or not (coded or not any(c.isalnum() for c in label)):
+        return None
+    if len(title.split()) < 2 or not title[:1].isupper() or lead_code(title) or code_shaped(title):
+        return None
+    iconed = n > 0 and _icon(lines[n - 1])
+    arrowed = n + 2 < len(lines) and bool(_ARROW.match(lines[n + 2].strip()))
+    return coded if iconed or arrowed else None
+
+
+_ARROW = re.compile(r"^(?:→|⇒|➔|➜|►|▶|->|=>)\s")
+"""A line led by an arrow: on cards and in tables, what to do about what stands above it."""
+
+
 _BROKEN = re.compile(r"(?<=[^\W\d_]{2})-$")
 _NEXT_PART = re.compile(r"^(?![Aa]nd\b|or\b|to\b|und\b|oder\b|bis\b|et\b|ou\b)[a-zß-ÿ]{2}")
 
@@ -188,10 +247,13 @@ _IDENTIFIER_TAIL = re.compile(r"^(?:[A-Z0-9]*_[A-Z0-9_]*(?=\s|\)|$)|[A-Z0-9]+(?=
 
 
 def joined(first: str, then: str) -> str:
-    """Two wrapped pieces of one text: a word the line end hyphenated is made whole again
+    """Two wrapped pieces of one text: a line led by an arrow (``→ Restart once``) stays a line
+    of its own; a word the line end hyphenated is made whole again
     ("insu-" + "lation"; not "pre-" + "and post-charge"), and so is a symbol's name a narrow
     cell broke anywhere ("UNDERVOLTAGE_WITHOUT_P" + "E_DETECTED"); else they are joined by a space."""
     first, then = first.rstrip(), then.lstrip()
+    if _ARROW.match(then):
+        return f"{first}\n{then}" if first else then  # "→ do this" stays a line of its own
     if _BROKEN.search(first) and _NEXT_PART.match(then):
         return first[:-1] + then
     if _IDENTIFIER_HEAD.search(first) and _IDENTIFIER_TAIL.match(then):
