@@ -222,3 +222,109 @@ def test_pdf_typesetting_is_undone():
     assert joined("UNDERVOLTAGE_WITHOUT_P", "E_DETECTED") == "UNDERVOLTAGE_WITHOUT_PE_DETECTED"
     assert joined("(CP_SIGNAL_VOLTAGE_ERRO", "R)") == "(CP_SIGNAL_VOLTAGE_ERROR)"
     assert joined("see RCM_TRIPPED", "AND the next") == "see RCM_TRIPPED AND the next"
+
+
+def test_a_quick_reference_card_of_boxes_gives_one_entry_per_box(tmp_path: Path):
+    """A landscape card: columns of boxes, each an icon and a code on one line, a one-line meaning
+    under it and "→ what to do" under that; a box of "???" stands for codes not on the card. Each
+    coded box is an entry whose remedy is its arrow line, the icons are not text of any entry,
+    and the "???" box joins no entry."""
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen.canvas import Canvas
+
+    pdfmetrics.registerFont(TTFont("DejaVu", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"))
+    boxes = [
+        [("⚡", "001", "Leakage current protection", "→ Do not restart. An electrician checks insulation."),
+         ("PE", "002", "Grounding fault (PE missing)", "→ Do not restart. Electrician checks PE and wiring.")],
+        [("V", "006", "Grid overvoltage on the input", "→ No action. Resumes when grid is back in range."),
+         ("L", "010", "Electronic lock fault", "→ No session running: unlock once. Still locked: service.")],
+        [("M", "011", "Meter communication fault", "→ Restart once from the app. Recurs: call installer."),
+         ("?", "???", "Code not on this card", "→ Not defined. Keep out of service; call service.")],
+    ]
+    path = tmp_path / "card.pdf"
+    canvas = Canvas(str(path), pagesize=landscape(A4))
+    canvas.setFont("DejaVu", 9)
+    canvas.drawString(30, 560, "AC charger · Fault code quick reference — keep this card with the charger.")
+    for column, stack in enumerate(boxes):
+        for row, (icon, code, title, remedy) in enumerate(stack):
+            x, y = 30 + column * 270, 480 - row * 120
+            canvas.drawString(x, y, icon)
+            canvas.drawString(x + 30, y, code)
+            canvas.drawString(x, y - 25, title)
+            canvas.drawString(x, y - 40, remedy)
+    canvas.drawString(30, 60, "Red boxes: electrical safety – never reset remotely.")
+    canvas.save()
+    doc = load(path)
+    entries = {b.entry.code: b.entry for b in doc.blocks if b.entry}
+    assert set(entries) == {"001", "002", "006", "010", "011"}
+    assert entries["002"].title == "Grounding fault (PE missing)"
+    assert [s.text for s in entries["011"].steps] == ["Restart once from the app.", "Recurs: call installer."]
+    assert entries["011"].remote_steps == ["Restart once from the app."]
+    assert "Keep out of service" not in " ".join(s.text for e in entries.values() for s in e.steps)
+    assert not any(b.text.rstrip().endswith(("PE", "L", "M")) for b in doc.blocks if b.entry)
+
+
+def test_a_word_list_of_codes_with_their_parts_nested_under_them(tmp_path: Path):
+    """A Spanish service manual: each code a bullet, its meaning, cause and solution sub-bullets
+    (labels in Spanish), the steps one level deeper. Each code's sub-items are its entry's parts."""
+    from docx import Document
+
+    document = Document()
+    for style, text in [
+        ("List Bullet", "ERR04 – Fuga de corriente"),
+        ("List Bullet 2", "Significado: El diferencial interno detecta corriente residual."),
+        ("List Bullet 2", "Causa posible: Defecto de aislamiento; humedad."),
+        ("List Bullet 2", "Solución:"),
+        ("List Bullet 3", "No reiniciar ni volver a poner en servicio."),
+        ("List Bullet 3", "Un electricista mide el aislamiento."),
+        ("List Bullet", "ERR12 – Fallo del medidor"),
+        ("List Bullet 2", "Solución:"),
+        ("List Bullet 3", "Reiniciar el cargador una vez."),
+    ]:
+        document.add_paragraph(text, style=style)
+    path = tmp_path / "manual.docx"
+    document.save(str(path))
+    entries = {b.entry.code: b.entry for b in load(path).blocks if b.entry}
+    assert set(entries) == {"04", "12"}
+    leak = entries["04"]
+    assert leak.title == "Fuga de corriente" and "residual" in leak.meaning
+    assert leak.causes == ["Defecto de aislamiento", "humedad"]
+    assert [s.text for s in leak.steps] == [
+        "No reiniciar ni volver a poner en servicio.",
+        "Un electricista mide el aislamiento.",
+    ]
+    assert entries["12"].remote_steps == ["Reiniciar el cargador una vez."]
+
+
+def test_remedy_labels_in_other_languages_and_with_who_in_brackets(tmp_path: Path):
+    """"À distance :" is the remote step and "Sur site (électricien) :" the on-site one, as
+    "Remote:" and "On site:" are."""
+    path = tmp_path / "codes.md"
+    path.write_text(
+        "| Code défaut | Signification | Action corrective |\n|---|---|---|\n"
+        "| E16 | Tension présente sur la prise au repos | À distance : ne pas redémarrer ; borne hors "
+        "service. Sur site (électricien) : rechercher l'origine de la tension. |\n",
+        encoding="utf-8",
+    )
+    entry = next(b.entry for b in load(path).blocks if b.entry)
+    assert [(s.text, s.remote) for s in entry.steps] == [
+        ("ne pas redémarrer", True),
+        ("borne hors service.", True),
+        ("rechercher l'origine de la tension.", False),
+    ]
+
+
+def test_a_short_semicolon_file_with_an_apostrophe_keeps_its_columns(tmp_path: Path):
+    """One row of French text ("l'origine"): the sniffer takes the apostrophe for a quote mark
+    and the semicolons for nothing; the header line's own delimiter is used instead."""
+    path = tmp_path / "codes.csv"
+    path.write_text(
+        "Code défaut;Signification;Action corrective\n"
+        "E16;Tension présente au repos;Sur site : rechercher l'origine de la tension.\n",
+        encoding="utf-8",
+    )
+    entry = next(b.entry for b in load(path).blocks if b.entry)
+    assert (entry.code, entry.title) == ("E16", "Tension présente au repos")
+    assert entry.steps[0].text == "rechercher l'origine de la tension."

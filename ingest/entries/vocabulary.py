@@ -69,6 +69,7 @@ class Vocabulary:
     def label_part(self, label: str) -> str | None:
         """The part a label (``Possible causes``, ``On site``) opens, or ``None``; a label naming
         several (``Cause / other symptoms``, ``Solution / action``) opens its first known one."""
+        label = re.sub(r"\([^)]*\)", " ", label)  # "Sur site (électricien)": who, not what
         for piece in [label, *re.split(r"\s*(?:/|&|,|\band\b)\s*", label)]:
             key = words_key(piece)
             if part := next((part for part, keys in self.labels.items() if key in keys), None):
@@ -123,4 +124,5 @@ def _imperative_pattern(words: list[str]) -> re.Pattern[str]:
 
 def _label_pattern(phrases: list[str]) -> re.Pattern[str]:
     body = phrase_pattern(phrases).pattern.removeprefix(r"(?<![\w-])").removesuffix(r"(?![\w-])")
-    return re.compile(rf"(?:^|(?<=[.;!?\n]))\s*[-*•]?\s*(?:\*\*)?({body})(?:\*\*)?\s*:(?:\*\*)?\s*", re.I)
+    who = r"(?:\s*\([^)\n]{1,40}\))?"  # "On site (electrician):"
+    return re.compile(rf"(?:^|(?<=[.;!?\n]))\s*[-*•]?\s*(?:\*\*)?({body}){who}(?:\*\*)?\s*:(?:\*\*)?\s*", re.I)

@@ -1,6 +1,7 @@
 """Markdown and plain-text manuals: split by headings; paragraphs, list items and table rows.
 
-Markdown headings (``#``…) give the section path. Plain text has no markup, so numbered heading
+Markdown headings (``#``…) give the section path; list items nested under a code-led item are
+part of its block. Plain text has no markup, so numbered heading
 lines (``4.2 Error codes``) are taken as headings instead. Pipe tables, and in plain text
 fixed-width tables ruled off with dashes (:mod:`ingest.loaders.fixed_width`), become row blocks
 through the same header mapping as CSV tables.
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from ingest.document import Block, LoadedDocument, LoadError, read_text
 from ingest.entries.prose import attach_entries
+from ingest.entries.shapes import lead_code
 from ingest.loaders.catalogue import HEADERS as CATALOGUE_HEADERS
 from ingest.loaders.catalogue import catalogue_rows
 from ingest.loaders.fixed_width import find_table
@@ -65,6 +67,7 @@ def parse_text(text: str, *, markdown: bool) -> LoadedDocument:
         doc.blocks.extend(table_blocks(list(CATALOGUE_HEADERS), rows))
         lines = ["" if n in taken else line for n, line in enumerate(lines)]
     first_line = ""
+    item_indent = 0  # the indent of the list item that opened the paragraph
     i = 0
     while i < len(lines):
         line = lines[i]
@@ -88,10 +91,13 @@ def parse_text(text: str, *, markdown: bool) -> LoadedDocument:
                 table.append(_cells(stripped))
         elif markdown and stripped.startswith(": ") and paragraph:
             paragraph.append("\n" + stripped)
+        elif _LIST_ITEM.match(line) and paragraph and _nested_under(paragraph[0], item_indent, line):
+            paragraph.append("\n" + stripped)  # what a code's list item holds: meaning, cause, steps
         elif not stripped or _LIST_ITEM.match(line):
             flush()
             if stripped:
                 paragraph.append(stripped)
+                item_indent = len(line) - len(line.lstrip())
         else:
             if table:
                 flush()
@@ -105,6 +111,14 @@ def parse_text(text: str, *, markdown: bool) -> LoadedDocument:
         raise LoadError("no text found")
     doc.blocks = attach_entries(doc.blocks, title=doc.title, unread=doc.unread)
     return doc
+
+
+def _nested_under(first: str, indent: int, line: str) -> bool:
+    """Whether list item ``line`` is nested under the code-led list item ``first`` (indented
+    ``indent``): the code's parts written as sub-items ("- ERR04 – Leakage" over "  - Cause: …")."""
+    return _LIST_ITEM.match(first) is not None and len(line) - len(line.lstrip()) > indent and bool(
+        lead_code(first)
+    )
 
 
 def _hanging(first: str, line: str) -> bool:

@@ -167,14 +167,34 @@ def load_delimited(path: Path) -> LoadedDocument:
     if "\x00" in text:
         raise LoadError("malformed table: contains NUL bytes (binary file?)")
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel_tab if path.suffix.lower() == ".tsv" else csv.excel
-    try:
-        rows = list(csv.reader(io.StringIO(text), dialect, strict=True))
+        rows = list(csv.reader(io.StringIO(text), _dialect(text, path.suffix.lower()), strict=True))
     except csv.Error as exc:
         raise LoadError(f"malformed table: {exc}") from exc
     return sheet_document(rows, what="line")
+
+
+_DELIMITERS = ",;\t|"
+
+
+def _dialect(text: str, suffix: str):
+    """The file's CSV dialect as sniffed; where the sniffed one leaves the header line whole (an
+    apostrophe in a short file taken for a quote mark), the delimiter the header line holds most."""
+    header = text.lstrip("\ufeff").split("\n", 1)[0]
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=_DELIMITERS)
+    except csv.Error:
+        dialect = csv.excel_tab if suffix == ".tsv" else csv.excel
+    if dialect.delimiter in header:
+        return dialect
+    counts = {d: header.count(d) for d in _DELIMITERS}
+    best = max(counts, key=counts.get)
+    if not counts[best]:
+        return dialect
+
+    class _Header(csv.excel):
+        delimiter = best
+
+    return _Header
 
 
 def sheet_document(rows: list[list[str]], *, what: str, sheet: tuple[str, ...] = ()) -> LoadedDocument:

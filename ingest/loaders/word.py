@@ -4,8 +4,8 @@ Service notes and error lists often come as Word files. The body is walked in or
 as Markdown, then read by the Markdown loader, so a Word manual gives the same sections, entries
 and table rows as the same text in Markdown: heading styles (and a short paragraph that is all
 bold, the way many manuals set their headings by hand) become headings one level below the last
-styled one, numbered and bulleted paragraphs list items (numbered ones counted), tables pipe
-tables with one line per row.
+styled one, numbered and bulleted paragraphs list items (numbered ones counted, nested ones
+indented by their level), tables pipe tables with one line per row.
 """
 
 from __future__ import annotations
@@ -62,11 +62,22 @@ def _paragraph(paragraph, text: str, level: int, counter: int) -> tuple[str, int
         return f"{'#' * depth} {text}", depth, 0
     if _all_bold(paragraph) and len(text) < _BOLD_HEADING and not text.endswith((".", ":", ";")):
         return f"{'#' * min(level + 1, 6)} {text}", level, 0
+    indent = "  " * _list_level(paragraph, style)
     if _numbered(paragraph, style):
-        return f"{counter + 1}. {text}", level, counter + 1
+        return f"{indent}{counter + 1}. {text}", level, counter + 1
     if "bullet" in style.lower() or "list" in style.lower():
-        return f"- {text}", level, 0
+        return f"{indent}- {text}", level, 0
     return text, level, 0
+
+
+def _list_level(paragraph, style: str) -> int:
+    """How deep a list item is nested (0 at the top): the list style's number ("List Bullet 2"),
+    else the numbering's level."""
+    if m := re.search(r"(\d)\s*$", style):
+        return max(0, int(m.group(1)) - 1)
+    properties = paragraph._p.pPr
+    level = properties.numPr.ilvl if properties is not None and properties.numPr is not None else None
+    return int(level.val) if level is not None and level.val is not None else 0
 
 
 def _all_bold(paragraph) -> bool:
