@@ -67,6 +67,23 @@ _OTHER_LANGUAGES = (
 )
 """The same refusals as German, French, Italian, Spanish and Dutch manuals word them."""
 
+_REPAIRS = (
+    # "permanently broken and requires repair", "a permanent fault", "needs to be repaired"
+    r"\bpermanent(?:ly)?\s+(?:broken|faulty|defective|damaged|failed)\b",
+    r"\bpermanent\s+(?:fault|failure|error|defect)\b",
+    r"\b(?:requires?|needs?)\s+(?:a\s+)?repair\b",
+    r"\b(?:must|has\s+to|needs\s+to)\s+be\s+repaired\b",
+    # German, French, Italian, Spanish, Dutch
+    r"\b(?:dauerhaft|permanent)\s+defekt\b",
+    r"\b(?:d[ée]faut|panne)\s+permanent",
+    r"\bguasto\s+permanente\b",
+    r"\b(?:aver[íi]a|fallo)\s+permanente\b",
+    r"\bpermanent\s+(?:defect|kapot)\b",
+)
+"""Sentences saying the unit is broken for good and must be repaired: a person goes, whatever
+kind of fault it is."""
+_REPAIR = re.compile("|".join(_REPAIRS), re.IGNORECASE)
+
 _REFUSED = _refusals(
     _RESTART,
     extra=(
@@ -74,10 +91,7 @@ _REFUSED = _refusals(
         rf"\b(?:(?:do|does|must|should|shall|can|could)\s*{_NOT}|cannot|can\s+not|never)\s+(?:be\s+)?(?:\w+\s+){{0,2}}?{_RESTART}\b",
         # "only an authorised technician can clear it": nothing remote will
         rf"\bonly\s+(?:an?\s+|the\s+)?(?:\w+\s+){{0,2}}?(?:technician|electrician|installer|engineer|service\s+partner|service)s?\s+(?:can|may|is\s+able\s+to)\s+{_FIX}\b",
-        # "permanently broken and requires repair", "a permanent fault": nothing a restart mends
-        r"\bpermanent(?:ly)?\s+(?:broken|faulty|defective|damaged|failed)\b",
-        r"\bpermanent\s+(?:fault|failure|error|defect)\b",
-        r"\brequires?\s+(?:a\s+)?repair\b",
+        *_REPAIRS,  # a permanent fault: nothing a restart mends
         *_OTHER_LANGUAGES,
     ),
 )
@@ -101,6 +115,18 @@ def restart_refused(text: str) -> bool:
     False
     """
     return _said(text, _REFUSED)
+
+
+def repair_needed(text: str) -> bool:
+    """Whether ``text`` says the unit is broken for good and must be repaired (a restart is then
+    refused too, see :func:`restart_refused`).
+
+    >>> repair_needed("The EVSE is permanently broken and requires repair.")
+    True
+    >>> repair_needed("If the error persists after a restart, contact service.")
+    False
+    """
+    return _said(text, _REPAIR)
 
 
 def restart_named(text: str) -> bool:

@@ -630,6 +630,11 @@ def test_a_refused_restart_sends_a_person_unless_the_fault_ends_by_itself():
     cools = decide(fault(vendor_error_code="T-1", error_code="OtherError"), entry_passage(hot))
     assert cools.diagnosis.fault_class is FaultClass.THERMAL
     assert (cools.proposal.action, cools.proposal.escalate) == (Action.NONE, False)
+    broken = hot.model_copy(update={"meaning": "The unit is permanently broken and requires repair."})
+    repaired = decide(fault(vendor_error_code="T-1", error_code="OtherError"), entry_passage(broken))
+    assert (repaired.proposal.action, repaired.proposal.escalate) == (Action.NONE, True), (
+        "a unit broken for good needs a person, whatever its class's faults usually do"
+    )
 
 
 def test_an_entry_that_only_says_error_is_not_read_as_any_class():
@@ -870,6 +875,10 @@ def test_a_code_the_chargers_text_names_is_looked_up_when_the_fault_carries_none
     pilot = CodeEntry(code="8", title="E", meaning="Control pilot shorted to PE (damaged cable or socket).")
     named = decide(fault(error_code="OtherError", info="GENERAL_STATUS=8 (E)"), entry_passage(pilot))
     assert (named.proposal.action, named.proposal.escalate) == (Action.SET_INOPERATIVE, True)
+    idle = CodeEntry(code="E16", title="Tension présente sur la prise au repos")
+    for words in ("Code defaut E16 tension prise au repos", "código de error E16", "Fehler E16"):
+        french = decide(fault(error_code="OtherError", info=words), entry_passage(idle))
+        assert (french.proposal.action, french.proposal.escalate) == (Action.SET_INOPERATIVE, True), words
 
 
 @pytest.mark.parametrize(

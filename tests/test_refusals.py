@@ -3,7 +3,7 @@
 import pytest
 
 from ingest.entries.steps import is_remote
-from knowledge.refusals import restart_named, restart_refused, unlock_refused
+from knowledge.refusals import repair_needed, restart_named, restart_refused, unlock_refused
 
 
 @pytest.mark.parametrize(
@@ -85,3 +85,19 @@ def test_a_refused_remote_unlock(text, refused):
 )
 def test_a_restart_named_however_it_is_done(text, named):
     assert restart_named(text) is named
+
+
+@pytest.mark.parametrize(
+    ("text", "needed"),
+    [
+        ("The EVSE is permanently broken and requires repair.", True),
+        ("The selftest failed, device permanently broken.", True),
+        ("The board needs to be repaired by service.", True),
+        ("Défaut permanent : la borne doit être réparée.", True),
+        ("Restart once; if the error persists, contact service.", False),
+        ("If the unit is permanently broken, service repairs it.", False),
+    ],
+)
+def test_a_unit_broken_for_good_needs_repair(text, needed):
+    assert repair_needed(text) is needed
+

@@ -251,8 +251,13 @@ def hinted_entries(fault: FaultFacts, passages: Sequence[Passage]) -> tuple[Foun
     )
 
 
+_CODE_WORD = (
+    r"(?:error|err|fault|code|alarm|errno|erreur|défaut|defaut|alarme|fehler|fehlercode|störung|stoerung"
+    r"|código|codigo|fallo|alarma|codice|errore|guasto|allarme|foutcode)"
+)
+"""A word for "error code" in the languages manuals are written in."""
 _SAID_CODE = re.compile(
-    r"\b(?:error|err|fault|code|alarm|errno)\s*(?:code\s*)?(?:no\.?\s*|nr\.?\s*|#\s*)?[:=]?\s*"
+    rf"\b{_CODE_WORD}(?:\s+(?:de\s+|d'|di\s+)?{_CODE_WORD})?\s*(?:no\.?\s*|nr\.?\s*|n°\s*|#\s*)?[:=]?\s*"
     r"(?P<code>0x[0-9a-f]{1,8}|-?\d{1,5}|[a-z]{1,3}-?\d{1,5})\b",
     re.IGNORECASE,
 )

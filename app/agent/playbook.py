@@ -22,7 +22,7 @@ from app.guard.actions import Action, ActionParams, Proposal
 from app.guard.reach import sessions_reached
 from knowledge.codes import normalise_code, query_keys
 from knowledge.entries import CodeEntry
-from knowledge.refusals import restart_named, restart_refused, unlock_refused
+from knowledge.refusals import repair_needed, restart_named, restart_refused, unlock_refused
 from knowledge.schema import STANDARD_VENDOR, Passage
 
 _CHARGER_WIDE = frozenset({Action.SOFT_RESET, Action.HARD_RESET, Action.CLEAR_CACHE, Action.NONE})
@@ -188,13 +188,15 @@ class PlaybookReasoner:
         status: str | None,
     ) -> tuple[Step, str]:
         """``step`` made more cautious where the documents ask: no reset and a person for a code
-        whose document says a restart does not fix it, no unlock where it says a remote unlock
+        whose document says a restart does not fix it (unless the fault ends by itself; a unit the
+        document calls broken for good always gets a person), no unlock where it says a remote unlock
         does not release the lock; a person for a code no class fits — except a warning: words
         alone, no code, while the connector ``status`` says it still works (OCPP reports an
         error with any status but ``Faulted`` as a warning), which is recorded, not acted on."""
         read = [entries.first, entries.mentioned, *entries.hinted]
         refusing = next((f for f in read if f and _refuses(f.entry, restart_refused)), None)
-        if refusing and (step.action in _RESETS or (self._lasting(found, refusing) and not step.escalate)):
+        lasting = refusing and (self._lasting(found, refusing) or _refuses(refusing.entry, repair_needed))
+        if refusing and (step.action in _RESETS or (lasting and not step.escalate)):
             action = Action.NONE if step.action in _RESETS else step.action
             step = Step(action=action, escalate=True)
             why += f"; the document says a restart does not fix {refusing.entry.code}, "
