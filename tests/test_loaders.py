@@ -236,12 +236,18 @@ def test_a_quick_reference_card_of_boxes_gives_one_entry_per_box(tmp_path: Path)
 
     pdfmetrics.registerFont(TTFont("DejaVu", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"))
     boxes = [
-        [("⚡", "001", "Leakage current protection", "→ Do not restart. An electrician checks insulation."),
-         ("PE", "002", "Grounding fault (PE missing)", "→ Do not restart. Electrician checks PE and wiring.")],
-        [("V", "006", "Grid overvoltage on the input", "→ No action. Resumes when grid is back in range."),
-         ("L", "010", "Electronic lock fault", "→ No session running: unlock once. Still locked: service.")],
-        [("M", "011", "Meter communication fault", "→ Restart once from the app. Recurs: call installer."),
-         ("?", "???", "Code not on this card", "→ Not defined. Keep out of service; call service.")],
+        [
+            ("⚡", "001", "Leakage current protection", "→ Do not restart. Electrician checks insulation."),
+            ("PE", "002", "Grounding fault (PE missing)", "→ Do not restart. Electrician checks PE."),
+        ],
+        [
+            ("V", "006", "Grid overvoltage on the input", "→ No action. Resumes when grid is in range."),
+            ("L", "010", "Electronic lock fault", "→ No session: unlock once. Still locked: service."),
+        ],
+        [
+            ("M", "011", "Meter communication fault", "→ Restart once from the app. Recurs: call installer."),
+            ("?", "???", "Code not on this card", "→ Not defined. Keep out of service; call service."),
+        ],
     ]
     path = tmp_path / "card.pdf"
     canvas = Canvas(str(path), pagesize=landscape(A4))

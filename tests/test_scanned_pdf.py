@@ -298,7 +298,8 @@ def test_a_cell_starting_a_little_off_its_column_is_cut_where_it_starts():
 
     line = "3011   Residual Current   failed its power-on self-check.  detection module replaced."
     starts = [0, 7, 27, 58]
-    assert slice_columns(line, starts)[2:] == ["failed its power-on self-check.", "detection module replaced."]
+    cells = slice_columns(line, starts)
+    assert cells[2:] == ["failed its power-on self-check.", "detection module replaced."]
 
 
 def test_boxes_that_start_a_table_column_stand_apart_though_close_to_the_text_before():
@@ -308,7 +309,10 @@ def test_boxes_that_start_a_table_column_stand_apart_though_close_to_the_text_be
         [
             *(_box(t, x, 100) for t, x in (("Code", 0), ("Cause", 200), ("Suggestion", 800))),
             *(_box(t, x, 160) for t, x in (("E1", 0), ("Meter lost", 200), ("Restart once.", 800))),
-            *(_box(t, x, 220) for t, x in (("E2", 0), ("Internal energy meter not seen", 200), ("Restart it.", 800))),
+            *(
+                _box(t, x, 220)
+                for t, x in (("E2", 0), ("Internal energy meter not seen", 200), ("Restart it.", 800))
+            ),
             *(_box(t, x, 280) for t, x in (("E3", 0), ("Lock jammed", 200), ("Unlock once.", 800))),
         ]
     )

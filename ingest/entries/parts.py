@@ -1,10 +1,10 @@
 """The parts of a code's prose: meaning, causes, ordered remedy steps, flags.
 
 Lines are read in order. A label (``Possible causes:``, ``Remedy:``, ``Remote:``, ``On site:``;
-an arrow, ``→``, for the remedy) opens a part that runs to the next label; list items go to the open part (steps when none is
-open). Unlabelled sentences are sorted by what they say: an instruction (``Restart the charger``,
-``If it returns, replace …``, ``An electrician must …``) is a step, a sentence naming a cause
-(``caused by``, ``usually``) a cause, the rest the meaning.
+an arrow, ``→``, for the remedy) opens a part that runs to the next label; list items go to the
+open part (steps when none is open). Unlabelled sentences are sorted by what they say: an
+instruction (``Restart the charger``, ``If it returns, replace …``, ``An electrician must …``) is
+a step, a sentence naming a cause (``caused by``, ``usually``) a cause, the rest the meaning.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from ingest.entries.table import causes_of
 from ingest.entries.vocabulary import Vocabulary, vocabulary
 from knowledge.entries import RemedyStep
 
-_LABEL = re.compile(r"^\W{0,3}(?:\*\*)?([^\W\d_](?:[^\W\d_]|[ \-/'()]){1,40}?)(?:\*\*)?\s*:(?:\*\*)?\s*(.*)$", re.S)
+_LABEL = re.compile(
+    r"^\W{0,3}(?:\*\*)?([^\W\d_](?:[^\W\d_]|[ \-/'()]){1,40}?)(?:\*\*)?\s*:(?:\*\*)?\s*(.*)$", re.S
+)
 _ARROW = re.compile(r"^(?:→|⇒|➔|➜|►|▶|->|=>)\s*")
 """A line led by an arrow opens the remedy: "→ Restart once; if it recurs, call service"."""
 _ITEM = re.compile(r"^\s*(?:[-*+•▪]|\(?\d{1,2}[.)]|\(?[a-h][.)])\s+")

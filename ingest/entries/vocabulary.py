@@ -125,4 +125,6 @@ def _imperative_pattern(words: list[str]) -> re.Pattern[str]:
 def _label_pattern(phrases: list[str]) -> re.Pattern[str]:
     body = phrase_pattern(phrases).pattern.removeprefix(r"(?<![\w-])").removesuffix(r"(?![\w-])")
     who = r"(?:\s*\([^)\n]{1,40}\))?"  # "On site (electrician):"
-    return re.compile(rf"(?:^|(?<=[.;!?\n]))\s*[-*•]?\s*(?:\*\*)?({body}){who}(?:\*\*)?\s*:(?:\*\*)?\s*", re.I)
+    return re.compile(
+        rf"(?:^|(?<=[.;!?\n]))\s*[-*•]?\s*(?:\*\*)?({body}){who}(?:\*\*)?\s*:(?:\*\*)?\s*", re.I
+    )

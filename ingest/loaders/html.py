@@ -9,7 +9,8 @@ and every ``table`` goes through the same column reading as CSV tables — a cel
 or columns (``rowspan``, ``colspan``) given to each of them, a row that is one cell across the
 table (a caption between groups of rows) left out. A table built of other elements (a CSS grid of
 ``div``s) is a table when it says so in ARIA roles: ``role="table"``/``"grid"`` around
-``role="row"`` elements around ``role="cell"``/``"columnheader"``/``"rowheader"``/``"gridcell"`` ones. Code entries are then read from the blocks like
+``role="row"`` elements around ``role="cell"``/``"columnheader"``/``"rowheader"``/``"gridcell"``
+ones. Code entries are then read from the blocks like
 any prose.
 """
 

@@ -122,7 +122,8 @@ def with_pictures(lines: list[str], pictures: list[Picture]) -> list[str]:
     for picture in pictures:
         aim = picture.middle * len(lines)
         free = [run for run in runs if not any(s < run[1] and run[0] < e for s, e, _ in placed)]
-        start, end = min(free, key=lambda run: abs((run[0] + run[1]) / 2 - aim)) if free else (round(aim),) * 2
+        nearest = min(free, key=lambda run: abs((run[0] + run[1]) / 2 - aim)) if free else None
+        start, end = nearest or (round(aim), round(aim))
         placed.append((start, end, ["", *picture.lines, ""]))
     out = list(lines)
     for start, end, new in sorted(placed, key=lambda item: item[0], reverse=True):
