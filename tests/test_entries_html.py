@@ -117,7 +117,8 @@ def test_a_help_centre_page_of_collapsible_sections_one_per_error(tmp_path: Path
 
 def test_a_table_built_of_divs_with_aria_roles(tmp_path: Path):
     """A support portal's CSS grid (``div role=row`` / ``div role=cell``) is read as a table; a
-    layout grid without roles stays prose, and an unclosed ``span`` inside a cell ends with it."""
+    layout grid without roles stays prose, and an unclosed ``span`` inside a cell ends with it.
+    A "SAFETY" badge after a title is the row's safety flag, not part of its title."""
     path = tmp_path / "grid.html"
     path.write_text(
         "<html><body><h1>Error codes</h1><div class='grid' role='table'>"
@@ -134,6 +135,7 @@ def test_a_table_built_of_divs_with_aria_roles(tmp_path: Path):
     doc = load(path)
     entries = {b.entry.code: b.entry for b in doc.blocks if b.entry}
     assert set(entries) == {"1", "11"}
-    assert entries["1"].title == "Grounding Error SAFETY"
+    assert (entries["1"].title, entries["1"].safety) == ("Grounding Error", True)  # the badge is a flag
+    assert entries["11"].safety is None
     assert entries["11"].remote_steps == ["Restart the station once from the app."]
     assert [b.text for b in doc.blocks if not b.entry][-2:] == ["Wi-Fi setup", "Adaptive mode"]

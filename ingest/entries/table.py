@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from ingest.entries.columns import Columns
 from ingest.entries.flags import safety_flag
 from ingest.entries.steps import remedy_steps, sentences
+from ingest.entries.vocabulary import vocabulary
 from knowledge.codes import OCPP16_ERROR_CODES, split_code_field
 from knowledge.entries import CodeEntry, Layout, RemedyStep
 from knowledge.patterns import pattern_code
@@ -57,6 +58,7 @@ def row_entry(values: dict[str, list[str]], columns: Columns, locator: str = "")
     title, meaning = _title_meaning(values, name)
     if columns.message:
         title, meaning = code, " ".join(values.get("meaning", [])) or code
+    title, badge = _badged(title)
     severity, category = _one(values, "severity"), _one(values, "category")
     steps = _steps(values)
     text = " ".join(v for vs in values.values() for v in vs)
@@ -67,7 +69,9 @@ def row_entry(values: dict[str, list[str]], columns: Columns, locator: str = "")
         meaning=meaning,
         causes=[c for cell in values.get("cause", []) for c in causes_of(cell)],
         steps=steps,
-        safety=safety_flag(column=_one(values, "safety"), severity=severity, category=category, text=text),
+        safety=safety_flag(
+            column=_one(values, "safety") or badge, severity=severity, category=category, text=text
+        ),
         severity=severity,
         category=category,
         responsible=_one(values, "responsible"),
@@ -75,6 +79,19 @@ def row_entry(values: dict[str, list[str]], columns: Columns, locator: str = "")
         layout=Layout.pattern if columns.pattern else Layout.table,
         locator=locator,
     )
+
+
+_BADGE = re.compile(r"^(?P<title>.*\S)\s+(?P<badge>[A-ZÀ-Ý]{4,})$")
+
+
+def _badged(title: str) -> tuple[str, str]:
+    """A title with a badge after it ("Grounding Error SAFETY": a web page's red label, or a
+    word in capitals a manual sets after the title) as the title and the badge when the badge
+    is a safety flag's word; else the title as it is and no badge."""
+    m = _BADGE.match(title)
+    if m and m.group("badge").lower() in vocabulary().safety_true:
+        return m.group("title"), m.group("badge")
+    return title, ""
 
 
 def _ocpp_code(cell: str) -> str:
