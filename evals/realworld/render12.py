@@ -56,7 +56,7 @@ from reportlab.platypus import (
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pdf_output import template_options  # noqa: E402
+from pdf_output import template_options
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "corpus"
@@ -365,7 +365,7 @@ def wallbe_photo() -> bytes:
     row_h = 122
     heads = ["LED", "Code", "Fault", "What to do"]
     d.rectangle([cols[0], top, cols[-1], top + 64], outline=ink, width=3, fill=214)
-    for x, head in zip(cols, heads):
+    for x, head in zip(cols, heads, strict=False):
         d.text((x + 14, top + 14), head, font=_font(30, True), fill=ink)
 
     def wrap(text: str, width_px: int, font) -> list[str]:
@@ -423,13 +423,13 @@ def _perspective_coeffs(src: list[tuple[float, float]], dst: list[tuple[float, f
     """Coefficients for PIL's PERSPECTIVE transform mapping output points ``src`` to input
     points ``dst`` (solved by Gaussian elimination, no numpy needed)."""
     rows, rhs = [], []
-    for (x, y), (u, v) in zip(src, dst):
+    for (x, y), (u, v) in zip(src, dst, strict=False):
         rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
         rhs.append(u)
         rows.append([0, 0, 0, x, y, 1, -v * x, -v * y])
         rhs.append(v)
     n = 8
-    a = [r[:] + [b] for r, b in zip(rows, rhs)]
+    a = [[*r[:], b] for r, b in zip(rows, rhs, strict=False)]
     for col in range(n):
         piv = max(range(col, n), key=lambda r: abs(a[r][col]))
         a[col], a[piv] = a[piv], a[col]
