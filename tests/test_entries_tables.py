@@ -8,6 +8,7 @@ import pytest
 from ingest.entries.steps import remedy_steps
 from ingest.loaders import load
 from knowledge.entries import Layout
+from knowledge.refusals import restart_refused
 
 CORPUS = Path(__file__).resolve().parents[1] / "knowledge" / "corpus"
 TABLE_FILES = sorted(p for p in CORPUS.rglob("*") if p.suffix.lower() in {".csv", ".tsv"})
@@ -32,9 +33,12 @@ def test_every_bundled_table_code_has_title_remedy_and_split_steps(path: Path):
     for entry, block in zip(entries, rows, strict=True):
         remedy = block.text.split("Remedy:", 1)[1]
         remote_part = remedy.split("Remote:", 1)[1].split("On site:", 1)[0].strip()
-        assert entry.remote_steps and entry.onsite_steps, entry.code
-        assert _words(" ".join(entry.remote_steps)) == _words(remote_part), entry.code
-        assert entry.steps[0].remote and not entry.steps[-1].remote, "remote part first, on-site after"
+        assert entry.onsite_steps, entry.code
+        taken = [s.text for s in entry.steps[: len(remedy_steps(f"Remote: {remote_part}"))]]
+        assert _words(" ".join(taken)) == _words(remote_part), entry.code
+        dropped = [t for t in taken if t not in entry.remote_steps]
+        assert all(map(restart_refused, dropped)), "a refusal under 'Remote:' is no step to take"
+        assert not entry.steps[-1].remote, "remote part first, on-site after"
         assert entry.locator.startswith("row ")
 
 
@@ -42,7 +46,9 @@ def test_bundled_pdf_tables_yield_entries():
     for pdf in sorted(CORPUS.rglob("*.pdf")):
         entries = _entries(pdf)
         assert len(entries) >= 20, pdf.name
-        assert all(e.title and e.remote_steps and e.onsite_steps for e in entries), pdf.name
+        assert all(e.title and e.onsite_steps for e in entries), pdf.name
+        refusing = [e for e in entries if any(restart_refused(s.text) for s in e.steps)]
+        assert all(e.remote_steps for e in entries if e not in refusing), pdf.name
         assert all(e.ocpp for e in entries), f"{pdf.name}: the OCPP errorCode column is read"
 
 

@@ -306,7 +306,7 @@ def test_a_word_list_of_codes_with_their_parts_nested_under_them(tmp_path: Path)
 
 def test_remedy_labels_in_other_languages_and_with_who_in_brackets(tmp_path: Path):
     """"À distance :" is the remote step and "Sur site (électricien) :" the on-site one, as
-    "Remote:" and "On site:" are."""
+    "Remote:" and "On site:" are; a refusal under the remote label is no step to take."""
     path = tmp_path / "codes.md"
     path.write_text(
         "| Code défaut | Signification | Action corrective |\n|---|---|---|\n"
@@ -316,7 +316,7 @@ def test_remedy_labels_in_other_languages_and_with_who_in_brackets(tmp_path: Pat
     )
     entry = next(b.entry for b in load(path).blocks if b.entry)
     assert [(s.text, s.remote) for s in entry.steps] == [
-        ("ne pas redémarrer", True),
+        ("ne pas redémarrer", False),  # a refusal, though under "À distance": no step to take
         ("borne hors service.", True),
         ("rechercher l'origine de la tension.", False),
     ]

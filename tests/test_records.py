@@ -95,3 +95,57 @@ def test_error_definitions_without_numbers_are_keyed_by_their_names(tmp_path: Pa
         "MREC2GroundFailure": ["evse_board_support/MREC2GroundFailure"],
         "ConnectorLockFailedLock": ["connector_lock/ConnectorLockFailedLock"],
     }
+
+
+XML_CATALOGUE = """<?xml version="1.0" encoding="UTF-8"?>
+<!-- Exported by the service tool. -->
+<errorCatalogue xmlns="urn:example:errors:2" product="DC150">
+  <severities>
+    <severity level="critical">Stops and locks out until a technician has been on site.</severity>
+    <severity level="minor">Information only.</severity>
+  </severities>
+  <errors>
+    <error id="0x13" severity="critical" component="PowerContactor">
+      <name>Output contactor weld detected</name>
+      <description>Voltage remains on the output after the contactors were commanded open.</description>
+      <operatorAction>Do not reset. A technician replaces the contactor.</operatorAction>
+      <remoteReset allowed="false"/>
+    </error>
+    <error id="0x50" severity="major" component="Controller">
+      <name>Controller watchdog reset</name>
+      <description>The controller stopped responding and was restarted by its watchdog.</description>
+      <operatorAction>Send one soft reset. If it recurs, a technician collects the logs.</operatorAction>
+      <remoteReset allowed="true"/>
+    </error>
+  </errors>
+</errorCatalogue>
+"""
+
+
+def test_an_xml_catalogue_is_read_like_a_json_one(tmp_path: Path):
+    """Elements with attributes and text children are records; namespaces are dropped; what the
+    operator does is split into steps, each remote or not by its words ("A technician …" is not)."""
+    path = tmp_path / "catalogue.xml"
+    path.write_text(XML_CATALOGUE, encoding="utf-8")
+    entries = {b.entry.code: b.entry for b in load(path).blocks if b.entry}
+    assert set(entries) == {"0x13", "0x50"}
+    weld = entries["0x13"]
+    assert (weld.title, weld.severity) == ("Output contactor weld detected", "critical")
+    assert weld.category == "PowerContactor"
+    assert not weld.remote_steps, "a refusal is no remote step"
+    assert entries["0x50"].remote_steps == ["Send one soft reset."]
+    assert any("locks out until a technician" in b.text for b in load(path).blocks)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ('<?xml version="1.0"?><!DOCTYPE e [<!ENTITY x "y">]><errors><error>&x;</error></errors>', "entity"),
+        ("<errors><error id='1'>unclosed</errors>", "not well-formed"),
+    ],
+)
+def test_xml_with_entities_or_broken_markup_is_refused(tmp_path: Path, text: str, reason: str):
+    path = tmp_path / "bad.xml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(LoadError, match=reason):
+        load(path)

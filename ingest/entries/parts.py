@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from ingest.entries.flags import safety_flag, severity_word
-from ingest.entries.steps import is_remote, remedy_steps, sentences, split_steps
+from ingest.entries.steps import is_remote, remedy_steps, sentences, split_steps, step_remote
 from ingest.entries.table import causes_of
 from ingest.entries.vocabulary import Vocabulary, vocabulary
 from knowledge.entries import RemedyStep
@@ -61,7 +61,7 @@ def read_parts(text: str, vocab: Vocabulary | None = None) -> Parts:
         elif current in {"remedy", "remote", "onsite"}:
             part = current if current != "remedy" else None
             parts.steps += (
-                [RemedyStep(text=body, remote=part == "remote" if part else is_remote(body, vocab))]
+                [RemedyStep(text=body, remote=step_remote(body, part, vocab))]
                 if item
                 else remedy_steps(body, part=part, vocab=vocab)
             )

@@ -48,8 +48,7 @@ def remedy_steps(text: str, *, part: str | None = None, vocab: Vocabulary | None
     for label, body in labelled_parts(text, vocab):
         label = label or part
         for step in split_steps(body):
-            remote = label == "remote" if label else is_remote(step, vocab)
-            steps.append(RemedyStep(text=step, remote=remote))
+            steps.append(RemedyStep(text=step, remote=step_remote(step, label, vocab)))
     return steps
 
 
@@ -104,6 +103,17 @@ def _clauses(sentence: str) -> list[str]:
         else:
             out.append(clause)
     return out
+
+
+def step_remote(step: str, label: str | None, vocab: Vocabulary | None = None) -> bool:
+    """Whether ``step``, under ``label`` (``remote``, ``onsite`` or none), is done remotely: under a
+    remote label or column it is, unless it refuses a restart ("Remote: do not reset" — a refusal
+    is never a step to take); under an on-site one it is not; unlabelled, its words decide
+    (:func:`is_remote`)."""
+    vocab = vocab or vocabulary()
+    if label == "remote":
+        return not restart_refused(step)
+    return label != "onsite" and is_remote(step, vocab)
 
 
 def is_remote(step: str, vocab: Vocabulary | None = None) -> bool:

@@ -94,6 +94,17 @@ def _badged(title: str) -> tuple[str, str]:
     return title, ""
 
 
+_ANSWER_WORDS = 3
+
+
+def _answer(cell: str) -> bool:
+    """Whether ``cell`` only answers yes or no, a note or a count beside it: ``false``, ``TAK*``,
+    ``Yes (once)``."""
+    words = re.findall(r"[^\W\d_]+|\d+", cell.lower())
+    answered = 0 < len(words) <= _ANSWER_WORDS and words[0] in vocabulary().answers
+    return answered and words[1:2] != ["action"]
+
+
 def _ocpp_code(cell: str) -> str:
     """The OCPP error code an OCPP column names (``GroundFailure / "Ground fault, …"``), else the cell."""
     return next((word for word in re.findall(r"[A-Za-z]+", cell) if word in OCPP16_ERROR_CODES), cell)
@@ -149,9 +160,12 @@ def causes_of(text: str) -> list[str]:
 
 
 def _steps(values: dict[str, list[str]]) -> list[RemedyStep]:
+    """The row's steps: its remote cells', its remedy cells', then its on-site cells'; a remote
+    cell that only answers yes or no ("Remote reset allowed: false", "TAK (1×)") is a flag, no step."""
     steps: list[RemedyStep] = []
     for cell in values.get("remote", []):
-        steps += remedy_steps(cell, part="remote")
+        if not _answer(cell):
+            steps += remedy_steps(cell, part="remote")
     for cell in values.get("remedy", []):
         steps += remedy_steps(cell)
     for cell in values.get("onsite", []):

@@ -48,6 +48,8 @@ class Vocabulary:
     remote: re.Pattern[str]
     onsite: re.Pattern[str]
     none_words: frozenset[str]
+    answers: frozenset[str]
+    """Cells that only answer yes or no (lower case)."""
     safety_true: frozenset[str]
     safety_false: frozenset[str]
     safety_severity: re.Pattern[str]
@@ -94,6 +96,7 @@ def vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
         remote=phrase_pattern(raw["remote_verbs"]),
         onsite=phrase_pattern(raw["onsite_markers"]),
         none_words=plain(raw["none_words"]),
+        answers=plain(raw["answers"]),
         safety_true=plain(raw["safety_true"]),
         safety_false=plain(raw["safety_false"]),
         safety_severity=phrase_pattern(raw["safety_severity_words"]),

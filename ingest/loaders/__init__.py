@@ -2,8 +2,9 @@
 
 A ``.yaml`` file is read as a built-in standard only when it sits directly in
 :data:`~knowledge.schemes.STANDARDS_DIR` (``knowledge/standards/``); anywhere else it is, like a
-``.json`` file, an error catalogue as firmware ships it (:mod:`ingest.loaders.records`) — never a
-standard — and the corpus's ``manifest.yaml`` is no document at all.
+``.json`` or ``.xml`` file, an error catalogue as firmware or a service tool ships it
+(:mod:`ingest.loaders.records`, :mod:`ingest.loaders.xml`) — never a standard — and the corpus's
+``manifest.yaml`` is no document at all.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ingest.loaders.spreadsheet import load_xlsx
 from ingest.loaders.standards import load_standard
 from ingest.loaders.tables import load_delimited
 from ingest.loaders.word import load_docx
+from ingest.loaders.xml import load_xml
 from knowledge.schemes import STANDARDS_DIR
 
 LOADERS: dict[str, Callable[[Path], LoadedDocument]] = {
@@ -36,6 +38,7 @@ LOADERS: dict[str, Callable[[Path], LoadedDocument]] = {
     ".json": load_records,
     ".yaml": load_records,
     ".yml": load_records,
+    ".xml": load_xml,
 }
 
 

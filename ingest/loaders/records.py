@@ -39,6 +39,12 @@ def load_records(path: Path) -> LoadedDocument:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise LoadError(f"not valid {path.suffix.lstrip('.').upper()}: {exc}") from exc
+    return records_document(data)
+
+
+def records_document(data: Any) -> LoadedDocument:
+    """The record lists in ``data`` (parsed JSON, YAML or XML) as tables, its other texts as
+    paragraphs; a :class:`LoadError` when it holds no list of records with a code key."""
     doc = LoadedDocument(blocks=[], title=_title(data))
     for section, header, rows in _tables(data, ()):
         doc.blocks += table_blocks(header, rows, section)
