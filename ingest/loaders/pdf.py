@@ -388,8 +388,9 @@ def _page_blocks(
             columns, body = header[0], i + header[1]
             rows, i = _read_table(lines, body, columns)
             blocks.extend(table_blocks([h for _, h in columns], rows, section, page))
-            if not any(ln.strip() for ln in lines[i:]) and _coded(lines[body:], columns):
-                open_table = columns  # its rows may go on at the top of the next page
+            after = [ln for ln in lines[i:] if ln.strip()]
+            if len(after) <= _FOOTNOTE_LINES and not _headed(after) and _coded(lines[body:], columns):
+                open_table = columns  # its rows may go on at the top of the next page, a footnote between
             continue
         text = _GAP.sub(" | ", line.strip())
         if i in headings:
@@ -415,15 +416,31 @@ def _page_blocks(
     return blocks, section, open_table
 
 
+_FOOTNOTE_LINES = 4
+"""Lines of text at most between a table's last row and the page's end (a footnote) over which
+the table may still go on at the top of the next page."""
+
+
+def _headed(lines: list[str]) -> bool:
+    """Whether ``lines`` hold a numbered heading: a new section, not a footnote."""
+    return any(NUMBERED_HEADING.match(" ".join(ln.split())) for ln in lines)
+
+
 def _continues_table(lines: list[str], columns: list[tuple[int, str]]) -> int | None:
-    """The index of the page's first line if it starts a row of the carried table of codes."""
-    first = next((n for n, ln in enumerate(lines) if ln.strip()), None)
-    if first is None or _header_at(lines, first):
-        return None  # nothing, or the header repeated: read as a table of its own
-    starts = [start for start, _ in columns]
-    key, coded = _key_column(lines[first:], starts, [h for _, h in columns])
-    cells = _row_cells(lines[first], starts)
-    return first if coded and _starts_row(lines[first], cells, key, coded) else None
+    """The index of the page's first line if it starts a row of the carried table of codes — or
+    of the line under a running header of one run of words (a two-page document's header is not
+    known as a running line), which is then left out."""
+    filled = [n for n, ln in enumerate(lines) if ln.strip()]
+    for skipped, first in enumerate(filled[: _EDGE_LINES + 1]):
+        if _header_at(lines, first):
+            return None  # the header repeated: read as a table of its own
+        starts = [start for start, _ in columns]
+        key, coded = _key_column(lines[first:], starts, [h for _, h in columns])
+        if coded and _starts_row(lines[first], _row_cells(lines[first], starts), key, coded):
+            return first
+        if _GAP.search(lines[first].strip()) or _headed([lines[first]]) or skipped == _EDGE_LINES:
+            return None  # a line in columns, or a new section: the table ended on the page before
+    return None
 
 
 def _coded(lines: list[str], columns: list[tuple[int, str]]) -> bool:
@@ -455,7 +472,11 @@ def _read_table(lines: list[str], i: int, columns: list[tuple[int, str]]):
             rows.append(cells)
         elif rows and coded and lines[i - 1].strip() and _runs_across(line, cells):
             rows[-1][-1] = joined(rows[-1][-1], line)  # right under its row: the last cell wrapping
-        elif rows and (not cells[key] if coded else _continues(line, starts)):
+        elif rows and (
+            not cells[key] and (bool(lines[i - 1].strip()) or _continues(line, starts))
+            if coded
+            else _continues(line, starts)
+        ):  # after a blank line, only text that keeps inside the columns wraps a cell
             rows[-1] = [joined(a, b) for a, b in zip(rows[-1], cells, strict=True)]
         elif not rows:
             pass  # a wrapped header line
