@@ -26,7 +26,7 @@ from knowledge.schema import Chunk
 from knowledge.schemes import standard_source
 from knowledge.store import FileContent, KnowledgeStore
 
-READER = "entries-13"
+READER = "entries-14"
 """Version of how documents are read into chunks and code entries. A store read by another
 version is rebuilt on the next ingest: unchanged files would otherwise keep the old reading."""
 Progress = Callable[[int, int], None]

@@ -13,9 +13,10 @@ import re
 
 _RESTART = (
     r"(?:restart|reboot|reset|power[- ]?cycl|re-?start|re-?boot|re-?initiali[sz]"
-    r"|neu\s?start|red[ée]marr|herstart|riavvi|reinici)\w*"
+    r"|neu\s?start|red[ée]marr|herstart|riavvi|reinici|omstart|starta\s+om|uruchom)\w*"
 )
-"""A restart in the words of English, German, French, Dutch, Italian and Spanish manuals."""
+"""A restart in the words of English, German, French, Dutch, Italian, Spanish, Swedish and Polish
+manuals."""
 _FIX = (
     r"(?:help|fix|clear|solve|resolve|work|cure|remove|recover|rectify|correct|change|restore|repair"
     r"|leave|exit|end)\w*"
@@ -64,8 +65,14 @@ _OTHER_LANGUAGES = (
     r"\b(?:reinicio|reseteo)\s+no\s+(?:soluciona|resuelve|elimina)\b",
     r"\bniet\s+(?:herstarten|resetten|opnieuw\s+opstarten)\b",
     r"\b(?:herstart|reset)\s+lost\s+(?:\w+\s+){0,2}?niet\b",
+    # Polish: "nie restartować", "restart nie usuwa tego błędu"; Swedish: "starta inte om",
+    # "en omstart tar inte bort koden"
+    r"\bnie\s+(?:wykonywać\s+)?(?:restartować|resetować|restart[óo]w|uruchamiać\s+ponownie)",
+    r"\b(?:restart|reset)\s+nie\s+(?:usuwa|naprawia|pomaga)\b",
+    r"\bstarta\s+inte\s+om\b",
+    r"\bomstart\s+(?:tar\s+inte\s+bort|hjälper\s+inte|gör\s+inte)\b",
 )
-"""The same refusals as German, French, Italian, Spanish and Dutch manuals word them."""
+"""The same refusals as German, French, Italian, Spanish, Dutch, Polish and Swedish manuals word them."""
 
 _REPAIRS = (
     # "permanently broken and requires repair", "a permanent fault", "needs to be repaired"
