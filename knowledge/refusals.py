@@ -172,11 +172,12 @@ def _refused(clause: str, refusals: re.Pattern[str]) -> bool:
 
 _CONDITIONAL = re.compile(
     r"\s*(?:if|when|whenever|unless|should|once|after|in\s+case"
-    r"|wenn|falls|sobald|si|lorsque|quand|als|indien|se|quando|qualora|cuando)\b",
+    r"|wenn|falls|sobald|si|lorsque|quand|als|indien|se|quando|qualora|cuando|jeżeli|jeśli|gdy|om|ifall|när)\b",
     re.IGNORECASE,
 )
 _CONDITION = re.compile(
-    r"\b(?:if|when|whenever|unless|should|in\s+case|wenn|falls|lorsque|quand|indien|quando|qualora|cuando)\b",
+    r"\b(?:if|when|whenever|unless|should|in\s+case|wenn|falls|lorsque|quand|indien|quando|qualora|cuando"
+    r"|jeżeli|jeśli|ifall)\b",
     re.IGNORECASE,
 )
 """A refusal after a condition in its clause is about a later case ("reset once, and if it

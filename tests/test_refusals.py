@@ -26,6 +26,10 @@ from knowledge.refusals import repair_needed, restart_named, restart_refused, un
         "The EVSE is permanently broken and requires repair.",
         "No reiniciar el equipo: llamar a un electricista.",
         "Niet herstarten; laat een installateur de kabel controleren.",
+        "NIE restartować stacji zdalnie.",
+        "Restart nie usuwa tego błędu.",
+        "Starta inte om på distans.",
+        "En omstart tar inte bort koden.",
     ],
 )
 def test_a_refused_restart(text):
@@ -45,6 +49,10 @@ def test_a_refused_restart(text):
         "A reboot fixes it.",
         "Power-cycle the unit to clear the error",
         "Se lo stato F ritorna dopo il riavvio: non riavviare di nuovo, contattare il supporto.",
+        "Jednorazowy restart zdalny (Reset – Soft).",
+        "Starta om laddaren en gång (mjuk omstart från portalen).",
+        "Jeżeli błąd pojawi się ponownie – nie restartować więcej, zgłosić do serwisu.",
+        "Om felet återkommer efter omstarten: starta inte om igen.",
     ],
 )
 def test_a_restart_worth_trying(text):
