@@ -336,6 +336,18 @@ def test_notify_event_tech_code_alerting_is_a_fault() -> None:
     assert no_code.kind == "status"
 
 
+def test_notify_event_a_vendor_coded_flag_is_a_fault_and_its_end() -> None:
+    """A boolean the station gives its own error code (``EmergencyStopSensor``/``Active`` = true
+    with techCode ``E106``) reports that fault on any trigger; ``false`` ends it. Without a code,
+    such a flag is only a status."""
+    [pressed] = notify(event("Active", "true", trigger="Delta", techCode="E106"))
+    [released] = notify(event("Active", "false", trigger="Delta", techCode="E106"))
+    assert (pressed.kind, pressed.vendor_error_code) == ("fault", "E106")
+    assert released.kind == "recovery" and clears(released, pressed.signature)
+    [plain] = notify(event("Active", "true", trigger="Delta"))
+    assert plain.kind == "status"
+
+
 def test_notify_event_availability_state() -> None:
     [faulted] = notify(event("AvailabilityState", "faulted"))
     assert (faulted.kind, faulted.status, faulted.signature) == ("fault", "Faulted", "e1:c1:Faulted")

@@ -275,8 +275,10 @@ def _classify_event(
     """Kind and signature of one EventData at ``location`` (``e1:c1``) about ``own`` (``e1:c1:Comp:Var``).
 
     ``status`` is set only for AvailabilityState, which behaves like a StatusNotification. A
-    problem variable is a fault when ``true`` and its recovery when ``false``; any other variable
-    is a fault when an Alerting event carries a techCode, else a status. ``cleared`` makes any
+    problem variable — or any variable the event gives a techCode (a vendor's error code:
+    ``EmergencyStopSensor``/``Active`` with ``E106``) — is a fault when ``true`` and its recovery
+    when ``false``; any other variable is a fault when an Alerting event carries a techCode, else
+    a status. ``cleared`` makes any
     event the recovery of the fault it would otherwise report.
     """
     if status is not None:
@@ -286,9 +288,10 @@ def _classify_event(
         value = event.actual_value.strip().lower()
         kind, signature = STATUS, own
         fault_signature = own
-        if _fold(event.variable.name) in _PROBLEM_FOLDED and value in {"true", "false"}:
+        coded = bool((event.tech_code or "").strip())
+        if (_fold(event.variable.name) in _PROBLEM_FOLDED or coded) and value in {"true", "false"}:
             kind = FAULT if value == "true" else RECOVERY
-        elif (event.tech_code or "").strip() and trigger == "Alerting":
+        elif coded and trigger == "Alerting":
             kind = FAULT
     if event.cleared is True:
         return RECOVERY, fault_signature
