@@ -334,3 +334,31 @@ def test_a_short_semicolon_file_with_an_apostrophe_keeps_its_columns(tmp_path: P
     entry = next(b.entry for b in load(path).blocks if b.entry)
     assert (entry.code, entry.title) == ("E16", "Tension présente au repos")
     assert entry.steps[0].text == "rechercher l'origine de la tension."
+
+
+def test_part_labels_set_alone_over_their_text_open_the_parts(tmp_path: Path):
+    """A guide with one fault per half page: "What happened", "What you can do" and "When to
+    call an installer" stand alone over their text; they open meaning, remedy and the steps
+    for the installer, and the title stays the heading's."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen.canvas import Canvas
+
+    path = tmp_path / "guide.pdf"
+    canvas = Canvas(str(path), pagesize=A4, invariant=1)
+    lines = [
+        "Fault 12 — Internal communication error",
+        "What happened",
+        "The main board lost contact with the power board.",
+        "What you can do",
+        "Restart the charger once from the app.",
+        "When to call an installer",
+        "If the fault comes back after the restart.",
+    ]
+    for n, line in enumerate(lines):
+        canvas.drawString(60, 780 - 16 * n, line)
+    canvas.save()
+    entry = next(b.entry for b in load(path).blocks if b.entry)
+    assert (entry.code, entry.title) == ("12", "Internal communication error")
+    assert entry.meaning == "The main board lost contact with the power board."
+    assert entry.remote_steps == ["Restart the charger once from the app."]
+    assert [s.text for s in entry.steps][-1] == "If the fault comes back after the restart."

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.document import Block, LoadedDocument, LoadError, plain_characters
+from ingest.entries.parts import label_of
 from ingest.entries.prose import attach_entries
 from ingest.entries.shapes import code_shaped, lead_code
 from ingest.loaders.fixed_width import slice_columns
@@ -248,17 +249,30 @@ _IDENTIFIER_TAIL = re.compile(r"^(?:[A-Z0-9]*_[A-Z0-9_]*(?=\s|\)|$)|[A-Z0-9]+(?=
 
 def joined(first: str, then: str) -> str:
     """Two wrapped pieces of one text: a line led by an arrow (``→ Restart once``) stays a line
-    of its own; a word the line end hyphenated is made whole again
+    of its own, and so does a part's label set alone over its text (it gets its colon); a word
+    the line end hyphenated is made whole again
     ("insu-" + "lation"; not "pre-" + "and post-charge"), and so is a symbol's name a narrow
     cell broke anywhere ("UNDERVOLTAGE_WITHOUT_P" + "E_DETECTED"); else they are joined by a space."""
     first, then = first.rstrip(), then.lstrip()
     if _ARROW.match(then):
         return f"{first}\n{then}" if first else then  # "→ do this" stays a line of its own
+    if _label_alone(then):
+        return f"{first}\n{then.rstrip()}:" if first else f"{then.rstrip()}:"  # "What happened" over its text
     if _BROKEN.search(first) and _NEXT_PART.match(then):
         return first[:-1] + then
     if _IDENTIFIER_HEAD.search(first) and _IDENTIFIER_TAIL.match(then):
         return first + then
     return f"{first} {then}".strip()
+
+
+_LABEL_WORDS = 6
+
+
+def _label_alone(line: str) -> bool:
+    """Whether ``line`` is only the label of an entry's part, set as a small heading over its text
+    ("What happened", "What you can do", "When to call an installer"): it opens that part."""
+    short = 0 < len(line.split()) <= _LABEL_WORDS and ":" not in line and not _OPEN_END.search(line)
+    return short and label_of(f"{line.strip()}:") is not None
 
 
 def _shape(line: str) -> str:
