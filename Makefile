@@ -64,7 +64,7 @@ eval: $(VENV)/.dev
 	$(MAKE) --no-print-directory eval-realworld
 
 ## eval-realworld: the real-world corpus (evals/realworld/corpus) ingested once into a fresh store
-##       (build/eval/realworld-store), then its case sets against it (dev, holdout, holdout2-10: each
+##       (build/eval/realworld-store), then its case sets against it (dev, holdout, holdout2-12: each
 ##       run once blind, then development material — see evals/realworld/README.md), gated on the
 ##       floors sections realworld-<set>; skipped only when the cases folder is absent
 REALWORLD := evals/realworld
@@ -76,7 +76,7 @@ eval-realworld: $(VENV)/.dev
 	env -u CHARGEMEDIC_CHROMA_URL $(BIN)/chargemedic ingest $(REALWORLD)/corpus \
 	  --store build/eval/realworld-store --strict --json > build/eval/realworld-ingest.json; \
 	failed=0; \
-	for set in dev holdout holdout2 holdout3 holdout4 holdout5 holdout6 holdout7 holdout8 holdout9 holdout10; do \
+	for set in dev holdout holdout2 holdout3 holdout4 holdout5 holdout6 holdout7 holdout8 holdout9 holdout10 holdout11 holdout12; do \
 	  echo "eval $(REALWORLD)/cases/$$set.jsonl"; \
 	  $(BIN)/chargemedic eval $(REALWORLD)/cases/$$set.jsonl --store build/eval/realworld-store \
 	    --reasoner playbook --floors evals/floors.yaml --floors-key realworld-$$set \
