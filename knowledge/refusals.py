@@ -167,9 +167,19 @@ def _said(text: str, refusals: re.Pattern[str]) -> bool:
 def _refused(clause: str, refusals: re.Pattern[str]) -> bool:
     if _CONDITIONAL.match(clause):  # "if it recurs within 24 h, do not reset again": a later case
         return False
+    if _REPEAT.search(clause):  # "…; do not reset again": refuses a second try, not the first
+        return False
     return any(not _CONDITION.search(clause[: m.start()]) for m in refusals.finditer(clause))
 
 
+_REPEAT = re.compile(
+    r"\b(?:again|a\s+second\s+time|second\s+(?:restart|reset|reboot)|twice|more\s+than\s+once|erneut"
+    r"|nochmals|noch\s+einmal|[àa]\s+nouveau|de\s+nouveau|di\s+nuovo|de\s+nuevo|otra\s+vez|więcej|igen)\b",
+    re.IGNORECASE,
+)
+"""Words that make a refusal one of a repeat ("do not reset again", "nie restartować więcej",
+"starta inte om igen"): the first try is still the documented step. Not Dutch "opnieuw" nor Polish
+"ponownie": "opnieuw opstarten", "uruchamiać ponownie" are the restart itself."""
 _CONDITIONAL = re.compile(
     r"\s*(?:if|when|whenever|unless|should|once|after|in\s+case"
     r"|wenn|falls|sobald|si|lorsque|quand|als|indien|se|quando|qualora|cuando|jeżeli|jeśli|gdy|om|ifall|när)\b",

@@ -53,6 +53,8 @@ def test_a_refused_restart(text):
         "Starta om laddaren en gång (mjuk omstart från portalen).",
         "Jeżeli błąd pojawi się ponownie – nie restartować więcej, zgłosić do serwisu.",
         "Om felet återkommer efter omstarten: starta inte om igen.",
+        "do not reset again.",
+        "Do not restart a second time; call service.",
     ],
 )
 def test_a_restart_worth_trying(text):
