@@ -30,7 +30,6 @@ from __future__ import annotations
 import io
 import random
 import sys
-import tempfile
 from pathlib import Path
 
 from PIL import Image as PILImage
@@ -56,7 +55,7 @@ from reportlab.platypus import (
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pdf_output import template_options
+from pdf_output import template_options, write_or_check
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "corpus"
@@ -559,27 +558,9 @@ def render_all() -> list[tuple[str, bytes]]:
 
 
 def main(argv: list[str]) -> int:
-    if "--check" in argv:
-        rc = 0
-        with tempfile.TemporaryDirectory() as tmp:
-            for rel, data in render_all():
-                fresh = Path(tmp) / rel
-                fresh.parent.mkdir(parents=True, exist_ok=True)
-                fresh.write_bytes(data)
-                committed = CORPUS / rel
-                same = committed.exists() and committed.read_bytes() == fresh.read_bytes()
-                if same:
-                    print("up to date")
-                else:
-                    print(f"differs: {rel}", file=sys.stderr)
-                rc |= 0 if same else 1
-        return rc
-    for rel, data in render_all():
-        out = CORPUS / rel
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(data)
-        print(f"wrote {out} ({len(data)} bytes)")
-    return 0
+    """Write every document, or with ``--check`` compare each with the committed one."""
+    results = [write_or_check(CORPUS / rel, data, argv) for rel, data in render_all()]
+    return max(results, default=0)
 
 
 if __name__ == "__main__":
